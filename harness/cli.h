@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* The threadlab command line: shared exit codes and helpers of the subcommands. */
+#ifndef TL_CLI_H
+#define TL_CLI_H
+
+#include <stdbool.h>
+#include "tl_lock.h"
+
+/* Exit statuses. 66 (TSan's), 77 and 99 (automake's skip and hard error) are
+ * avoided on purpose, so a test harness can never mistake one for another. */
+enum {
+    TL_EXIT_MET = 0,      /* every expectation met */
+    TL_EXIT_NOT_MET = 1,  /* some expectation not met */
+    TL_EXIT_USAGE = 2,    /* bad command line */
+    TL_EXIT_ENV = 3,      /* the environment cannot run this (e.g. no TSan host) */
+};
+
+/* Prints "threadlab: MSG" on stderr and returns TL_EXIT_USAGE. */
+int tl_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parses a whole decimal number in [min, max] for option `opt`; on failure
+ * prints which option, the bad value and the allowed range. */
+bool tl_cli_parse_ulong(const char *opt, const char *text, unsigned long min, unsigned long max,
+                        unsigned long *out);
+
+/* Parses a comma-separated list of lock kinds ("all" = every kind, "correct"
+ * = every non-broken kind) into kinds[]; returns the count or -1 after an error. */
+int tl_cli_parse_kinds(const char *opt, const char *text, const tl_lock_kind **kinds, int max);
+
+int tl_cmd_validate(int argc, char **argv);
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* The three-state futex mutex.
+ *
+ * Lock word:
+ *   0  free
+ *   1  locked, and no thread sleeps on the word
+ *   2  locked, and some thread may sleep on the word (the unlocker must wake)
+ *
+ * Invariant: a thread only sleeps after it has itself written 2, so any
+ * sleeper is covered by a 2 that the owner's unlock will see, and the unlock
+ * of an uncontended lock (1 -> 0) needs no syscall. A woken thread takes the
+ * lock with 2, not 1, because it cannot know whether others still sleep:
+ * pessimistic, costs at most one spurious wake, never loses one. */
+#include "tl_futex.h"
+#include "tl_mutex.h"
+
+void tl_mutex_init(tl_mutex_t *m)
+{
+    tl_atomic_store_u32(&m->word, 0, tl_relaxed); /* not yet shared */
+}
+
+bool tl_mutex_trylock(tl_mutex_t *m)
+{
+    uint32_t expected = 0;
+    /* acquire: the critical section must see the previous owner's writes. */
+    return tl_atomic_cas_u32(&m->word, &expected, 1, tl_acquire, tl_relaxed);
+}
+
+void tl_mutex_lock(tl_mutex_t *m)
+{
+    uint32_t c = 0;
+    /* Fast path 0 -> 1, no syscall; acquire pairs with the unlock's release. */
+    if (tl_atomic_cas_u32(&m->word, &c, 1, tl_acquire, tl_relaxed))
+        return;
+    /* Contended: announce a sleeper with 2 before sleeping (see invariant).
+     * acquire: if the exchange finds 0 we own the lock from here. */
+    if (c != 2)
+        c = tl_atomic_exchange_u32(&m->word, 2, tl_acquire);
+    while (c != 0) {
+        tl__futex_wait(&m->word, 2, 0);
+        c = tl_atomic_exchange_u32(&m->word, 2, tl_acquire);
+    }
+}
+
+void tl_mutex_unlock(tl_mutex_t *m)
+{
+    /* release: publishes the critical section to the next owner. An exchange,
+     * not a store, because we must learn whether a sleeper announced itself. */
+    if (tl_atomic_exchange_u32(&m->word, 0, tl_release) == 2)
+        tl__futex_wake(&m->word, 1);
+}

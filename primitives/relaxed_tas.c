@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* BROKEN ON PURPOSE: a TAS lock whose exchange and store are relaxed.
+ *
+ * Lock word: 0 free, 1 held. The exchange is still one atomic step, so two
+ * threads never own the word at once -- but relaxed orders create no
+ * happens-before: nothing written inside the critical section is ordered
+ * before the next owner's reads. The compiler may move the section's loads
+ * and stores across the lock calls (clang -O2 hoists a protected counter out
+ * of its loop: lost updates), and TSan reports the protected data as raced.
+ * The fix is acquire on lock and release on unlock (spin_tas.c). */
+#include "tl_broken.h"
+
+void tl_relaxed_tas_init(tl_relaxed_tas_t *l)
+{
+    tl_atomic_store_u32(&l->held, 0, tl_relaxed);
+}
+
+bool tl_relaxed_tas_trylock(tl_relaxed_tas_t *l)
+{
+    return tl_atomic_exchange_u32(&l->held, 1, tl_relaxed) == 0; /* the bug */
+}
+
+void tl_relaxed_tas_lock(tl_relaxed_tas_t *l)
+{
+    while (!tl_relaxed_tas_trylock(l))
+        tl_cpu_relax();
+}
+
+void tl_relaxed_tas_unlock(tl_relaxed_tas_t *l)
+{
+    tl_atomic_store_u32(&l->held, 0, tl_relaxed); /* the bug */
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* MCS queue spinlock (Mellor-Crummey and Scott, 1991).
+ *
+ * Words: `tail` points at the last queued node, NULL when the lock is free.
+ * Each waiter owns a node and spins only on its own node's `locked` flag, so
+ * a hand-off touches one waiter's cache line instead of every waiter's.
+ * Invariant: the queue is the chain of nodes from the owner to `tail`; a node
+ * enters it by one exchange on tail (so arrival order is queue order: FIFO),
+ * and leaves it when its owner hands `locked = 0` to its successor, or swings
+ * tail back to NULL when it has none. Between a successor's exchange and its
+ * link (pred->next = me) the owner may see next == NULL while tail != me: it
+ * then waits for the link instead of freeing the lock. */
+#include <stddef.h>
+#include "tl_spin.h"
+
+void tl_spin_mcs_init(tl_spin_mcs_t *l)
+{
+    tl_atomic_store_ptr(&l->tail, NULL, tl_relaxed); /* not yet shared */
+}
+
+static void mcs_node_reset(tl_mcs_node_t *me)
+{
+    /* relaxed: the node is private until the exchange on tail (acq_rel)
+     * publishes it. */
+    tl_atomic_store_ptr(&me->next, NULL, tl_relaxed);
+    tl_atomic_store_u32(&me->locked, 1, tl_relaxed);
+}
+
+void tl_spin_mcs_lock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
+{
+    mcs_node_reset(me);
+    /* acq_rel: release publishes our node's reset to the successor who finds
+     * it in tail; acquire lets us write into our predecessor's node safely. */
+    tl_mcs_node_t *pred = tl_atomic_exchange_ptr(&l->tail, me, tl_acq_rel);
+    if (pred == NULL)
+        return;
+    /* release: the predecessor reads its next with acquire before handing off. */
+    tl_atomic_store_ptr(&pred->next, me, tl_release);
+    /* acquire: pairs with the hand-off's release; we now own the lock. */
+    while (tl_atomic_load_u32(&me->locked, tl_acquire) != 0)
+        tl_cpu_relax();
+}
+
+bool tl_spin_mcs_trylock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
+{
+    void *expected = NULL;
+    mcs_node_reset(me);
+    /* acq_rel: acquire takes the lock; release publishes our reset node. */
+    return tl_atomic_cas_ptr(&l->tail, &expected, me, tl_acq_rel, tl_relaxed);
+}
+
+void tl_spin_mcs_unlock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
+{
+    /* acquire: we will write into the successor's node. */
+    tl_mcs_node_t *next = tl_atomic_load_ptr(&me->next, tl_acquire);
+    if (next == NULL) {
+        void *expected = me;
+        /* release: the next thread to find tail NULL takes the lock without a
+         * hand-off, so this CAS is what publishes our critical section. */
+        if (tl_atomic_cas_ptr(&l->tail, &expected, NULL, tl_release, tl_relaxed))
+            return;
+        /* A successor swapped tail but has not linked yet: wait for it. */
+        while ((next = tl_atomic_load_ptr(&me->next, tl_acquire)) == NULL)
+            tl_cpu_relax();
+    }
+    /* release: hands the critical section to the successor. */
+    tl_atomic_store_u32(&next->locked, 0, tl_release);
+}
+
+unsigned tl_spin_mcs_waiters(tl_mcs_node_t *owner)
+{
+    unsigned n = 0;
+    /* acquire: we follow the links into other threads' nodes. Diagnostic only:
+     * meaningful while the caller knows the owner is not releasing. */
+    for (tl_mcs_node_t *p = tl_atomic_load_ptr(&owner->next, tl_acquire); p;
+         p = tl_atomic_load_ptr(&p->next, tl_acquire))
+        n++;
+    return n;
+}

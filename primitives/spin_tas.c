@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Test-and-set spinlock.
+ *
+ * Lock word: 0 free, 1 held.
+ * Invariant: only the exchange that turns 0 into 1 makes an owner, and an
+ * exchange is one indivisible read-modify-write, so at most one thread ever
+ * sees 0 come back. Every waiter hammers the word with exchanges, so each
+ * attempt pulls the cache line over exclusively: unfair and noisy. */
+#include "tl_spin.h"
+
+void tl_spin_tas_init(tl_spin_tas_t *l)
+{
+    tl_atomic_store_u32(&l->held, 0, tl_relaxed); /* not yet shared */
+}
+
+bool tl_spin_tas_trylock(tl_spin_tas_t *l)
+{
+    /* acquire: the winner must see the previous owner's critical section. */
+    return tl_atomic_exchange_u32(&l->held, 1, tl_acquire) == 0;
+}
+
+void tl_spin_tas_lock(tl_spin_tas_t *l)
+{
+    while (!tl_spin_tas_trylock(l))
+        tl_cpu_relax();
+}
+
+void tl_spin_tas_unlock(tl_spin_tas_t *l)
+{
+    /* release: publishes the critical section to the next winner. */
+    tl_atomic_store_u32(&l->held, 0, tl_release);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* Ticket spinlock: first come, first served.
+ *
+ * Words: `next` is the ticket the next arrival draws, `serving` the ticket
+ * that owns the lock. Free exactly when next == serving.
+ * Invariant: serving <= next (mod 2^32), only the owner advances serving, and
+ * each ticket is drawn by exactly one fetch-add, so tickets hand the lock out
+ * in arrival order. Every hand-off is a write every waiter must re-read: one
+ * cache-line round trip per acquisition under contention. */
+#include "tl_spin.h"
+
+void tl_spin_ticket_init(tl_spin_ticket_t *l)
+{
+    tl_atomic_store_u32(&l->next, 0, tl_relaxed);    /* not yet shared */
+    tl_atomic_store_u32(&l->serving, 0, tl_relaxed); /* not yet shared */
+}
+
+void tl_spin_ticket_lock(tl_spin_ticket_t *l)
+{
+    /* relaxed: drawing a ticket orders nothing; the acquire is on serving. */
+    uint32_t mine = tl_atomic_fetch_add_u32(&l->next, 1, tl_relaxed);
+    /* acquire: pairs with the previous owner's release of serving. */
+    while (tl_atomic_load_u32(&l->serving, tl_acquire) != mine)
+        tl_cpu_relax();
+}
+
+bool tl_spin_ticket_trylock(tl_spin_ticket_t *l)
+{
+    /* acquire: if we win, this read of s is the previous owner's release of
+     * serving = s, which orders its critical section before ours. */
+    uint32_t s = tl_atomic_load_u32(&l->serving, tl_acquire);
+    uint32_t expected = s;
+    /* Drawing ticket s succeeds only if next == s; since serving <= next and
+     * serving never goes back, serving == s at that moment: the lock is ours.
+     * relaxed: the load above already carries the acquire. */
+    return tl_atomic_cas_u32(&l->next, &expected, s + 1, tl_relaxed, tl_relaxed);
+}
+
+void tl_spin_ticket_unlock(tl_spin_ticket_t *l)
+{
+    /* relaxed: only the owner writes serving, so it reads its own value. */
+    uint32_t s = tl_atomic_load_u32(&l->serving, tl_relaxed);
+    /* release: publishes the critical section to the holder of ticket s+1. */
+    tl_atomic_store_u32(&l->serving, s + 1, tl_release);
+}
+
+unsigned tl_spin_ticket_waiters(tl_spin_ticket_t *l)
+{
+    /* relaxed: a diagnostic snapshot, never used to synchronise. */
+    uint32_t n = tl_atomic_load_u32(&l->next, tl_relaxed);
+    uint32_t s = tl_atomic_load_u32(&l->serving, tl_relaxed);
+    return n - s > 1 ? n - s - 1 : 0;
+}

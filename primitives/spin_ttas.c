@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Test-and-test-and-set spinlock with bounded exponential backoff.
+ *
+ * Lock word: 0 free, 1 held.
+ * Invariant: as for TAS, only an exchange returning 0 makes an owner. The
+ * difference is how waiters wait: they read the word (a shared cache line,
+ * no bus traffic while it stays unchanged) and only try the exchange when it
+ * reads 0. After a lost race they back off for a doubling number of `pause`s,
+ * capped so that a waiter never sleeps far past the release. */
+#include "tl_spin.h"
+
+enum { TTAS_BACKOFF_MAX = 1024 };
+
+void tl_spin_ttas_init(tl_spin_ttas_t *l)
+{
+    tl_atomic_store_u32(&l->held, 0, tl_relaxed); /* not yet shared */
+}
+
+bool tl_spin_ttas_trylock(tl_spin_ttas_t *l)
+{
+    /* relaxed: a peek only; the exchange below carries the acquire. */
+    if (tl_atomic_load_u32(&l->held, tl_relaxed) != 0)
+        return false;
+    /* acquire: the winner must see the previous owner's critical section. */
+    return tl_atomic_exchange_u32(&l->held, 1, tl_acquire) == 0;
+}
+
+void tl_spin_ttas_lock(tl_spin_ttas_t *l)
+{
+    unsigned backoff = 1;
+    /* acquire on the exchange, as in trylock. */
+    while (tl_atomic_exchange_u32(&l->held, 1, tl_acquire) != 0) {
+        for (unsigned i = 0; i < backoff; i++)
+            tl_cpu_relax();
+        if (backoff < TTAS_BACKOFF_MAX)
+            backoff <<= 1;
+        /* relaxed: we only wait for a 0 to try again; no data is read yet. */
+        while (tl_atomic_load_u32(&l->held, tl_relaxed) != 0)
+            tl_cpu_relax();
+    }
+}
+
+void tl_spin_ttas_unlock(tl_spin_ttas_t *l)
+{
+    /* release: publishes the critical section to the next winner. */
+    tl_atomic_store_u32(&l->held, 0, tl_release);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Detector annotations for the hand-built locks, used by lock.c only.
+ *
+ * TSan: between pre_lock and post_lock TSan ignores the primitive's own
+ * atomics and takes the annotation as the synchronisation, which is what
+ * lets it build a lock-order graph and spot double locks on our locks.
+ * Helgrind: it only knows pthread locks, so ours are described as rwlocks
+ * taken in write mode, and checking is turned off on the lock's own words,
+ * which would otherwise be reported as races on the lock itself. */
+#ifndef TL_ANNOTATE_H
+#define TL_ANNOTATE_H
+
+#include "config.h"
+#include "tl_sanitizer.h"
+
+#if TL_TSAN
+#include <sanitizer/tsan_interface.h>
+#define TL__ANNOTATIONS "tsan"
+#define TL__ANN_CREATE(l, words, size) __tsan_mutex_create((l), 0)
+#define TL__ANN_DESTROY(l) __tsan_mutex_destroy((l), 0)
+#define TL__ANN_PRE_LOCK(l) __tsan_mutex_pre_lock((l), 0)
+#define TL__ANN_POST_LOCK(l) __tsan_mutex_post_lock((l), 0, 0)
+#define TL__ANN_PRE_TRYLOCK(l) __tsan_mutex_pre_lock((l), __tsan_mutex_try_lock)
+#define TL__ANN_POST_TRYLOCK(l, ok) \
+    __tsan_mutex_post_lock((l), __tsan_mutex_try_lock | ((ok) ? 0 : __tsan_mutex_try_lock_failed), 0)
+#define TL__ANN_PRE_UNLOCK(l) __tsan_mutex_pre_unlock((l), 0)
+#define TL__ANN_POST_UNLOCK(l) __tsan_mutex_post_unlock((l), 0)
+#define TL__ANN_PRIVATE(addr, size) ((void)0)
+#elif defined(HAVE_VALGRIND_HELGRIND_H)
+#include <valgrind/helgrind.h>
+#define TL__ANNOTATIONS "helgrind"
+#define TL__ANN_CREATE(l, words, size) \
+    do { ANNOTATE_RWLOCK_CREATE(l); VALGRIND_HG_DISABLE_CHECKING((words), (size)); } while (0)
+#define TL__ANN_DESTROY(l) ANNOTATE_RWLOCK_DESTROY(l)
+#define TL__ANN_PRE_LOCK(l) ((void)0)
+#define TL__ANN_POST_LOCK(l) ANNOTATE_RWLOCK_ACQUIRED((l), 1)
+#define TL__ANN_PRE_TRYLOCK(l) ((void)0)
+#define TL__ANN_POST_TRYLOCK(l, ok) do { if (ok) ANNOTATE_RWLOCK_ACQUIRED((l), 1); } while (0)
+#define TL__ANN_PRE_UNLOCK(l) ANNOTATE_RWLOCK_RELEASED((l), 1)
+#define TL__ANN_POST_UNLOCK(l) ((void)0)
+#define TL__ANN_PRIVATE(addr, size) VALGRIND_HG_DISABLE_CHECKING((addr), (size))
+#else
+#define TL__ANNOTATIONS "none"
+#define TL__ANN_CREATE(l, words, size) ((void)0)
+#define TL__ANN_DESTROY(l) ((void)0)
+#define TL__ANN_PRE_LOCK(l) ((void)0)
+#define TL__ANN_POST_LOCK(l) ((void)0)
+#define TL__ANN_PRE_TRYLOCK(l) ((void)0)
+#define TL__ANN_POST_TRYLOCK(l, ok) ((void)0)
+#define TL__ANN_PRE_UNLOCK(l) ((void)0)
+#define TL__ANN_POST_UNLOCK(l) ((void)0)
+#define TL__ANN_PRIVATE(addr, size) ((void)0)
+#endif
+
+#endif

@@ -1,0 +1,42 @@
+#!/bin/sh
+# threadlab quick start: installs what a fresh Debian 12 machine lacks,
+# bootstraps, configures, builds, then runs the demo (no argument) or the
+# whole test suite (`./quickstart.sh check`). Safe to run again: every step
+# is skipped when already done.
+set -eu
+cd "$(dirname "$0")"
+what=${1:-demo}
+case $what in
+demo|check) ;;
+*) echo "quickstart.sh: unknown target '$what'; allowed: demo (default), check" >&2; exit 2 ;;
+esac
+
+packages="clang libclang-rt-14-dev gcc make autoconf automake pkg-config check libjansson-dev valgrind graphviz"
+missing=
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    sudo=
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    echo "quickstart: installing$missing"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+fi
+
+[ -x configure ] || autoreconf -fi
+[ -f Makefile ] || ./configure
+make -j"$(nproc)"
+
+if [ "$what" = check ]; then
+    status=0
+    make -j"$(nproc)" check || status=$?
+    # Show each test program's Check summary: the parallel harness keeps them
+    # in the logs, and they say how many tests ran.
+    for log in tests/*.log; do
+        [ -f "$log" ] && grep -H '%: Checks:' "$log" || true
+    done
+    [ $status -eq 0 ] || { cat test-suite.log; exit $status; }
+else
+    ./threadlab validate
+fi

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/* The generic lock validator run over every correct lock kind, plus trylock
+ * semantics and forced-order FIFO tests. In tests/unit-tsan the same tests run
+ * under TSan, where any report fails the test (TSan exits 66). */
+#include <pthread.h>
+#include <string.h>
+#include "suites.h"
+#include "tl_lock.h"
+#include "validate.h"
+
+/* The i-th correct kind having every flag in `need`, in table order; loop
+ * tests index into this. */
+static const tl_lock_kind *kind_with(unsigned need, int i)
+{
+    int seen = 0;
+    for (size_t k = 0; k < tl_lock_kind_count(); k++) {
+        const tl_lock_kind *kind = tl_lock_kind_at(k);
+        if (!tl_lock_kind_is_broken(kind) && (kind->flags & need) == need && seen++ == i)
+            return kind;
+    }
+    return NULL;
+}
+
+static int kinds_with(unsigned need)
+{
+    int n = 0;
+    while (kind_with(need, n))
+        n++;
+    return n;
+}
+
+static const tl_lock_kind *correct_kind(int i) { return kind_with(0, i); }
+
+static void check_validator(const tl_lock_kind *k, unsigned threads, unsigned long iterations)
+{
+    tl_validate_result r;
+    ck_assert_int_eq(tl_validate_run(k, threads, iterations, &r), 0);
+    ck_assert_msg(r.overlaps == 0, "%s: %lu entries found another owner inside", k->name, r.overlaps);
+    ck_assert_msg(r.counted == r.expected, "%s: expected %lu, counted %lu", k->name, r.expected,
+                  r.counted);
+}
+
+/* As many threads as the machine has cores: every acquisition contended. */
+START_TEST(test_exclusion_two_threads)
+{
+    check_validator(correct_kind(_i), 2, 100000 / TL_TEST_SCALE);
+}
+END_TEST
+
+/* More threads than cores: owners get preempted inside the critical section,
+ * which is where a lock's hand-off protocol is really exercised. */
+START_TEST(test_exclusion_oversubscribed)
+{
+    check_validator(correct_kind(_i), 5, 2000 / TL_TEST_SCALE);
+}
+END_TEST
+
+typedef struct {
+    tl_lock_t *lock;
+    int got;
+} try_arg;
+
+static void *try_from_other_thread(void *p)
+{
+    try_arg *a = p;
+    a->got = tl_lock_trylock(a->lock);
+    if (a->got)
+        tl_lock_unlock(a->lock);
+    return NULL;
+}
+
+START_TEST(test_trylock_semantics)
+{
+    const tl_lock_kind *k = correct_kind(_i);
+    tl_lock_t l;
+    pthread_t t;
+    tl_lock_init(&l, k, "try");
+    try_arg a = {.lock = &l};
+
+    ck_assert_msg(tl_lock_trylock(&l), "%s: trylock on a free lock failed", k->name);
+    pthread_create(&t, NULL, try_from_other_thread, &a);
+    pthread_join(t, NULL);
+    ck_assert_msg(!a.got, "%s: trylock succeeded on a held lock", k->name);
+    tl_lock_unlock(&l);
+
+    pthread_create(&t, NULL, try_from_other_thread, &a);
+    pthread_join(t, NULL);
+    ck_assert_msg(a.got, "%s: trylock failed after unlock", k->name);
+    tl_lock_destroy(&l);
+}
+END_TEST
+
+/* --- FIFO: the order in which waiters queued is the order they get in. --- */
+enum { FIFO_WAITERS = 4 };
+typedef struct {
+    tl_lock_t lock;
+    int order[FIFO_WAITERS];
+    int done;
+} fifo_shared;
+typedef struct {
+    fifo_shared *sh;
+    int id;
+} fifo_arg;
+
+static void *fifo_waiter(void *p)
+{
+    fifo_arg *a = p;
+    tl_lock_lock(&a->sh->lock);
+    a->sh->order[a->sh->done++] = a->id; /* protected by the lock */
+    tl_lock_unlock(&a->sh->lock);
+    return NULL;
+}
+
+START_TEST(test_fifo_order)
+{
+    const tl_lock_kind *k = kind_with(TL_KIND_FIFO, _i);
+    static fifo_shared sh;
+    memset(&sh, 0, sizeof sh);
+    fifo_arg args[FIFO_WAITERS];
+    pthread_t t[FIFO_WAITERS];
+    tl_lock_init(&sh.lock, k, "fifo");
+    tl_lock_lock(&sh.lock);
+    /* Start the waiters one at a time and let each join the queue before the
+     * next starts: the arrival order is forced, not hoped for. */
+    for (int i = 0; i < FIFO_WAITERS; i++) {
+        args[i] = (fifo_arg){.sh = &sh, .id = i};
+        pthread_create(&t[i], NULL, fifo_waiter, &args[i]);
+        while (tl_lock_waiters(&sh.lock) != (unsigned)i + 1)
+            sched_yield();
+    }
+    tl_lock_unlock(&sh.lock);
+    for (int i = 0; i < FIFO_WAITERS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < FIFO_WAITERS; i++)
+        ck_assert_msg(sh.order[i] == i, "%s: position %d went to waiter %d", k->name, i, sh.order[i]);
+    tl_lock_destroy(&sh.lock);
+}
+END_TEST
+
+START_TEST(test_unknown_kind_rejected)
+{
+    tl_lock_t l;
+    ck_assert_int_eq(tl_lock_init_by_name(&l, "spinny", NULL), -1);
+    ck_assert_ptr_null(tl_lock_kind_find("spinny"));
+    ck_assert_ptr_nonnull(strstr(tl_lock_kind_names(), "ticket"));
+    ck_assert_ptr_nonnull(strstr(tl_lock_kind_names(), "broken-tas (BROKEN)"));
+}
+END_TEST
+
+START_TEST(test_kind_table)
+{
+    /* The seven correct kinds and two broken ones the lab promises. */
+    const char *want[] = {"mutex", "tas", "ttas", "ticket", "mcs", "pthread-mutex", "pthread-spin"};
+    ck_assert_int_eq(kinds_with(0), 7);
+    ck_assert_int_eq(kinds_with(TL_KIND_FIFO), 2);
+    for (int i = 0; i < 7; i++)
+        ck_assert_str_eq(correct_kind(i)->name, want[i]);
+    ck_assert(tl_lock_kind_is_broken(tl_lock_kind_find("broken-tas")));
+    ck_assert(tl_lock_kind_is_broken(tl_lock_kind_find("relaxed-tas")));
+    ck_assert(tl_lock_kind_find("ticket")->flags & TL_KIND_FIFO);
+    ck_assert(tl_lock_kind_find("mcs")->flags & TL_KIND_FIFO);
+}
+END_TEST
+
+Suite *tl_suite_validate(void)
+{
+    Suite *s = suite_create("lock validator");
+    TCase *tc = tcase_create("every correct kind");
+    int n = kinds_with(0);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_exclusion_two_threads, 0, n);
+    tcase_add_loop_test(tc, test_exclusion_oversubscribed, 0, n);
+    tcase_add_loop_test(tc, test_trylock_semantics, 0, n);
+    tcase_add_loop_test(tc, test_fifo_order, 0, kinds_with(TL_KIND_FIFO));
+    tcase_add_test(tc, test_unknown_kind_rejected);
+    tcase_add_test(tc, test_kind_table);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The table of lock kinds behind the generic interface. Adding a kind is one
  * primitive file, its adaptors here, and one row in `kinds`. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,25 +25,53 @@ TL__ADAPT(relaxed_tas, relaxed_tas, tl_relaxed_tas)
 static unsigned ticket_waiters(tl_lock_t *l) { return tl_spin_ticket_waiters(&l->u.ticket); }
 
 /* MCS needs a queue node per acquisition. Each thread keeps a small pool of
- * nodes in thread-local storage; lock takes a free one and parks it in the
- * lock (owner_node), unlock gives it back. A pool, not a stack, because locks
- * need not be released in the reverse order of taking them. */
+ * nodes; lock takes a free one and parks it in the lock (owner_node), unlock
+ * gives it back. A pool, not a stack, because locks need not be released in
+ * the reverse order of taking them. The pool lives on the heap, reached
+ * through a thread-local pointer: other threads read a waiter's node, and
+ * TSan treats a new thread's static TLS block as freshly written memory that
+ * it cannot order with those reads (a false race we measured on clang 14).
+ * Heap memory written before the publishing exchange has no such problem. */
 enum { MCS_NODES_PER_THREAD = 32 };
-static _Thread_local tl_mcs_node_t mcs_nodes[MCS_NODES_PER_THREAD];
-static _Thread_local bool mcs_node_used[MCS_NODES_PER_THREAD];
-static _Thread_local bool mcs_nodes_private;
+typedef struct {
+    tl_mcs_node_t node[MCS_NODES_PER_THREAD];
+    bool used[MCS_NODES_PER_THREAD];
+} mcs_pool_t;
+static _Thread_local mcs_pool_t *mcs_pool;
+static pthread_key_t mcs_pool_key; /* its destructor frees a thread's pool */
+static pthread_once_t mcs_pool_once = PTHREAD_ONCE_INIT;
+
+static void mcs_pool_key_create(void)
+{
+    if (pthread_key_create(&mcs_pool_key, free) != 0) {
+        fprintf(stderr, "threadlab: pthread_key_create failed for the mcs node pool\n");
+        abort();
+    }
+}
+
+static mcs_pool_t *mcs_pool_get(void)
+{
+    if (!mcs_pool) {
+        pthread_once(&mcs_pool_once, mcs_pool_key_create);
+        mcs_pool = calloc(1, sizeof *mcs_pool);
+        if (!mcs_pool) {
+            fprintf(stderr, "threadlab: out of memory for the mcs node pool\n");
+            abort();
+        }
+        pthread_setspecific(mcs_pool_key, mcs_pool);
+        /* Helgrind: the nodes are lock words too; hide them like the lock's. */
+        TL__ANN_PRIVATE(mcs_pool->node, sizeof mcs_pool->node);
+    }
+    return mcs_pool;
+}
 
 static tl_mcs_node_t *mcs_node_get(void)
 {
-    if (!mcs_nodes_private) {
-        /* Helgrind: the nodes are lock words too; hide them like the lock's. */
-        TL__ANN_PRIVATE(mcs_nodes, sizeof mcs_nodes);
-        mcs_nodes_private = true;
-    }
+    mcs_pool_t *pool = mcs_pool_get();
     for (int i = 0; i < MCS_NODES_PER_THREAD; i++)
-        if (!mcs_node_used[i]) {
-            mcs_node_used[i] = true;
-            return &mcs_nodes[i];
+        if (!pool->used[i]) {
+            pool->used[i] = true;
+            return &pool->node[i];
         }
     fprintf(stderr, "threadlab: a thread holds or waits for more than %d mcs locks at once\n",
             MCS_NODES_PER_THREAD);
@@ -51,7 +80,8 @@ static tl_mcs_node_t *mcs_node_get(void)
 
 static void mcs_node_put(tl_mcs_node_t *n)
 {
-    mcs_node_used[n - mcs_nodes] = false;
+    /* Only the thread that took the node gives it back (unlock is by owner). */
+    mcs_pool->used[n - mcs_pool->node] = false;
 }
 
 static void mcs_init(tl_lock_t *l) { tl_spin_mcs_init(&l->u.mcs.queue); }

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* threadlab-host and threadlab-host-tsan: run one variant of one scenario.
+ * The CLI execs this (never a bare fork: TSan cannot start threads in a forked
+ * multithreaded process) in a process group of its own, and reads the result
+ * records from --result-fd. Not meant to be run by hand, but it can be:
+ * without --result-fd the records go to stdout.
+ *
+ * Exit status: 0 the variant returned; 3 bad arguments (the CLI validated
+ * them, so this means a CLI/host mismatch); anything else is the scenario's
+ * doing (66 = TSan found something, a signal = it crashed). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "tl_scenario.h"
+
+void tl__record_phase(tl_ctx *ctx, const char *phase);
+
+static int host_error(const char *msg, const char *value)
+{
+    fprintf(stderr, "threadlab-host: %s '%s'\n", msg, value);
+    return 3;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"lock", required_argument, NULL, 'l'},
+        {"threads", required_argument, NULL, 't'},
+        {"iterations", required_argument, NULL, 'i'},
+        {"mode", required_argument, NULL, 'm'},
+        {"result-fd", required_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
+    };
+    tl_ctx ctx = {.lock_kind = "mutex", .result_fd = -1, .mode = TL_MODE_POTENTIAL};
+    long threads = 0, iterations = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': ctx.lock_kind = optarg; break;
+        case 't': threads = strtol(optarg, NULL, 10); break;
+        case 'i': iterations = strtol(optarg, NULL, 10); break;
+        case 'm':
+            if (strcmp(optarg, "potential") && strcmp(optarg, "actual"))
+                return host_error("bad --mode", optarg);
+            ctx.mode = strcmp(optarg, "actual") == 0 ? TL_MODE_ACTUAL : TL_MODE_POTENTIAL;
+            break;
+        case 'r': ctx.result_fd = (int)strtol(optarg, NULL, 10); break;
+        default: return 3;
+        }
+    }
+    if (argc - optind != 2) {
+        fprintf(stderr, "usage: threadlab-host SCENARIO VARIANT [--lock K] [--threads N] "
+                        "[--iterations N] [--mode potential|actual] [--result-fd FD]\n");
+        return 3;
+    }
+    ctx.scenario = tl_catalog_find(argv[optind]);
+    if (!ctx.scenario)
+        return host_error("unknown scenario", argv[optind]);
+    ctx.variant = tl_catalog_variant(ctx.scenario, argv[optind + 1]);
+    if (!ctx.variant)
+        return host_error("unknown variant", argv[optind + 1]);
+    if (!tl_lock_kind_find(ctx.lock_kind))
+        return host_error("unknown lock kind", ctx.lock_kind);
+    ctx.threads = threads > 0 ? (unsigned)threads : ctx.scenario->threads;
+    ctx.iterations = iterations > 0 ? (unsigned long)iterations : ctx.scenario->iterations;
+
+    tl__record_phase(&ctx, "start");
+    ctx.variant->entry(&ctx);
+    tl__record_phase(&ctx, "done");
+    return 0;
+}

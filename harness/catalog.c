@@ -72,6 +72,11 @@ bool tl_catalog_has_category(const char *category)
     return false;
 }
 
+bool tl_catalog_is_selftest(const tl_scenario *s)
+{
+    return strcmp(s->category, "selftest") == 0;
+}
+
 /* Distinct categories, in name order (the catalogue is sorted by name and a
  * name starts with its category, so equal categories are adjacent). */
 static size_t categories(const char **out, size_t max)

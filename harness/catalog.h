@@ -12,6 +12,9 @@ const tl_scenario *tl_catalog_find(const char *name);
 const tl_variant *tl_catalog_variant(const tl_scenario *s, const char *name);
 size_t tl_catalog_nvariants(const tl_scenario *s);
 bool tl_catalog_has_category(const char *category);
+/* Scenarios of category "selftest" prove the checker can fail; --all and a
+ * plain `threadlab list` leave them out. */
+bool tl_catalog_is_selftest(const tl_scenario *s);
 /* Comma-separated distinct categories, sorted ("atomicity, deadlock, ..."). */
 const char *tl_catalog_categories(void);
 /* The closest of `candidates` to `word` by edit distance, or NULL when none is

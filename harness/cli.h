@@ -28,5 +28,9 @@ bool tl_cli_parse_ulong(const char *opt, const char *text, unsigned long min, un
 int tl_cli_parse_kinds(const char *opt, const char *text, const tl_lock_kind **kinds, int max);
 
 int tl_cmd_validate(int argc, char **argv);
+int tl_cmd_run(int argc, char **argv);
+int tl_cmd_list(int argc, char **argv);
+int tl_cmd_show(int argc, char **argv);
+int tl_cmd_bench(int argc, char **argv);
 
 #endif

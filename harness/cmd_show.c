@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* threadlab show NAME: everything a reader needs about one scenario. */
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "cli.h"
+
+/* Prints text word-wrapped at `width` columns, each line indented. */
+static void wrap(const char *text, int indent, int width)
+{
+    int col = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        size_t word = strcspn(p, " ");
+        if (word == 0)
+            break;
+        if (col > indent && col + 1 + (int)word > width) {
+            putchar('\n');
+            col = 0;
+        }
+        if (col == 0)
+            col = printf("%*s", indent, "");
+        else
+            col += printf(" ");
+        col += printf("%.*s", (int)word, p);
+        p += word;
+    }
+    if (col)
+        putchar('\n');
+}
+
+static const char *shown(const char *e)
+{
+    return e && e[0] ? e : "clean";
+}
+
+int tl_cmd_show(int argc, char **argv)
+{
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        puts("Usage: threadlab show NAME\nShows a scenario's teaching text, variants, expected "
+             "evidence and how to run it.\nExit status: 0, or 2 on an unknown name.");
+        return 0;
+    }
+    if (argc != 2)
+        return tl_cli_usage_error("show takes one scenario name (see threadlab list)");
+    const tl_scenario *s = tl_catalog_find(argv[1]);
+    if (!s) {
+        const char *near = tl_catalog_suggest(argv[1]);
+        if (near)
+            return tl_cli_usage_error("unknown scenario '%s'; did you mean %s?", argv[1], near);
+        return tl_cli_usage_error("unknown scenario '%s'; 'threadlab list' shows all", argv[1]);
+    }
+    printf("%s - %s\n\n", s->name, s->summary);
+    printf("Category: %s\nConcept:  %s\n\n", s->category, s->concept ? s->concept : "-");
+    wrap(s->teaching, 2, 78);
+    if (s->coffman) {
+        puts("\nThe four Coffman conditions in the buggy variant:");
+        wrap(s->coffman, 2, 78);
+    }
+    if (s->detector_note) {
+        puts("\nWhat the detector sees:");
+        wrap(s->detector_note, 2, 78);
+    }
+    puts("\nVariants:");
+    for (size_t i = 0; i < tl_catalog_nvariants(s); i++) {
+        const tl_variant *v = &s->variants[i];
+        printf("  %s (%s)\n", v->name, v->role == TL_ROLE_BUGGY ? "buggy" : "fixed");
+        if (s->has_modes)
+            printf("    expects: %s (potential mode); %s (actual mode)\n", shown(v->expect),
+                   shown(v->expect_actual ? v->expect_actual : v->expect));
+        else
+            printf("    expects: %s\n", shown(v->expect));
+        if (v->breaks)
+            printf("    breaks:  %s\n", v->breaks);
+        if (v->about)
+            wrap(v->about, 4, 78);
+    }
+    printf("\nDefaults: %u threads (allowed %u-%u), %u iterations.\n", s->threads, s->min_threads,
+           s->max_threads, s->iterations);
+    printf("\nRun it:\n  threadlab run %s\n", s->name);
+    if (s->has_modes)
+        printf("  threadlab run %s --mode actual --timeout 2   # the threads really block\n",
+               s->name);
+    printf("  threadlab run %s --variant buggy --verbose --lock ticket\n", s->name);
+    return 0;
+}

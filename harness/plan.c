@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "catalog.h"
+#include "cli.h"
+#include "plan.h"
+
+static void add(tl_plan *p, const tl_scenario *s)
+{
+    for (size_t i = 0; i < p->nscenarios; i++)
+        if (p->scenarios[i] == s)
+            return;
+    if (p->nscenarios < sizeof p->scenarios / sizeof p->scenarios[0])
+        p->scenarios[p->nscenarios++] = s;
+}
+
+bool tl_plan_add_name(tl_plan *p, const char *name)
+{
+    const tl_scenario *s = tl_catalog_find(name);
+    if (s) {
+        add(p, s);
+        return true;
+    }
+    const char *near = tl_catalog_suggest(name);
+    if (near)
+        tl_cli_usage_error("unknown scenario '%s'; did you mean %s? ('threadlab list' shows all)",
+                           name, near);
+    else
+        tl_cli_usage_error("unknown scenario '%s'; 'threadlab list' shows all (categories: %s)",
+                           name, tl_catalog_categories());
+    return false;
+}
+
+bool tl_plan_add_category(tl_plan *p, const char *category)
+{
+    if (!tl_catalog_has_category(category)) {
+        const char *near = tl_catalog_suggest_category(category);
+        tl_cli_usage_error("--category: unknown category '%s'%s%s%s; allowed: %s", category,
+                           near ? "; did you mean " : "", near ? near : "", near ? "?" : "",
+                           tl_catalog_categories());
+        return false;
+    }
+    for (size_t i = 0; i < tl_catalog_count(); i++)
+        if (strcmp(tl_catalog_at(i)->category, category) == 0)
+            add(p, tl_catalog_at(i));
+    return true;
+}
+
+void tl_plan_add_all(tl_plan *p)
+{
+    for (size_t i = 0; i < tl_catalog_count(); i++)
+        if (!tl_catalog_is_selftest(tl_catalog_at(i)))
+            add(p, tl_catalog_at(i));
+}
+
+/* Does variant v take part under the --variant selection? */
+static bool selected(const tl_plan *p, const tl_variant *v)
+{
+    if (strcmp(p->variant, "both") == 0)
+        return true;
+    if (strcmp(p->variant, "buggy") == 0)
+        return v->role == TL_ROLE_BUGGY;
+    if (strcmp(p->variant, "fixed") == 0)
+        return v->role == TL_ROLE_FIXED;
+    return strcmp(p->variant, v->name) == 0;
+}
+
+static bool is_role_word(const char *v)
+{
+    return !strcmp(v, "both") || !strcmp(v, "buggy") || !strcmp(v, "fixed");
+}
+
+bool tl_plan_check(const tl_plan *p)
+{
+    for (size_t i = 0; i < p->nscenarios; i++) {
+        const tl_scenario *s = p->scenarios[i];
+        if (p->threads && (p->threads < s->min_threads || p->threads > s->max_threads)) {
+            tl_cli_usage_error("--threads: %lu is outside %s's range %u to %u", p->threads,
+                               s->name, s->min_threads, s->max_threads);
+            return false;
+        }
+        if (p->iterations && s->max_iterations && p->iterations > s->max_iterations) {
+            tl_cli_usage_error("--iterations: %lu is outside %s's range 1 to %u", p->iterations,
+                               s->name, s->max_iterations);
+            return false;
+        }
+        if (!is_role_word(p->variant) && !tl_catalog_variant(s, p->variant)) {
+            char names[256] = "";
+            size_t off = 0;
+            for (size_t k = 0; k < tl_catalog_nvariants(s) && off < sizeof names; k++)
+                off += (size_t)snprintf(names + off, sizeof names - off, ", %s",
+                                        s->variants[k].name);
+            tl_cli_usage_error("--variant: '%s' is not a variant of %s; allowed: buggy, fixed, "
+                               "both%s",
+                               p->variant, s->name, names);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool make_dir(const char *path)
+{
+    return mkdir(path, 0755) == 0 || errno == EEXIST;
+}
+
+tl_run *tl_plan_expand(const tl_plan *p, const char *report_dir, size_t *n)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < p->nscenarios; i++)
+        cap += tl_catalog_nvariants(p->scenarios[i]) * p->repeat;
+    tl_run *runs = calloc(cap ? cap : 1, sizeof *runs);
+    char runs_dir[PATH_MAX];
+    snprintf(runs_dir, sizeof runs_dir, "%s/runs", report_dir);
+    if (!runs || !make_dir(runs_dir)) {
+        free(runs);
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < p->nscenarios; i++) {
+        const tl_scenario *s = p->scenarios[i];
+        for (unsigned rep = 1; rep <= p->repeat; rep++)
+            for (size_t v = 0; v < tl_catalog_nvariants(s); v++) {
+                if (!selected(p, &s->variants[v]))
+                    continue;
+                tl_run *r = &runs[k++];
+                r->index = (unsigned)k;
+                r->scenario = s;
+                r->variant = &s->variants[v];
+                snprintf(r->lock, sizeof r->lock, "%s", p->lock);
+                r->detector = p->detector;
+                r->threads = p->threads ? (unsigned)p->threads : s->threads;
+                r->iterations = p->iterations ? p->iterations : s->iterations;
+                r->mode = s->has_modes ? p->mode : TL_MODE_POTENTIAL;
+                r->timeout_s = p->timeout_s;
+                r->repeat = rep;
+                snprintf(r->dir_rel, sizeof r->dir_rel, "runs/%03zu-%s-%s", k, s->name,
+                         s->variants[v].name);
+                snprintf(r->dir, sizeof r->dir, "%s/%s", report_dir, r->dir_rel);
+                const char *bad = NULL;
+                if (!make_dir(r->dir) || !tl_run_expectation(r, &bad)) {
+                    if (bad)
+                        fprintf(stderr, "threadlab: %s %s: bad expected evidence '%s'\n", s->name,
+                                s->variants[v].name, bad);
+                    free(runs);
+                    return NULL;
+                }
+            }
+    }
+    *n = k;
+    return runs;
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/* report.json, built with jansson (never by hand). Field meanings are in
+ * reports/README.md; bump TL_REPORT_SCHEMA when a field changes meaning. */
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "report.h"
+
+bool tl_write_atomic(const char *path, const char *text, size_t len)
+{
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return false;
+    bool ok = fwrite(text, 1, len, f) == len;
+    /* fflush + fsync before rename: after a crash, the name points at the
+     * whole new file or the whole old one, never at a half-written one. */
+    ok = fflush(f) == 0 && ok;
+    ok = fsync(fileno(f)) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int saved = errno;
+        unlink(tmp);
+        errno = saved;
+        return false;
+    }
+    return true;
+}
+
+const char *tl_report_verdict_word(const tl_run *r)
+{
+    switch (r->state) {
+    case TL_RUN_FINISHED: return r->met ? "met" : "not met";
+    case TL_RUN_INTERRUPTED: return "interrupted";
+    default: return "pending";
+    }
+}
+
+static json_t *evidence_json(const tl_evidence *e)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < e->n; i++)
+        json_array_append_new(a, json_string(e->token[i]));
+    return a;
+}
+
+static json_t *frame_json(const tl_tsan_frame *f)
+{
+    if (!f->found)
+        return json_null();
+    return json_pack("{s:s, s:s, s:i, s:i}", "function", f->function, "file", f->file, "line",
+                     f->line, "column", f->column);
+}
+
+static const char *location_kind(tl_tsan_location_kind k)
+{
+    static const char *const names[] = {"none", "global", "heap", "stack", "tls", "other"};
+    return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "other";
+}
+
+static json_t *finding_json(const tl_tsan_finding *f)
+{
+    json_t *accesses = json_array();
+    for (int i = 0; i < f->naccess; i++) {
+        const tl_tsan_access *a = &f->access[i];
+        json_array_append_new(
+            accesses,
+            json_pack("{s:s, s:i, s:b, s:b, s:i, s:s, s:o}", "op",
+                      a->op == TL_TSAN_ACC_WRITE ? "write" : a->op == TL_TSAN_ACC_READ ? "read" : "?",
+                      "size", a->size, "atomic", a->atomic, "previous", a->previous, "thread",
+                      a->thread, "thread_name", a->thread_name, "frame", frame_json(&a->frame)));
+    }
+    json_t *cycle = json_array();
+    for (int i = 0; i < f->ncycle; i++)
+        json_array_append_new(cycle, json_string(f->cycle[i]));
+    json_t *loc = f->location.kind == TL_TSAN_LOC_NONE
+                      ? json_null()
+                      : json_pack("{s:s, s:s, s:I, s:i, s:s}", "kind",
+                                  location_kind(f->location.kind), "name", f->location.name,
+                                  "size", (json_int_t)f->location.size, "thread",
+                                  f->location.thread, "text", f->location.text);
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "kind", tl_tsan_kind_token(f->kind),
+                     "kind_text", f->kind_text, "summary", f->summary, "frame",
+                     frame_json(&f->frame), "accesses", accesses, "location", loc, "cycle", cycle);
+}
+
+static json_t *log_path(const tl_run *r, const char *name, bool present)
+{
+    if (!present)
+        return json_null();
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", r->dir_rel, name);
+    return json_string(path);
+}
+
+static json_t *run_json(const tl_run *r)
+{
+    json_t *oracle = json_array(), *notes = json_array(), *findings = json_array();
+    for (int i = 0; i < r->noracle; i++)
+        json_array_append_new(oracle, json_pack("{s:s, s:b, s:s}", "what", r->oracle[i].what, "ok",
+                                                r->oracle[i].ok, "detail", r->oracle[i].detail));
+    for (int i = 0; i < r->nnotes; i++)
+        json_array_append_new(notes, json_string(r->notes[i]));
+    size_t stored = r->nfindings < TL_RUN_MAX_FINDINGS ? r->nfindings : TL_RUN_MAX_FINDINGS;
+    for (size_t i = 0; i < stored; i++)
+        json_array_append_new(findings, finding_json(&r->findings[i]));
+    const char *sig = r->term_signal ? sigabbrev_np(r->term_signal) : NULL;
+    char signame[32];
+    snprintf(signame, sizeof signame, "SIG%s", sig ? sig : "?");
+
+    json_t *exit = json_pack("{s:i, s:o, s:o, s:b}", "pid", (int)r->pid, "status",
+                             r->exited ? json_integer(r->exit_status) : json_null(), "signal",
+                             r->term_signal ? json_string(signame) : json_null(), "timed_out",
+                             r->timed_out);
+    json_t *logs = json_pack("{s:s, s:o, s:o, s:o, s:o}", "dir", r->dir_rel, "stdout",
+                             log_path(r, "stdout.log", true), "stderr",
+                             log_path(r, "stderr.log", true), "tsan",
+                             log_path(r, "tsan.log", r->tsan_log_present), "results",
+                             log_path(r, "results.jsonl", true));
+    json_t *truncated = json_pack("{s:b, s:b, s:b, s:b}", "stdout", r->stdout_truncated, "stderr",
+                                  r->stderr_truncated, "tsan", r->tsan_truncated, "results",
+                                  r->results_truncated);
+    json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:i, s:f}",
+                          "index", (int)r->index, "scenario", r->scenario->name, "category",
+                          r->scenario->category, "variant", r->variant->name, "role",
+                          r->variant->role == TL_ROLE_BUGGY ? "buggy" : "fixed", "lock", r->lock,
+                          "detector", tl_detector_name(r->detector), "mode",
+                          tl_mode_name(r->mode), "threads", (int)r->threads, "iterations",
+                          (json_int_t)r->iterations, "repeat", (int)r->repeat, "timeout_s",
+                          r->timeout_s);
+    json_object_set_new(o, "expected", evidence_json(&r->expected));
+    json_object_set_new(o, "observed", evidence_json(&r->observed));
+    json_object_set_new(o, "verdict", json_string(tl_report_verdict_word(r)));
+    json_object_set_new(o, "reason", json_string(r->reason));
+    json_object_set_new(o, "exit", exit);
+    json_object_set_new(o, "duration_s", json_real(r->duration_s));
+    json_object_set_new(o, "oracle", oracle);
+    json_object_set_new(o, "notes", notes);
+    json_object_set_new(o, "findings", findings);
+    json_object_set_new(o, "findings_total", json_integer((json_int_t)r->nfindings));
+    json_object_set_new(o, "logs", logs);
+    json_object_set_new(o, "truncated", truncated);
+    return o;
+}
+
+bool tl_report_write_json(const tl_report *rep)
+{
+    json_t *runs = json_array(), *argv = json_array();
+    size_t finished = 0, met = 0, interrupted = 0;
+    for (size_t i = 0; i < rep->n; i++) {
+        const tl_run *r = &rep->runs[i];
+        if (r->state == TL_RUN_INTERRUPTED)
+            interrupted++;
+        if (r->state != TL_RUN_FINISHED)
+            continue; /* only finished runs are records */
+        finished++;
+        met += r->met;
+        json_array_append_new(runs, run_json(r));
+    }
+    for (int i = 0; i < rep->argc; i++)
+        json_array_append_new(argv, json_string(rep->argv[i]));
+    json_t *doc = json_pack(
+        "{s:i, s:s, s:s, s:o, s:s, s:{s:s, s:s}, s:{s:I, s:I, s:I, s:I, s:I}, s:o}", "schema",
+        TL_REPORT_SCHEMA, "threadlab", PACKAGE_VERSION, "started", rep->started, "command", argv,
+        "compiler", rep->compiler, "hosts", "tsan", rep->host_tsan, "plain", rep->host_plain,
+        "totals", "planned", (json_int_t)rep->n, "finished", (json_int_t)finished, "met",
+        (json_int_t)met, "not_met", (json_int_t)(finished - met), "interrupted",
+        (json_int_t)interrupted, "runs", runs);
+    if (!doc)
+        return false;
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    if (!text)
+        return false;
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/report.json", rep->dir);
+    size_t len = strlen(text);
+    text[len] = '\n'; /* the terminator becomes the final newline */
+    bool ok = tl_write_atomic(path, text, len + 1);
+    free(text);
+    return ok;
+}
+
+bool tl_report_write(const tl_report *rep)
+{
+    if (tl_report_write_json(rep) && tl_report_write_md(rep))
+        return true;
+    fprintf(stderr, "threadlab: cannot write the report in %s: %s\n", rep->dir, strerror(errno));
+    return false;
+}

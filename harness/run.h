@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* One run = (scenario, variant, lock kind, detector, parameters): its plan,
+ * what happened, and the verdict. The runner fills it, the report writers
+ * read it. */
+#ifndef TL_RUN_H
+#define TL_RUN_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "evidence.h"
+#include "tl_scenario.h"
+#include "tsan_parse.h"
+
+enum {
+    TL_RUN_MAX_ORACLE = 16,
+    TL_RUN_MAX_NOTES = 8,
+    TL_RUN_MAX_FINDINGS = 16,
+};
+
+/* Bounds on what a run may leave behind: a flood is cut here and the cut is
+ * recorded, so a runaway scenario can fill neither memory nor the disk. */
+#define TL_CAPTURE_MAX (1L << 20)     /* stdout.log, stderr.log: 1 MiB each */
+#define TL_RESULTS_MAX (256L << 10)   /* result records kept: 256 KiB */
+#define TL_TSAN_LOG_MAX (4L << 20)    /* tsan.log kept and parsed: 4 MiB */
+
+typedef enum { TL_DETECTOR_TSAN, TL_DETECTOR_NONE } tl_detector;
+
+typedef struct {
+    char what[64];
+    bool ok;
+    char detail[256];
+} tl_oracle_rec;
+
+typedef enum {
+    TL_RUN_PENDING,
+    TL_RUN_RUNNING,
+    TL_RUN_FINISHED,    /* ran to the end, or crashed, or hit its deadline */
+    TL_RUN_INTERRUPTED, /* stopped by Ctrl-C before it finished */
+} tl_run_state;
+
+typedef struct {
+    /* --- plan --- */
+    unsigned index;             /* 1-based position in the plan */
+    const tl_scenario *scenario;
+    const tl_variant *variant;
+    char lock[32];
+    tl_detector detector;
+    unsigned threads;
+    unsigned long iterations;
+    tl_mode mode;
+    double timeout_s;
+    unsigned repeat;            /* 1-based repetition number */
+    char dir[PATH_MAX];         /* this run's directory (raw logs) */
+    char dir_rel[128];          /* the same, relative to the report directory */
+
+    /* --- what happened --- */
+    tl_run_state state;
+    pid_t pid;
+    struct timespec started;
+    double duration_s;
+    bool exited;                /* normal exit: exit_status is valid */
+    int exit_status;
+    int term_signal;            /* the signal that ended it, 0 if none */
+    bool timed_out;             /* we killed it at its deadline */
+    bool host_started, host_done; /* the host's "start"/"done" records seen */
+    bool stdout_truncated, stderr_truncated, results_truncated, tsan_truncated;
+    long stdout_bytes, stderr_bytes;
+    tl_oracle_rec oracle[TL_RUN_MAX_ORACLE];
+    int noracle;
+    char notes[TL_RUN_MAX_NOTES][256];
+    int nnotes;
+    tl_tsan_finding findings[TL_RUN_MAX_FINDINGS];
+    size_t nfindings;           /* reports in the log (may exceed what is stored) */
+    bool tsan_log_present;
+
+    /* --- verdict --- */
+    tl_evidence expected, observed;
+    bool met;
+    char reason[512];
+} tl_run;
+
+const char *tl_detector_name(tl_detector d);
+const char *tl_mode_name(tl_mode m);
+
+/* Builds the run's expected evidence from its variant, mode and detector.
+ * Returns false when the scenario's expectation text is malformed. */
+bool tl_run_expectation(tl_run *r, const char **bad_token);
+/* Computes observed evidence and the verdict (met + reason) of a finished run. */
+void tl_run_judge(tl_run *r);
+
+#endif

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* The verdict: a run meets its expectation when the evidence it showed is
+ * exactly the evidence its variant expects, no more and no less. Evidence
+ * from the three sources (detector, oracle, the runner's own observations
+ * of the process) is gathered into one set first. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include "run.h"
+
+const char *tl_detector_name(tl_detector d)
+{
+    return d == TL_DETECTOR_TSAN ? "tsan" : "none";
+}
+
+const char *tl_mode_name(tl_mode m)
+{
+    return m == TL_MODE_ACTUAL ? "actual" : "potential";
+}
+
+bool tl_run_expectation(tl_run *r, const char **bad_token)
+{
+    const char *text = r->variant->expect;
+    if (r->mode == TL_MODE_ACTUAL && r->variant->expect_actual)
+        text = r->variant->expect_actual;
+    if (!tl_evidence_parse(&r->expected, text, bad_token))
+        return false;
+    /* Without a detector, detector evidence cannot be observed: expecting it
+     * would make every plain run "not met" for the wrong reason. */
+    if (r->detector == TL_DETECTOR_NONE)
+        tl_evidence_drop_prefix(&r->expected, "tsan:");
+    return true;
+}
+
+static void observe(tl_run *r)
+{
+    tl_evidence *o = &r->observed;
+    char token[TL_EVIDENCE_TOKEN];
+    tl_evidence_clear(o);
+    size_t stored = r->nfindings < TL_RUN_MAX_FINDINGS ? r->nfindings : TL_RUN_MAX_FINDINGS;
+    for (size_t i = 0; i < stored; i++) {
+        snprintf(token, sizeof token, "tsan:%s", tl_tsan_kind_token(r->findings[i].kind));
+        tl_evidence_add(o, token);
+    }
+    for (int i = 0; i < r->noracle; i++)
+        if (!r->oracle[i].ok)
+            tl_evidence_add(o, "oracle:violated");
+    if (r->timed_out)
+        tl_evidence_add(o, "hang");
+    else if (r->term_signal) {
+        snprintf(token, sizeof token, "signal:SIG%s", sigabbrev_np(r->term_signal) ? sigabbrev_np(r->term_signal) : "UNKNOWN");
+        tl_evidence_add(o, token);
+    }
+}
+
+/* One line saying what was seen, for the progress line and the table. */
+static void describe_evidence(const tl_run *r, char *buf, size_t size)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < r->observed.n && off < size; i++) {
+        const char *t = r->observed.token[i];
+        const char *shown = strncmp(t, "tsan:", 5) == 0 ? t + 5 : t;
+        if (strcmp(t, "hang") == 0)
+            shown = "hang (deadline)";
+        off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? " + " : "", shown);
+        if (strcmp(t, "oracle:violated") == 0)
+            for (int k = 0; k < r->noracle && off < size; k++)
+                if (!r->oracle[k].ok) {
+                    off += (size_t)snprintf(buf + off, size - off, " (%s: %s)", r->oracle[k].what,
+                                            r->oracle[k].detail);
+                    break;
+                }
+    }
+    if (r->observed.n == 0)
+        snprintf(buf, size, "clean");
+}
+
+void tl_run_judge(tl_run *r)
+{
+    char seen[384], diff[256];
+    observe(r);
+    describe_evidence(r, seen, sizeof seen);
+    r->met = tl_evidence_equal(&r->expected, &r->observed);
+    if (r->state == TL_RUN_INTERRUPTED) {
+        r->met = false;
+        snprintf(r->reason, sizeof r->reason, "interrupted before it finished");
+    } else if (r->exited && r->exit_status != 0 && r->exit_status != 66) {
+        /* The host's own failure (3: bad arguments) is never a scenario outcome. */
+        r->met = false;
+        snprintf(r->reason, sizeof r->reason, "host exited with status %d (see stderr.log)",
+                 r->exit_status);
+    } else if (r->exited && r->exit_status == 66 && r->nfindings == 0) {
+        r->met = false;
+        snprintf(r->reason, sizeof r->reason,
+                 "TSan exit status 66 but no report could be parsed (see tsan.log)");
+    } else if (r->exited && !r->host_done) {
+        r->met = false;
+        snprintf(r->reason, sizeof r->reason, "host exited without finishing the variant");
+    } else if (r->met) {
+        snprintf(r->reason, sizeof r->reason, "%s", seen);
+    } else {
+        tl_evidence_diff(&r->expected, &r->observed, diff, sizeof diff);
+        snprintf(r->reason, sizeof r->reason, "%s (saw: %s)", diff, seen);
+    }
+}

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/* The CLI end to end: the real ./threadlab, which execs the real hosts. Every
+ * scenario's every variant must meet its expectation under TSan, in both
+ * deadlock modes, and without a detector; the checker must be able to say
+ * "not met", "hang (deadline)" and a signal; bad input gets exit 2 and a
+ * one-line message. */
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "harness_suites.h"
+
+#ifndef TL_TEST_BUILDDIR
+#define TL_TEST_BUILDDIR "."
+#endif
+
+extern char **environ;
+
+typedef struct {
+    int status;           /* exit status, or 128 + signal */
+    char out[65536], err[16384];
+    char report_dir[512]; /* parsed from the "Report: DIR/summary.md" line */
+} cli_result;
+
+static void slurp(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+}
+
+/* Runs ./threadlab with args (NULL-terminated) and an --out under a fresh
+ * temporary directory when `with_out`. */
+static void run_cli(cli_result *res, bool with_out, const char *const *args)
+{
+    char tmp[] = "/tmp/threadlab-test-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    char out_path[64], err_path[64], bin[512];
+    snprintf(out_path, sizeof out_path, "%s/stdout", tmp);
+    snprintf(err_path, sizeof err_path, "%s/stderr", tmp);
+    snprintf(bin, sizeof bin, "%s/threadlab", TL_TEST_BUILDDIR);
+    const char *argv[64] = {bin};
+    int n = 1;
+    for (const char *const *a = args; *a; a++)
+        argv[n++] = *a;
+    if (with_out) {
+        argv[n++] = "--out";
+        argv[n++] = tmp;
+    }
+    argv[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    ck_assert_int_eq(posix_spawn(&pid, bin, &fa, NULL, (char **)argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    int st;
+    waitpid(pid, &st, 0);
+    res->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    slurp(out_path, res->out, sizeof res->out);
+    slurp(err_path, res->err, sizeof res->err);
+    res->report_dir[0] = '\0';
+    const char *rep = strstr(res->out, "Report: ");
+    if (rep)
+        sscanf(rep, "Report: %511[^ \n]", res->report_dir);
+    char *slash = strrchr(res->report_dir, '/');
+    if (slash && strcmp(slash, "/summary.md") == 0)
+        *slash = '\0';
+}
+
+static json_t *load_report(const cli_result *res)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/report.json", res->report_dir);
+    json_error_t err;
+    json_t *doc = json_load_file(path, 0, &err);
+    ck_assert_msg(doc, "report.json does not parse: %s (%s)", err.text, path);
+    return doc;
+}
+
+/* Asserts every run in the report met its expectation; returns the count. */
+static size_t assert_all_met(const cli_result *res)
+{
+    json_t *doc = load_report(res), *runs = json_object_get(doc, "runs"), *run;
+    size_t i;
+    json_array_foreach(runs, i, run) {
+        const char *verdict = json_string_value(json_object_get(run, "verdict"));
+        ck_assert_msg(strcmp(verdict, "met") == 0, "%s %s (%s, %s): %s: %s",
+                      json_string_value(json_object_get(run, "scenario")),
+                      json_string_value(json_object_get(run, "variant")),
+                      json_string_value(json_object_get(run, "detector")),
+                      json_string_value(json_object_get(run, "mode")), verdict,
+                      json_string_value(json_object_get(run, "reason")));
+    }
+    size_t n = json_array_size(runs);
+    json_decref(doc);
+    return n;
+}
+
+static size_t variants_of_all(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tl_catalog_count(); i++)
+        if (!tl_catalog_is_selftest(tl_catalog_at(i)))
+            n += tl_catalog_nvariants(tl_catalog_at(i));
+    return n;
+}
+
+START_TEST(test_run_all_tsan_meets_every_expectation)
+{
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "--all", NULL});
+    size_t n = assert_all_met(&res);
+    ck_assert_uint_eq(n, variants_of_all());
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
+    ck_assert_msg(strstr(res.err, "] race.counter buggy tsan ... met: data-race"),
+                  "progress line missing:\n%s", res.err);
+}
+END_TEST
+
+START_TEST(test_run_deadlocks_actual_mode_hang)
+{
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "--category", "deadlock", "--mode", "actual",
+                                              "--timeout", "1.5", NULL});
+    assert_all_met(&res);
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
+    ck_assert_msg(strstr(res.err, "buggy tsan actual ... met: hang (deadline)"), "%s", res.err);
+}
+END_TEST
+
+START_TEST(test_run_all_without_detector)
+{
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "--all", "--detector", "none", "--quiet",
+                                              NULL});
+    assert_all_met(&res);
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
+}
+END_TEST
+
+/* Runs one selftest variant and returns its single report record. */
+static json_t *selftest(cli_result *res, const char *variant, const char *timeout, int want_exit)
+{
+    run_cli(res, true, (const char *const[]){"run", "selftest.checker", "--variant", variant,
+                                             "--timeout", timeout, NULL});
+    ck_assert_msg(res->status == want_exit, "exit %d, wanted %d\n%s", res->status, want_exit,
+                  res->err);
+    json_t *doc = load_report(res);
+    json_t *run = json_incref(json_array_get(json_object_get(doc, "runs"), 0));
+    json_decref(doc);
+    ck_assert_ptr_nonnull(run);
+    return run;
+}
+
+START_TEST(test_checker_can_say_not_met)
+{
+    static cli_result res;
+    json_t *run = selftest(&res, "wrong", "10", 1);
+    ck_assert_str_eq(json_string_value(json_object_get(run, "verdict")), "not met");
+    ck_assert_msg(strstr(json_string_value(json_object_get(run, "reason")),
+                         "missing tsan:data-race"),
+                  "%s", json_string_value(json_object_get(run, "reason")));
+    json_decref(run);
+}
+END_TEST
+
+START_TEST(test_checker_sees_a_hang_and_leaves_nothing_behind)
+{
+    static cli_result res;
+    json_t *run = selftest(&res, "hang", "0.5", 0);
+    ck_assert_str_eq(json_string_value(json_object_get(run, "reason")), "hang (deadline)");
+    json_t *exit = json_object_get(run, "exit");
+    ck_assert(json_is_true(json_object_get(exit, "timed_out")));
+    pid_t pid = (pid_t)json_integer_value(json_object_get(exit, "pid"));
+    ck_assert_int_gt(pid, 0);
+    /* The whole process group is gone. */
+    ck_assert_int_eq(kill(-pid, 0), -1);
+    json_decref(run);
+}
+END_TEST
+
+START_TEST(test_checker_names_the_signal)
+{
+    static cli_result res;
+    json_t *run = selftest(&res, "crash", "10", 0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(run, "exit"), "signal")),
+                     "SIGABRT");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(run, "observed"), 0)),
+                     "signal:SIGABRT");
+    json_decref(run);
+}
+END_TEST
+
+/* Bad input: exit 2 and a one-line message naming the value. */
+static void expect_usage_error(const char *const *args, const char *message)
+{
+    static cli_result res;
+    run_cli(&res, false, args);
+    ck_assert_msg(res.status == 2, "exit %d for %s", res.status, args[1]);
+    ck_assert_msg(strstr(res.err, message), "message '%s' not in:\n%s", message, res.err);
+    ck_assert_msg(strchr(res.err, '\n') == res.err + strlen(res.err) - 1,
+                  "not one line:\n%s", res.err);
+}
+
+START_TEST(test_usage_errors)
+{
+    expect_usage_error((const char *const[]){"run", "race.countr", NULL},
+                       "unknown scenario 'race.countr'; did you mean race.counter?");
+    expect_usage_error((const char *const[]){"run", "race.counter", "--threads", "0", NULL},
+                       "--threads: '0' is not a whole number from 1 to 64");
+    expect_usage_error((const char *const[]){"run", "race.counter", "--lock", "spin", NULL},
+                       "--lock: unknown lock kind 'spin'; allowed: mutex,");
+    expect_usage_error((const char *const[]){"run", "--category", "deadlok", NULL},
+                       "did you mean deadlock?");
+    expect_usage_error((const char *const[]){"run", "race.counter", "--timeout", "0", NULL},
+                       "--timeout: '0' is not a number of seconds from 0.1 to 3600");
+    expect_usage_error((const char *const[]){"run", "deadlock.abba", "--threads", "3", NULL},
+                       "--threads: 3 is outside deadlock.abba's range 2 to 2");
+    expect_usage_error((const char *const[]){"run", "race.counter", "--variant", "fixd", NULL},
+                       "--variant: 'fixd' is not a variant of race.counter");
+    expect_usage_error((const char *const[]){"run", NULL}, "no scenario given");
+    expect_usage_error((const char *const[]){"show", "tls.countr", NULL},
+                       "did you mean tls.counter?");
+    expect_usage_error((const char *const[]){"frobnicate", NULL}, "unknown command 'frobnicate'");
+}
+END_TEST
+
+START_TEST(test_list_json_and_show)
+{
+    static cli_result res;
+    run_cli(&res, false, (const char *const[]){"list", "--json", NULL});
+    ck_assert_int_eq(res.status, 0);
+    json_t *all = json_loads(res.out, 0, NULL);
+    ck_assert_ptr_nonnull(all);
+    size_t listed = 0;
+    for (size_t i = 0; i < tl_catalog_count(); i++)
+        listed += !tl_catalog_is_selftest(tl_catalog_at(i));
+    ck_assert_uint_eq(json_array_size(all), listed);
+    json_decref(all);
+    run_cli(&res, false, (const char *const[]){"show", "deadlock.abba", NULL});
+    ck_assert_int_eq(res.status, 0);
+    ck_assert(strstr(res.out, "Coffman") && strstr(res.out, "breaks:"));
+    run_cli(&res, false, (const char *const[]){"run", "--help", NULL});
+    ck_assert_int_eq(res.status, 0);
+    ck_assert(strstr(res.out, "--detector"));
+}
+END_TEST
+
+Suite *tl_suite_cli(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("end to end");
+    /* The whole catalogue under TSan on a busy 2-core machine: generous. */
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_run_all_tsan_meets_every_expectation);
+    tcase_add_test(tc, test_run_deadlocks_actual_mode_hang);
+    tcase_add_test(tc, test_run_all_without_detector);
+    tcase_add_test(tc, test_checker_can_say_not_met);
+    tcase_add_test(tc, test_checker_sees_a_hang_and_leaves_nothing_behind);
+    tcase_add_test(tc, test_checker_names_the_signal);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("errors");
+    tcase_add_test(tc, test_usage_errors);
+    tcase_add_test(tc, test_list_json_and_show);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include "harness_suites.h"
+
+int main(void)
+{
+    SRunner *sr = srunner_create(tl_suite_tsan_parse());
+    srunner_add_suite(sr, tl_suite_evidence());
+    srunner_add_suite(sr, tl_suite_catalog());
+    srunner_add_suite(sr, tl_suite_bench());
+    srunner_add_suite(sr, tl_suite_cli());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

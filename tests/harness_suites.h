@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* The Check suites of tests/harness (plain build). */
+#ifndef TL_HARNESS_SUITES_H
+#define TL_HARNESS_SUITES_H
+
+#include <check.h>
+
+Suite *tl_suite_tsan_parse(void);
+Suite *tl_suite_evidence(void);
+Suite *tl_suite_catalog(void);
+Suite *tl_suite_bench(void);
+Suite *tl_suite_cli(void);
+
+#endif

@@ -268,6 +268,12 @@ int tl_cmd_run(int argc, char **argv)
     unsigned long jobs = cores > 0 ? (unsigned long)cores : 1;
     static tl_report report;
     progress_t pr = {.report = &report};
+    /* The command as typed, for the record: getopt_long permutes argv. */
+    static char *typed[256];
+    int ntyped = 0;
+    typed[ntyped++] = "threadlab";
+    for (int i = 0; i < argc && ntyped < 255; i++)
+        typed[ntyped++] = argv[i];
     int rc = parse(argc, argv, &plan, &out, &jobs, &pr);
     if (rc)
         return rc < 0 ? 0 : rc;
@@ -286,7 +292,7 @@ int tl_cmd_run(int argc, char **argv)
         return TL_EXIT_ENV;
     }
 
-    report = (tl_report){.argc = argc, .argv = argv, .compiler = TL_CC_VERSION};
+    report = (tl_report){.argc = ntyped, .argv = typed, .compiler = TL_CC_VERSION};
     snprintf(report.host_tsan, sizeof report.host_tsan, "%s", have_tsan ? rn.host_tsan : "");
     snprintf(report.host_plain, sizeof report.host_plain, "%s", have_plain ? rn.host_plain : "");
     if (!make_report_dir(out, report.dir, sizeof report.dir, report.started,

@@ -53,25 +53,39 @@ static void observe(tl_run *r)
     }
 }
 
-/* One line saying what was seen, for the progress line and the table. */
+/* Appends one observed token, in words, to buf at *off. */
+static void describe_token(const tl_run *r, const char *t, char *buf, size_t size, size_t *off)
+{
+    if (*off >= size)
+        return;
+    const char *shown = strncmp(t, "tsan:", 5) == 0 ? t + 5 : t;
+    if (strcmp(t, "hang") == 0)
+        shown = "hang (deadline)";
+    *off += (size_t)snprintf(buf + *off, size - *off, "%s%s", *off ? " + " : "", shown);
+    if (strcmp(t, "oracle:violated") != 0)
+        return;
+    for (int k = 0; k < r->noracle && *off < size; k++)
+        if (!r->oracle[k].ok) {
+            *off += (size_t)snprintf(buf + *off, size - *off, " (%s: %s)", r->oracle[k].what,
+                                     r->oracle[k].detail);
+            return;
+        }
+}
+
+/* One line saying what was seen, detector evidence first (it is what a
+ * reader looks for), then the oracle, then what the runner saw. */
 static void describe_evidence(const tl_run *r, char *buf, size_t size)
 {
     size_t off = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < r->observed.n && off < size; i++) {
-        const char *t = r->observed.token[i];
-        const char *shown = strncmp(t, "tsan:", 5) == 0 ? t + 5 : t;
-        if (strcmp(t, "hang") == 0)
-            shown = "hang (deadline)";
-        off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? " + " : "", shown);
-        if (strcmp(t, "oracle:violated") == 0)
-            for (int k = 0; k < r->noracle && off < size; k++)
-                if (!r->oracle[k].ok) {
-                    off += (size_t)snprintf(buf + off, size - off, " (%s: %s)", r->oracle[k].what,
-                                            r->oracle[k].detail);
-                    break;
-                }
-    }
+    for (size_t pass = 0; pass < 3; pass++)
+        for (size_t i = 0; i < r->observed.n; i++) {
+            const char *t = r->observed.token[i];
+            bool tsan = strncmp(t, "tsan:", 5) == 0, oracle = strncmp(t, "oracle:", 7) == 0;
+            bool mine = pass == 0 ? tsan : pass == 1 ? oracle : !tsan && !oracle;
+            if (mine)
+                describe_token(r, t, buf, size, &off);
+        }
     if (r->observed.n == 0)
         snprintf(buf, size, "clean");
 }

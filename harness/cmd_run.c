@@ -14,6 +14,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "config.h"
+#include "monitor_report.h"
 #include "plan.h"
 #include "report.h"
 #include "runner.h"
@@ -49,6 +50,7 @@ static void usage(FILE *to)
           "  -r, --repeat N           run each variant N times (1-1000, default 1)\n"
           "  -T, --timeout SECONDS    deadline per run (0.1-3600, default 10)\n"
           "  -j, --jobs N             runs at once (1-64, default: the number of cores)\n"
+          "      --no-monitor         no live monitor: a stuck run ends at its deadline\n"
           "  -o, --out DIR            where report directories go (default ./threadlab-reports)\n"
           "  -q, --quiet              no progress lines\n"
           "  -v, --verbose            oracle results and findings of every run\n"
@@ -154,6 +156,15 @@ static void on_finish(tl_run *r, void *user)
             fprintf(stderr, " at %s:%d in %s", f->frame.file, f->frame.line, f->frame.function);
         fputc('\n', stderr);
     }
+    if (r->monitor) {
+        tl_mon_explanation e;
+        tl_monitor_explain(r->monitor, &e);
+        fprintf(stderr, "    monitor: %s\n", e.summary);
+        if (e.circular_wait[0])
+            fprintf(stderr, "      mutual exclusion: %s\n      hold and wait: %s\n"
+                            "      no preemption: %s\n      circular wait: %s\n",
+                    e.mutual_exclusion, e.hold_and_wait, e.no_preemption, e.circular_wait);
+    }
     fprintf(stderr, "    logs: %s\n", r->dir);
 }
 
@@ -184,7 +195,8 @@ static int parse(int argc, char **argv, tl_plan *plan, const char **out, unsigne
         {"repeat", required_argument, NULL, 'r'},  {"timeout", required_argument, NULL, 'T'},
         {"jobs", required_argument, NULL, 'j'},    {"out", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},         {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},          {"no-monitor", no_argument, NULL, 'N'},
+        {NULL, 0, NULL, 0},
     };
     bool all = false;
     int c;
@@ -236,6 +248,7 @@ static int parse(int argc, char **argv, tl_plan *plan, const char **out, unsigne
                 return TL_EXIT_USAGE;
             break;
         case 'o': *out = optarg; break;
+        case 'N': plan->monitor = false; break;
         case 'q': pr->quiet = true; break;
         case 'v': pr->verbose = true; break;
         case 'h': usage(stdout); return -1;
@@ -262,7 +275,8 @@ int tl_cmd_run(int argc, char **argv)
 {
     static tl_plan plan; /* large: keep it off the stack */
     plan = (tl_plan){.variant = "both", .lock = "mutex", .detector = TL_DETECTOR_TSAN,
-                     .mode = TL_MODE_POTENTIAL, .repeat = 1, .timeout_s = 10};
+                     .mode = TL_MODE_POTENTIAL, .repeat = 1, .timeout_s = 10,
+                     .monitor = true};
     const char *out = "threadlab-reports";
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned long jobs = cores > 0 ? (unsigned long)cores : 1;
@@ -319,6 +333,10 @@ int tl_cmd_run(int argc, char **argv)
     print_table(report.runs, report.n);
     printf("\n%zu runs: %zu met, %zu not met%s.\nReport: %s/summary.md (data: report.json)\n",
            finished, met, finished - met, interrupted ? " (interrupted)" : "", report.dir);
+    for (size_t i = 0; i < report.n; i++) {
+        free(report.runs[i].monitor);
+        free(report.runs[i].last_snapshot);
+    }
     free(report.runs);
     if (interrupted) {
         fprintf(stderr, "threadlab: interrupted; the report keeps the %zu runs that finished\n",

@@ -40,6 +40,9 @@ bool tl_evidence_token_valid(const char *token)
         return true;
     if (strncmp(token, "tsan:", 5) == 0)
         return tl_tsan_kind_from_token(token + 5) >= 0;
+    if (strncmp(token, "monitor:", 8) == 0)
+        return !strcmp(token + 8, "deadlock") || !strcmp(token + 8, "hang") ||
+               !strcmp(token + 8, "livelock") || !strcmp(token + 8, "starvation");
     if (strncmp(token, "signal:SIG", 10) == 0)
         return token[10] != '\0';
     return false;

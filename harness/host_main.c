@@ -13,7 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "catalog.h"
+#include "tl_track.h"
 #include "tl_scenario.h"
 
 void tl__record_phase(tl_ctx *ctx, const char *phase);
@@ -32,10 +36,12 @@ int main(int argc, char **argv)
         {"iterations", required_argument, NULL, 'i'},
         {"mode", required_argument, NULL, 'm'},
         {"result-fd", required_argument, NULL, 'r'},
+        {"monitor-fd", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     tl_ctx ctx = {.lock_kind = "mutex", .result_fd = -1, .mode = TL_MODE_POTENTIAL};
     long threads = 0, iterations = 0;
+    int monitor_fd = -1;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -48,12 +54,14 @@ int main(int argc, char **argv)
             ctx.mode = strcmp(optarg, "actual") == 0 ? TL_MODE_ACTUAL : TL_MODE_POTENTIAL;
             break;
         case 'r': ctx.result_fd = (int)strtol(optarg, NULL, 10); break;
+        case 'M': monitor_fd = (int)strtol(optarg, NULL, 10); break;
         default: return 3;
         }
     }
     if (argc - optind != 2) {
         fprintf(stderr, "usage: threadlab-host SCENARIO VARIANT [--lock K] [--threads N] "
-                        "[--iterations N] [--mode potential|actual] [--result-fd FD]\n");
+                        "[--iterations N] [--mode potential|actual] [--result-fd FD] "
+                        "[--monitor-fd FD]\n");
         return 3;
     }
     ctx.scenario = tl_catalog_find(argv[optind]);
@@ -67,6 +75,16 @@ int main(int argc, char **argv)
     ctx.threads = threads > 0 ? (unsigned)threads : ctx.scenario->threads;
     ctx.iterations = iterations > 0 ? (unsigned long)iterations : ctx.scenario->iterations;
 
+    if (monitor_fd >= 0) {
+        /* The harness created and sized this shared memory; we only write. */
+        void *table = mmap(NULL, sizeof(tl_track_table), PROT_READ | PROT_WRITE, MAP_SHARED,
+                           monitor_fd, 0);
+        if (table == MAP_FAILED)
+            return host_error("cannot map the monitor table from fd", argv[optind]);
+        close(monitor_fd);
+        tl_track_attach(table);
+        tl_track_thread_begin("main");
+    }
     tl__record_phase(&ctx, "start");
     ctx.variant->entry(&ctx);
     tl__record_phase(&ctx, "done");

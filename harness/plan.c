@@ -137,6 +137,7 @@ tl_run *tl_plan_expand(const tl_plan *p, const char *report_dir, size_t *n)
                 r->iterations = p->iterations ? p->iterations : s->iterations;
                 r->mode = s->has_modes ? p->mode : TL_MODE_POTENTIAL;
                 r->timeout_s = p->timeout_s;
+                r->monitor_on = p->monitor;
                 r->repeat = rep;
                 snprintf(r->dir_rel, sizeof r->dir_rel, "runs/%03zu-%s-%s", k, s->name,
                          s->variants[v].name);

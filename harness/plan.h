@@ -19,6 +19,7 @@ typedef struct {
     tl_mode mode;
     unsigned long repeat;
     double timeout_s;
+    bool monitor;               /* the live monitor watches every run */
 } tl_plan;
 
 /* Adds a scenario by name (once). On an unknown name prints a one-line error

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "monitor_report.h"
 #include "report.h"
 
 bool tl_write_atomic(const char *path, const char *text, size_t len)
@@ -91,6 +92,7 @@ static json_t *finding_json(const tl_tsan_finding *f)
                      frame_json(&f->frame), "accesses", accesses, "location", loc, "cycle", cycle);
 }
 
+
 static json_t *log_path(const tl_run *r, const char *name, bool present)
 {
     if (!present)
@@ -98,6 +100,49 @@ static json_t *log_path(const tl_run *r, const char *name, bool present)
     char path[256];
     snprintf(path, sizeof path, "%s/%s", r->dir_rel, name);
     return json_string(path);
+}
+
+/* Every thread the monitor table knew, with its counters and its share of
+ * lock acquisitions (the fairness figure of starvation scenarios). */
+static json_t *threads_json(const tl_mon_snapshot *s)
+{
+    json_t *a = json_array();
+    for (uint32_t t = 0; s && t < s->nthreads; t++) {
+        const tl_track_thread *th = &s->thread[t];
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:I, s:I, s:I, s:f}", "name", th->name, "state",
+                         tl_track_state_name(th->state), "progress", (json_int_t)th->progress,
+                         "retries", (json_int_t)th->retries, "acquisitions",
+                         (json_int_t)th->acquisitions, "share_pct", tl_monitor_share(s, t)));
+    }
+    return a;
+}
+
+static json_t *monitor_json(const tl_run *r)
+{
+    if (!r->monitor_on)
+        return json_null();
+    json_t *m = json_pack("{s:o, s:o}", "verdict",
+                          r->monitor ? json_string(tl_mon_kind_name(r->monitor->kind))
+                                     : json_null(),
+                          "threads", threads_json(r->monitor ? &r->monitor->at : r->last_snapshot));
+    if (!r->monitor)
+        return m;
+    tl_mon_explanation e;
+    tl_monitor_explain(r->monitor, &e);
+    json_object_set_new(m, "at_s", json_real(r->monitor_at_s));
+    json_object_set_new(m, "time_to_verdict_ms", json_real(r->monitor_ttv_ms));
+    json_object_set_new(m, "summary", json_string(e.summary));
+    if (r->monitor->kind == TL_MON_DEADLOCK)
+        json_object_set_new(m, "conditions",
+                            json_pack("{s:s, s:s, s:s, s:s}", "mutual_exclusion",
+                                      e.mutual_exclusion, "hold_and_wait", e.hold_and_wait,
+                                      "no_preemption", e.no_preemption, "circular_wait",
+                                      e.circular_wait));
+    json_object_set_new(m, "graph",
+                        json_pack("{s:o, s:o}", "dot", log_path(r, "waitfor.dot", r->graph_dot),
+                                  "svg", log_path(r, "waitfor.svg", r->graph_svg)));
+    return m;
 }
 
 static json_t *run_json(const tl_run *r)
@@ -145,6 +190,7 @@ static json_t *run_json(const tl_run *r)
     json_object_set_new(o, "notes", notes);
     json_object_set_new(o, "findings", findings);
     json_object_set_new(o, "findings_total", json_integer((json_int_t)r->nfindings));
+    json_object_set_new(o, "monitor", monitor_json(r));
     json_object_set_new(o, "logs", logs);
     json_object_set_new(o, "truncated", truncated);
     return o;

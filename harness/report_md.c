@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor_report.h"
 #include "report.h"
 #include "run_result.h"
 
@@ -87,6 +88,22 @@ static void run_section(FILE *f, const tl_run *r)
         if (t->location.kind != TL_TSAN_LOC_NONE)
             fprintf(f, "; %s", t->location.text);
         fputc('\n', f);
+    }
+    if (r->monitor) {
+        tl_mon_explanation e;
+        tl_monitor_explain(r->monitor, &e);
+        fprintf(f, "- monitor: %s (verdict %.1f ms after the condition first held, %.3f s "
+                   "into the run)\n",
+                e.summary, r->monitor_ttv_ms, r->monitor_at_s);
+        if (r->monitor->kind == TL_MON_DEADLOCK)
+            fprintf(f, "  - *mutual exclusion*: %s\n  - *hold and wait*: %s\n"
+                       "  - *no preemption*: %s\n  - *circular wait*: %s\n",
+                    e.mutual_exclusion, e.hold_and_wait, e.no_preemption, e.circular_wait);
+        if (r->graph_svg)
+            fprintf(f, "\n  ![wait-for graph](%s/waitfor.svg)\n", r->dir_rel);
+        else if (r->graph_dot)
+            fprintf(f, "  - wait-for graph: `%s/waitfor.dot` (install graphviz for the SVG)\n",
+                    r->dir_rel);
     }
     if (r->scenario->detector_note)
         fprintf(f, "- detector: %s\n", r->scenario->detector_note);

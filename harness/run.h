@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "evidence.h"
+#include "monitor.h"
 #include "tl_scenario.h"
 #include "tsan_parse.h"
 
@@ -56,6 +57,7 @@ typedef struct {
     unsigned repeat;            /* 1-based repetition number */
     char dir[PATH_MAX];         /* this run's directory (raw logs) */
     char dir_rel[128];          /* the same, relative to the report directory */
+    bool monitor_on;            /* the live monitor watches this run */
 
     /* --- what happened --- */
     tl_run_state state;
@@ -76,6 +78,13 @@ typedef struct {
     tl_tsan_finding findings[TL_RUN_MAX_FINDINGS];
     size_t nfindings;           /* reports in the log (may exceed what is stored) */
     bool tsan_log_present;
+    /* The live monitor: its verdict (NULL when it found nothing), when it
+     * came (seconds after the start), how long after the condition first
+     * held (ms), the last snapshot (per-thread counters), the graph files. */
+    tl_mon_verdict *monitor;
+    double monitor_at_s, monitor_ttv_ms;
+    tl_mon_snapshot *last_snapshot;
+    bool graph_dot, graph_svg;
 
     /* --- verdict --- */
     tl_evidence expected, observed;

@@ -13,16 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "monitor_report.h"
 #include "run_result.h"
 #include "runner.h"
 
 extern char **environ;
 
-enum { RESULT_FD = 3, MAX_JOBS = 64 };
+enum { RESULT_FD = 3, MONITOR_FD = 4, MAX_JOBS = 64 };
 
 typedef struct {
     tl_run *run;
@@ -33,6 +35,11 @@ typedef struct {
     double t0, deadline, kill_at; /* monotonic seconds; kill_at 0: no SIGTERM yet */
     bool reaped;
     int wstatus;
+    /* The live monitor: the table shared with the host, and its state. */
+    int memfd;
+    tl_track_table *table;
+    tl_monitor *mon;
+    tl_mon_snapshot *snap;
 } slot_t;
 
 static double now_s(void)
@@ -110,6 +117,36 @@ static char **child_env(const tl_run *r, char *tsan_options, size_t size)
     return env;
 }
 
+/* Shared memory for the monitor table: a memfd the host inherits as
+ * MONITOR_FD and maps; we map it too and only read. */
+static bool monitor_setup(slot_t *s)
+{
+    s->memfd = memfd_create("threadlab-monitor", MFD_CLOEXEC);
+    if (s->memfd < 0 || ftruncate(s->memfd, sizeof(tl_track_table)) != 0)
+        return false;
+    void *p = mmap(NULL, sizeof(tl_track_table), PROT_READ | PROT_WRITE, MAP_SHARED, s->memfd, 0);
+    if (p == MAP_FAILED)
+        return false;
+    s->table = p;
+    s->mon = malloc(sizeof *s->mon);
+    s->snap = malloc(sizeof *s->snap);
+    return s->mon && s->snap;
+}
+
+static void monitor_teardown(slot_t *s)
+{
+    if (s->table)
+        munmap(s->table, sizeof(tl_track_table));
+    if (s->memfd >= 0)
+        close(s->memfd);
+    free(s->mon);
+    free(s->snap);
+    s->table = NULL;
+    s->memfd = -1;
+    s->mon = NULL;
+    s->snap = NULL;
+}
+
 static int open_log(const tl_run *r, const char *name)
 {
     char path[PATH_MAX + 32];
@@ -120,17 +157,23 @@ static int open_log(const tl_run *r, const char *name)
 static bool launch(const tl_runner *rn, slot_t *s, tl_run *r)
 {
     int out[2], err[2], res[2];
-    char threads[16], iterations[32], tsan_options[PATH_MAX + 256];
+    char threads[16], iterations[32], tsan_options[PATH_MAX + 256], monfd[8];
     const char *host = r->detector == TL_DETECTOR_TSAN ? rn->host_tsan : rn->host_plain;
     snprintf(threads, sizeof threads, "%u", r->threads);
     snprintf(iterations, sizeof iterations, "%lu", r->iterations);
     char *argv[] = {(char *)host, (char *)r->scenario->name, (char *)r->variant->name,
                     "--lock", r->lock, "--threads", threads, "--iterations", iterations,
-                    "--mode", (char *)tl_mode_name(r->mode), "--result-fd", "3", NULL};
+                    "--mode", (char *)tl_mode_name(r->mode), "--result-fd", "3",
+                    r->monitor_on ? "--monitor-fd" : NULL, monfd, NULL};
+    snprintf(monfd, sizeof monfd, "%d", MONITOR_FD);
 
     memset(s, 0, sizeof *s);
     s->run = r;
-    s->fd_out = s->fd_err = s->fd_res = s->file_out = s->file_err = -1;
+    s->fd_out = s->fd_err = s->fd_res = s->file_out = s->file_err = s->memfd = -1;
+    if (r->monitor_on && !monitor_setup(s)) {
+        monitor_teardown(s);
+        return false;
+    }
     if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
         return false;
     s->file_out = open_log(r, "stdout.log");
@@ -149,6 +192,8 @@ static bool launch(const tl_runner *rn, slot_t *s, tl_run *r)
         move_fd(out[1], 1);
         move_fd(err[1], 2);
         move_fd(res[1], RESULT_FD);
+        if (s->memfd >= 0)
+            move_fd(s->memfd, MONITOR_FD);
         execve(host, argv, env);
         static const char msg[] = "threadlab: cannot exec the host\n";
         ssize_t ignored = write(2, msg, sizeof msg - 1);
@@ -179,6 +224,9 @@ static bool launch(const tl_runner *rn, slot_t *s, tl_run *r)
     r->state = TL_RUN_RUNNING;
     s->t0 = t0;
     s->deadline = t0 + r->timeout_s;
+    if (s->mon)
+        tl_monitor_init(s->mon, r->scenario->judge_progress, TL_MON_WINDOW_NS,
+                        (uint64_t)(t0 * 1e9));
     return true;
 }
 
@@ -225,9 +273,47 @@ static void drain_all(slot_t *s)
         drain(s, &s->fd_res, -1, &res_kept, TL_RESULTS_MAX, &r->results_truncated);
 }
 
+/* The wait-for graph of a deadlock or hang, as DOT and (with Graphviz) SVG. */
+static void write_graph(tl_run *r)
+{
+    if (r->monitor->kind != TL_MON_DEADLOCK && r->monitor->kind != TL_MON_HANG)
+        return;
+    char dot[PATH_MAX + 16], svg[PATH_MAX + 16];
+    snprintf(dot, sizeof dot, "%s/waitfor.dot", r->dir);
+    snprintf(svg, sizeof svg, "%s/waitfor.svg", r->dir);
+    r->graph_dot = tl_monitor_write_dot(r->monitor, dot);
+    r->graph_svg = r->graph_dot && tl_monitor_render_svg(dot, svg);
+}
+
+/* One look at the table; true when the monitor reached a verdict. */
+static bool monitor_look(slot_t *s, double now)
+{
+    tl_mon_verdict v;
+    tl_monitor_snapshot(s->table, s->snap, (uint64_t)(now * 1e9));
+    if (!tl_monitor_observe(s->mon, s->snap, &v))
+        return false;
+    tl_run *r = s->run;
+    r->monitor = malloc(sizeof *r->monitor);
+    if (!r->monitor)
+        return false;
+    *r->monitor = v;
+    r->monitor_at_s = (double)v.verdict_ns / 1e9 - s->t0;
+    r->monitor_ttv_ms = (double)(v.verdict_ns - v.since_ns) / 1e6;
+    return true;
+}
+
 static void finish(const tl_runner *rn, slot_t *s, bool interrupted)
 {
     tl_run *r = s->run;
+    if (s->table) {
+        /* The last state of every thread: counters and shares for the report. */
+        r->last_snapshot = malloc(sizeof *r->last_snapshot);
+        if (r->last_snapshot)
+            tl_monitor_snapshot(s->table, r->last_snapshot, 0);
+    }
+    monitor_teardown(s);
+    if (r->monitor)
+        write_graph(r);
     r->duration_s = now_s() - s->t0;
     close(s->file_out);
     close(s->file_err);
@@ -255,6 +341,12 @@ static bool step(const tl_runner *rn, slot_t *s, double now, bool interrupted)
         s->reaped = true;
     if (!s->reaped && interrupted)
         kill(-r->pid, SIGKILL);
+    if (!s->reaped && !interrupted && s->mon && !r->monitor && s->kill_at == 0 &&
+        monitor_look(s, now)) {
+        /* Proven stuck: no need to wait for the deadline. */
+        kill(-r->pid, SIGKILL);
+        s->kill_at = now;
+    }
     if (!s->reaped && !interrupted && s->kill_at == 0 && now >= s->deadline) {
         r->timed_out = true;
         kill(-r->pid, SIGTERM);
@@ -313,19 +405,22 @@ size_t tl_runner_run(const tl_runner *rn, tl_run *runs, size_t n)
         struct pollfd pfd[MAX_JOBS * 3];
         nfds_t np = 0;
         double now = now_s(), wait = 0.1;
+        bool monitoring = false;
         for (unsigned i = 0; i < active; i++) {
             int fds[3] = {slots[i].fd_out, slots[i].fd_err, slots[i].fd_res};
             for (int k = 0; k < 3; k++)
                 if (fds[k] >= 0)
                     pfd[np++] = (struct pollfd){.fd = fds[k], .events = POLLIN};
+            monitoring |= slots[i].mon != NULL;
             double due = slots[i].kill_at > 0 ? slots[i].kill_at : slots[i].deadline;
             if (due - now < wait)
                 wait = due - now;
         }
         /* Short waits: a child's exit is noticed by waitpid, not by poll. */
         int ms = wait < 0.005 ? 5 : (int)(wait * 1000);
-        if (ms > 20)
-            ms = 20;
+        int cap = monitoring ? (int)(TL_MON_POLL_NS / 1000000) : 20;
+        if (ms > cap)
+            ms = cap;
         poll(pfd, np, ms);
 
         now = now_s();

@@ -12,6 +12,7 @@
 
 #include "tl_sanitizer.h"
 #include "tl_scenario.h"
+#include "tl_track.h"
 
 #if TL_TSAN
 /* TSan's dynamic-annotation entry points (in both clang's and gcc's runtime):
@@ -39,6 +40,7 @@ typedef struct {
     void *(*fn)(void *);
     void *arg;
     char name[16];
+    uint32_t track_slot;
 } thread_start_t;
 
 static void *thread_trampoline(void *p)
@@ -47,7 +49,10 @@ static void *thread_trampoline(void *p)
     free(p);
     /* Named from inside the thread: TSan picks the name up for its reports. */
     pthread_setname_np(pthread_self(), s.name);
-    return s.fn(s.arg);
+    tl_track_thread_adopt(s.track_slot);
+    void *ret = s.fn(s.arg);
+    tl_track_thread_end();
+    return ret;
 }
 
 void tl_thread_start(tl_thread_t *t, const char *name, void *(*fn)(void *), void *arg)
@@ -59,16 +64,21 @@ void tl_thread_start(tl_thread_t *t, const char *name, void *(*fn)(void *), void
     s->arg = arg;
     snprintf(s->name, sizeof s->name, "%s", name);
     snprintf(t->name, sizeof t->name, "%s", name);
+    /* Reserved here, not in the thread: a join right after start must know
+     * which slot it waits for. */
+    s->track_slot = t->track_slot = tl_track_thread_reserve(s->name);
     if (pthread_create(&t->handle, NULL, thread_trampoline, s) != 0) {
         fprintf(stderr, "threadlab-host: cannot start thread '%s'\n", name);
         exit(3);
     }
 }
 
-void *tl_thread_join(tl_thread_t *t)
+void *tl_thread_join_at(tl_thread_t *t, const char *file, int line)
 {
     void *ret = NULL;
+    tl_track_wait(TL_TS_JOINING, t->track_slot, false, file, line);
     pthread_join(t->handle, &ret);
+    tl_track_wait_end();
     return ret;
 }
 
@@ -179,6 +189,12 @@ void tl_oracle_expect_u64(tl_ctx *ctx, const char *what, uint64_t expected, uint
 {
     tl_oracle(ctx, what, expected == got, "expected %llu, got %llu", (unsigned long long)expected,
               (unsigned long long)got);
+}
+
+void tl_progress(tl_ctx *ctx)
+{
+    (void)ctx;
+    tl_track_progress();
 }
 
 void tl_note(tl_ctx *ctx, const char *fmt, ...)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "tl_atomic.h"
+#include "tl_cond.h"
 #include "tl_lock.h"
 
 typedef struct tl_ctx tl_ctx;
@@ -21,6 +22,8 @@ typedef enum { TL_MODE_POTENTIAL, TL_MODE_ACTUAL } tl_mode;
  *   tsan:<kind>     a ThreadSanitizer report of that kind (data-race,
  *                   lock-order-inversion, heap-use-after-free, ...)
  *   oracle:violated the scenario's own invariant check failed
+ *   monitor:<kind>  the live monitor saw deadlock, hang, livelock or
+ *                   starvation (and ended the run)
  *   hang            the run did not finish before its deadline
  *   signal:<NAME>   the run died of a signal (signal:SIGSEGV)
  * Under --detector none the tsan: tokens are dropped from the expectation. */
@@ -49,6 +52,8 @@ typedef struct {
     unsigned threads, min_threads, max_threads;
     unsigned iterations, max_iterations;
     bool has_modes;            /* deadlocks: --mode potential|actual */
+    bool judge_progress;       /* marks progress (tl_progress): the monitor may
+                                * judge livelock and starvation */
     tl_variant variants[TL_MAX_VARIANTS]; /* ends at the first name == NULL */
 } tl_scenario;
 
@@ -82,9 +87,11 @@ void tl_ctx_lock_init(tl_ctx *ctx, tl_lock_t *l, const char *name);
 typedef struct {
     pthread_t handle;
     char name[16];
+    uint32_t track_slot; /* its slot in the monitor table */
 } tl_thread_t;
 void tl_thread_start(tl_thread_t *t, const char *name, void *(*fn)(void *), void *arg);
-void *tl_thread_join(tl_thread_t *t);
+void *tl_thread_join_at(tl_thread_t *t, const char *file, int line);
+#define tl_thread_join(t) tl_thread_join_at((t), __FILE__, __LINE__)
 
 /* --- forcing an interleaving ------------------------------------------------
  * A turn counter: tl_turn_wait(t, k) returns once tl_turn_pass has been called
@@ -113,6 +120,11 @@ void tl_lockstep_wait(tl_lockstep_t *b);
 void tl_oracle(tl_ctx *ctx, const char *what, bool ok, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void tl_oracle_expect_u64(tl_ctx *ctx, const char *what, uint64_t expected, uint64_t got);
+/* Marks one unit of useful work done by the calling thread, for the live
+ * monitor's livelock and starvation verdicts (retries are counted for you:
+ * every failed trylock is one). */
+void tl_progress(tl_ctx *ctx);
+
 /* An informational line for the report (not evidence). */
 void tl_note(tl_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

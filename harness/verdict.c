@@ -45,7 +45,11 @@ static void observe(tl_run *r)
     for (int i = 0; i < r->noracle; i++)
         if (!r->oracle[i].ok)
             tl_evidence_add(o, "oracle:violated");
-    if (r->timed_out)
+    if (r->monitor) {
+        /* The monitor ended the run: its SIGKILL is not the scenario's doing. */
+        snprintf(token, sizeof token, "monitor:%s", tl_mon_kind_name(r->monitor->kind));
+        tl_evidence_add(o, token);
+    } else if (r->timed_out)
         tl_evidence_add(o, "hang");
     else if (r->term_signal) {
         snprintf(token, sizeof token, "signal:SIG%s", sigabbrev_np(r->term_signal) ? sigabbrev_np(r->term_signal) : "UNKNOWN");
@@ -61,6 +65,11 @@ static void describe_token(const tl_run *r, const char *t, char *buf, size_t siz
     const char *shown = strncmp(t, "tsan:", 5) == 0 ? t + 5 : t;
     if (strcmp(t, "hang") == 0)
         shown = "hang (deadline)";
+    if (strncmp(t, "monitor:", 8) == 0 && r->monitor) {
+        *off += (size_t)snprintf(buf + *off, size - *off, "%s%s (monitor, %.1f ms to verdict)",
+                                 *off ? " + " : "", t + 8, r->monitor_ttv_ms);
+        return;
+    }
     *off += (size_t)snprintf(buf + *off, size - *off, "%s%s", *off ? " + " : "", shown);
     if (strcmp(t, "oracle:violated") != 0)
         return;
@@ -108,7 +117,7 @@ void tl_run_judge(tl_run *r)
         r->met = false;
         snprintf(r->reason, sizeof r->reason,
                  "TSan exit status 66 but no report could be parsed (see tsan.log)");
-    } else if (r->exited && !r->host_done) {
+    } else if (r->exited && !r->host_done && !r->monitor) {
         r->met = false;
         snprintf(r->reason, sizeof r->reason, "host exited without finishing the variant");
     } else if (r->met) {

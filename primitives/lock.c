@@ -4,6 +4,7 @@
 #include <string.h>
 #include "tl_annotate.h"
 #include "tl_lock.h"
+#include "tl_track.h"
 
 static bool annotated(const tl_lock_t *l)
 {
@@ -18,6 +19,10 @@ void tl_lock_init(tl_lock_t *l, const tl_lock_kind *kind, const char *name)
     kind->init(l);
     if (annotated(l))
         TL__ANN_CREATE(l, &l->u, sizeof l->u);
+    unsigned flags = (kind->flags & TL_KIND_BROKEN) ? TL_OBJ_BROKEN : TL_OBJ_EXCLUSIVE;
+    flags |= (kind->flags & TL_KIND_SLEEPS) ? 0 : TL_OBJ_SPINS;
+    flags |= (kind->flags & TL_KIND_FIFO) ? TL_OBJ_FIFO : 0;
+    l->track_id = tl_track_object_new(TL_OBJ_LOCK, flags, l->name, kind->name);
 }
 
 int tl_lock_init_by_name(tl_lock_t *l, const char *kind_name, const char *name)
@@ -29,29 +34,66 @@ int tl_lock_init_by_name(tl_lock_t *l, const char *kind_name, const char *name)
     return 0;
 }
 
-void tl_lock_lock(tl_lock_t *l)
+/* With the monitor on, a lock first tries the fast path: only a thread that
+ * really has to wait is recorded as waiting, so brief contention never looks
+ * like a blocked thread. */
+static void lock_kind(tl_lock_t *l, const char *file, int line)
+{
+    if (!tl_track_enabled()) {
+        l->kind->lock(l);
+        return;
+    }
+    if (!l->kind->trylock(l)) {
+        tl_track_wait(TL_TS_WAIT_LOCK, l->track_id, false, file, line);
+        l->kind->lock(l);
+    }
+    tl_track_acquired(l->track_id, file, line);
+}
+
+void tl_lock_lock_at(tl_lock_t *l, const char *file, int line)
 {
     if (annotated(l)) {
         TL__ANN_PRE_LOCK(l);
-        l->kind->lock(l);
+        lock_kind(l, file, line);
         TL__ANN_POST_LOCK(l);
     } else {
-        l->kind->lock(l);
+        lock_kind(l, file, line);
     }
 }
 
-bool tl_lock_trylock(tl_lock_t *l)
+bool tl_lock_trylock_at(tl_lock_t *l, const char *file, int line)
 {
-    if (!annotated(l))
-        return l->kind->trylock(l);
-    TL__ANN_PRE_TRYLOCK(l);
-    bool ok = l->kind->trylock(l);
-    TL__ANN_POST_TRYLOCK(l, ok);
+    bool ok;
+    if (!annotated(l)) {
+        ok = l->kind->trylock(l);
+    } else {
+        TL__ANN_PRE_TRYLOCK(l);
+        ok = l->kind->trylock(l);
+        TL__ANN_POST_TRYLOCK(l, ok);
+    }
+    if (tl_track_enabled()) {
+        if (ok)
+            tl_track_acquired(l->track_id, file, line);
+        else
+            tl_track_retry(); /* a failed attempt is a retry, automatically */
+    }
     return ok;
+}
+
+void(tl_lock_lock)(tl_lock_t *l)
+{
+    tl_lock_lock_at(l, NULL, 0);
+}
+
+bool(tl_lock_trylock)(tl_lock_t *l)
+{
+    return tl_lock_trylock_at(l, NULL, 0);
 }
 
 void tl_lock_unlock(tl_lock_t *l)
 {
+    if (tl_track_enabled())
+        tl_track_released(l->track_id); /* before: a waiter may win at once */
     if (annotated(l)) {
         TL__ANN_PRE_UNLOCK(l);
         l->kind->unlock(l);

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tl_broken.h"
 #include "tl_mutex.h"
@@ -44,6 +45,7 @@ typedef struct tl_lock_kind {
 struct tl_lock {
     const tl_lock_kind *kind;
     const char *name; /* for reports; "lock" unless set */
+    uint32_t track_id; /* its object in the monitor table, or TL_TRACK_NONE */
     union {
         tl_mutex_t mutex;
         tl_spin_tas_t tas;
@@ -79,8 +81,15 @@ static inline bool tl_lock_kind_is_broken(const tl_lock_kind *k)
 void tl_lock_init(tl_lock_t *l, const tl_lock_kind *kind, const char *name);
 /* Returns -1 (and initialises nothing) when kind_name is unknown. */
 int tl_lock_init_by_name(tl_lock_t *l, const char *kind_name, const char *name);
-void tl_lock_lock(tl_lock_t *l);
-bool tl_lock_trylock(tl_lock_t *l);
+/* lock and trylock are macros that pass the caller's source line to the live
+ * monitor (tl_track.h); the functions of the same name exist too, for
+ * function pointers. */
+void tl_lock_lock_at(tl_lock_t *l, const char *file, int line);
+bool tl_lock_trylock_at(tl_lock_t *l, const char *file, int line);
+void(tl_lock_lock)(tl_lock_t *l);
+bool(tl_lock_trylock)(tl_lock_t *l);
+#define tl_lock_lock(l) tl_lock_lock_at((l), __FILE__, __LINE__)
+#define tl_lock_trylock(l) tl_lock_trylock_at((l), __FILE__, __LINE__)
 void tl_lock_unlock(tl_lock_t *l);
 void tl_lock_destroy(tl_lock_t *l);
 /* Waiters behind the owner for FIFO kinds, 0 for the others. */

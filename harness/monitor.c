@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/* The monitor's classification (see monitor.h for the rules). */
+#include <string.h>
+#include "monitor.h"
+
+const char *tl_mon_kind_name(tl_mon_kind k)
+{
+    static const char *const names[] = {"none", "deadlock", "hang", "livelock", "starvation"};
+    return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "none";
+}
+
+const char *tl_track_state_name(uint32_t state)
+{
+    static const char *const names[] = {"unused", "running", "waiting for lock",
+                                        "waiting on semaphore", "waiting on condition",
+                                        "joining", "exited"};
+    return state < sizeof names / sizeof names[0] ? names[state] : "?";
+}
+
+/* acquire loads around the copy: a reader that sees the same even count
+ * before and after copied a slot no writer touched in between. */
+static bool copy_slot(const tl_atomic_u32 *seq_c, void *to, const void *from, size_t size)
+{
+    tl_atomic_u32 *seq = (tl_atomic_u32 *)seq_c; /* loads only */
+    for (int attempt = 0; attempt < 64; attempt++) {
+        uint32_t before = tl_atomic_load_u32(seq, tl_acquire);
+        if (before & 1)
+            continue;
+        memcpy(to, from, size);
+        tl_atomic_fence(tl_acquire); /* the copy happens before the re-check */
+        if (tl_atomic_load_u32(seq, tl_relaxed) == before)
+            return true;
+    }
+    return false;
+}
+
+void tl_monitor_snapshot(const tl_track_table *shared, tl_mon_snapshot *snap, uint64_t now_ns)
+{
+    tl_atomic_u32 *nt = (tl_atomic_u32 *)&shared->nthreads, *no = (tl_atomic_u32 *)&shared->nobjects;
+    /* acquire: slots handed out before these counts are the ones to read. */
+    uint32_t nthreads = tl_atomic_load_u32(nt, tl_acquire);
+    uint32_t nobjects = tl_atomic_load_u32(no, tl_acquire);
+    snap->taken_ns = now_ns;
+    snap->nthreads = nthreads < TL_TRACK_THREADS ? nthreads : TL_TRACK_THREADS;
+    snap->nobjects = nobjects < TL_TRACK_OBJECTS ? nobjects : TL_TRACK_OBJECTS;
+    for (uint32_t i = 0; i < snap->nthreads; i++)
+        snap->torn[i] = !copy_slot(&shared->thread[i].seq, &snap->thread[i], &shared->thread[i],
+                                   sizeof snap->thread[i]);
+    for (uint32_t i = 0; i < snap->nobjects; i++)
+        if (!copy_slot(&shared->object[i].seq, &snap->object[i], &shared->object[i],
+                       sizeof snap->object[i]))
+            snap->object[i].type = 0; /* unknown this time round */
+}
+
+void tl_monitor_init(tl_monitor *m, bool judge_progress, uint64_t window_ns, uint64_t now_ns)
+{
+    memset(m, 0, sizeof *m);
+    m->judge_progress = judge_progress;
+    m->window_ns = window_ns;
+    m->started_ns = now_ns;
+    m->any_progress_ns = now_ns;
+    for (int i = 0; i < TL_TRACK_THREADS; i++)
+        m->progress_moved_ns[i] = now_ns;
+}
+
+static bool live(const tl_mon_snapshot *s, uint32_t t)
+{
+    return t < s->nthreads && !s->torn[t] && s->thread[t].state != TL_TS_UNUSED &&
+           s->thread[t].state != TL_TS_EXITED;
+}
+
+static bool waiting(const tl_track_thread *t)
+{
+    return t->state >= TL_TS_WAIT_LOCK && t->state <= TL_TS_JOINING;
+}
+
+/* In the same wait in both snapshots: the wait began before the first and
+ * had not ended by the second. */
+static bool stable_wait(const tl_mon_snapshot *prev, const tl_mon_snapshot *now, uint32_t t)
+{
+    if (!live(now, t) || t >= prev->nthreads || prev->torn[t])
+        return false;
+    const tl_track_thread *a = &prev->thread[t], *b = &now->thread[t];
+    return waiting(a) && waiting(b) && a->wait_serial == b->wait_serial;
+}
+
+uint32_t tl_monitor_owner(const tl_mon_snapshot *s, uint32_t obj)
+{
+    if (obj >= s->nobjects || !(s->object[obj].flags & TL_OBJ_EXCLUSIVE))
+        return TL_TRACK_NONE;
+    for (uint32_t t = 0; t < s->nthreads; t++)
+        if (live(s, t))
+            for (uint32_t h = 0; h < s->thread[t].nheld; h++)
+                if (s->thread[t].held[h] == obj)
+                    return t;
+    return TL_TRACK_NONE;
+}
+
+/* The thread t waits for, or TL_TRACK_NONE: a lock's owner, or the thread
+ * it joins while that one still lives. Semaphores and conditions have no
+ * owner, so they end a chain. */
+static uint32_t waits_for(const tl_mon_snapshot *s, uint32_t t)
+{
+    const tl_track_thread *th = &s->thread[t];
+    if (th->state == TL_TS_WAIT_LOCK)
+        return tl_monitor_owner(s, th->wait_obj);
+    if (th->state == TL_TS_JOINING && live(s, th->wait_obj))
+        return th->wait_obj;
+    return TL_TRACK_NONE;
+}
+
+static bool find_cycle(const tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdict *v)
+{
+    for (uint32_t start = 0; start < now->nthreads; start++) {
+        uint32_t path[TL_TRACK_THREADS];
+        int n = 0;
+        uint32_t t = start;
+        while (t != TL_TRACK_NONE && n < TL_TRACK_THREADS && stable_wait(&m->prev, now, t)) {
+            for (int k = 0; k < n; k++)
+                if (path[k] == t) {
+                    /* path[k..n) is the cycle. */
+                    v->ncycle = 0;
+                    v->since_ns = 0;
+                    for (int c = k; c < n; c++) {
+                        v->cycle[v->ncycle++] = path[c];
+                        if (now->thread[path[c]].wait_since_ns > v->since_ns)
+                            v->since_ns = now->thread[path[c]].wait_since_ns;
+                    }
+                    return true;
+                }
+            path[n++] = t;
+            t = waits_for(now, t);
+        }
+    }
+    return false;
+}
+
+static bool all_blocked(const tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdict *v)
+{
+    uint32_t nlive = 0;
+    uint64_t youngest = 0;
+    for (uint32_t t = 0; t < now->nthreads; t++) {
+        if (!live(now, t))
+            continue;
+        nlive++;
+        if (!stable_wait(&m->prev, now, t) || now->thread[t].wait_timed)
+            return false;
+        if (now->thread[t].wait_since_ns > youngest)
+            youngest = now->thread[t].wait_since_ns;
+    }
+    if (nlive == 0 || now->taken_ns < youngest + TL_MON_HANG_MIN_NS)
+        return false;
+    v->since_ns = youngest;
+    return true;
+}
+
+/* Updates the progress history; then livelock or starvation if the window
+ * says so. */
+static tl_mon_kind judge_progress(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdict *v)
+{
+    uint64_t retries = 0;
+    bool anyone_blocked = false;
+    for (uint32_t t = 0; t < now->nthreads; t++) {
+        if (now->torn[t])
+            continue;
+        const tl_track_thread *th = &now->thread[t];
+        retries += th->retries;
+        if (th->progress != m->progress_seen[t]) {
+            m->progress_seen[t] = th->progress;
+            m->progress_moved_ns[t] = now->taken_ns;
+            m->retries_at_move[t] = th->retries;
+            m->any_progress_ns = now->taken_ns;
+        }
+        anyone_blocked |= live(now, t) && stable_wait(&m->prev, now, t);
+    }
+    if (m->any_progress_ns == now->taken_ns)
+        m->retries_at_any = retries; /* the total when progress last moved */
+    if (!m->judge_progress)
+        return TL_MON_NONE;
+    /* Livelock: nobody blocked, nobody progressing, retries rising. */
+    if (!anyone_blocked && now->taken_ns - m->any_progress_ns >= m->window_ns &&
+        retries > m->retries_at_any) {
+        v->since_ns = m->any_progress_ns;
+        return TL_MON_LIVELOCK;
+    }
+    /* Starvation: others progressed within the window; this one wanted the
+     * whole window (retried, or sat in one wait) and got nowhere. */
+    for (uint32_t t = 0; t < now->nthreads; t++) {
+        if (!live(now, t) || now->taken_ns - m->progress_moved_ns[t] < m->window_ns)
+            continue;
+        const tl_track_thread *th = &now->thread[t];
+        bool wanted = th->retries > m->retries_at_move[t] ||
+                      (th->state == TL_TS_WAIT_LOCK && stable_wait(&m->prev, now, t) &&
+                       now->taken_ns - th->wait_since_ns >= m->window_ns);
+        bool others = false;
+        for (uint32_t o = 0; o < now->nthreads; o++)
+            others |= o != t && now->taken_ns - m->progress_moved_ns[o] < m->window_ns / 4;
+        if (wanted && others) {
+            v->starved = t;
+            v->since_ns = m->progress_moved_ns[t];
+            return TL_MON_STARVATION;
+        }
+    }
+    return TL_MON_NONE;
+}
+
+bool tl_monitor_observe(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdict *v)
+{
+    tl_mon_kind kind = TL_MON_NONE;
+    if (m->have_prev) {
+        if (find_cycle(m, now, v))
+            kind = TL_MON_DEADLOCK;
+        else if (all_blocked(m, now, v))
+            kind = TL_MON_HANG;
+    }
+    tl_mon_kind progress = judge_progress(m, now, v);
+    if (kind == TL_MON_NONE && m->have_prev)
+        kind = progress;
+    m->prev = *now;
+    m->have_prev = true;
+    if (kind == TL_MON_NONE)
+        return false;
+    v->kind = kind;
+    v->verdict_ns = now->taken_ns;
+    v->at = *now;
+    return true;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* The live monitor: reads the table a running host writes (tl_track.h) every
+ * few milliseconds and says what kind of stuck it is, with the evidence.
+ *
+ *   deadlock    a cycle in the wait-for graph (thread -> lock -> its owner,
+ *               thread -> thread it joins), every thread in it waiting in the
+ *               same wait in two successive snapshots; a relock of one's own
+ *               lock is a cycle of one.
+ *   hang        every live thread blocked in an untimed wait, no cycle, for
+ *               two successive snapshots and at least TL_MON_HANG_MIN_NS.
+ *   livelock    (scenarios that mark progress) no thread blocked, retries
+ *               rising, nobody's progress moving for a window.
+ *   starvation  (scenarios that mark progress) one thread wanting (retrying
+ *               or waiting) without progress for a window while others
+ *               progress.
+ *
+ * Pure functions over snapshots, so the classification is unit-tested on
+ * synthetic tables. */
+#ifndef TL_MONITOR_H
+#define TL_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "tl_track.h"
+
+#define TL_MON_POLL_NS (2 * 1000 * 1000ull)       /* how often the runner looks */
+#define TL_MON_HANG_MIN_NS (10 * 1000 * 1000ull)  /* youngest wait before "hang" */
+#define TL_MON_WINDOW_NS (200 * 1000 * 1000ull)   /* livelock/starvation window */
+
+typedef struct {
+    uint64_t taken_ns;               /* CLOCK_MONOTONIC */
+    uint32_t nthreads, nobjects;
+    bool torn[TL_TRACK_THREADS];     /* a slot that kept changing while copied */
+    tl_track_thread thread[TL_TRACK_THREADS];
+    tl_track_object object[TL_TRACK_OBJECTS];
+} tl_mon_snapshot;
+
+typedef enum {
+    TL_MON_NONE,
+    TL_MON_DEADLOCK,
+    TL_MON_HANG,
+    TL_MON_LIVELOCK,
+    TL_MON_STARVATION,
+} tl_mon_kind;
+
+typedef struct {
+    tl_mon_kind kind;
+    uint64_t since_ns;               /* the first moment the condition held */
+    uint64_t verdict_ns;             /* when the monitor said so */
+    uint32_t cycle[TL_TRACK_THREADS];/* deadlock: the threads of the cycle, in wait order */
+    int ncycle;
+    uint32_t starved;                /* starvation: the thread */
+    tl_mon_snapshot at;              /* the snapshot the verdict rests on */
+} tl_mon_verdict;
+
+typedef struct {
+    tl_mon_snapshot prev;
+    bool have_prev;
+    bool judge_progress;             /* the scenario marks progress */
+    uint64_t window_ns;
+    uint64_t progress_seen[TL_TRACK_THREADS];
+    uint64_t progress_moved_ns[TL_TRACK_THREADS]; /* last time a thread's progress rose */
+    uint64_t retries_at_move[TL_TRACK_THREADS];   /* its retries at that time */
+    uint64_t any_progress_ns;        /* last time anyone's progress rose */
+    uint64_t retries_at_any;         /* total retries then */
+    uint64_t started_ns;
+} tl_monitor;
+
+/* Copies the shared table into snap, slot by slot under each slot's sequence
+ * counter (a slot being rewritten is retried, then marked torn). */
+void tl_monitor_snapshot(const tl_track_table *shared, tl_mon_snapshot *snap, uint64_t now_ns);
+
+void tl_monitor_init(tl_monitor *m, bool judge_progress, uint64_t window_ns, uint64_t now_ns);
+/* Feeds one snapshot; returns true (and fills v) once a verdict is reached. */
+bool tl_monitor_observe(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdict *v);
+
+const char *tl_mon_kind_name(tl_mon_kind k);  /* "deadlock", ... */
+const char *tl_track_state_name(uint32_t state);
+
+/* The owner of an exclusive lock in a snapshot, or TL_TRACK_NONE. */
+uint32_t tl_monitor_owner(const tl_mon_snapshot *s, uint32_t obj);
+
+#endif

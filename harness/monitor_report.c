@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "monitor_report.h"
+
+extern char **environ;
+
+/* Appends to a fixed buffer, silently cutting at its end. */
+static void add(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    if (len + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, size - len, fmt, ap);
+    va_end(ap);
+}
+
+static const char *obj_name(const tl_mon_snapshot *s, uint32_t o)
+{
+    return o < s->nobjects && s->object[o].name[0] ? s->object[o].name : "?";
+}
+
+static const char *site_file(const char *file)
+{
+    /* Paths as the compiler saw them; from the project root is enough. */
+    const char *p = strstr(file, "scenarios/");
+    return p ? p : file;
+}
+
+double tl_monitor_share(const tl_mon_snapshot *s, uint32_t t)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < s->nthreads; i++)
+        total += s->thread[i].acquisitions;
+    return total ? 100.0 * (double)s->thread[t].acquisitions / (double)total : 0.0;
+}
+
+/* What thread t waits for, in words: "lock fork-1 (held by 'philo-1')". */
+static void describe_wait(const tl_mon_snapshot *s, uint32_t t, char *buf, size_t size)
+{
+    const tl_track_thread *th = &s->thread[t];
+    buf[0] = '\0';
+    if (th->state == TL_TS_JOINING) {
+        add(buf, size, "joins thread '%s'",
+            th->wait_obj < s->nthreads ? s->thread[th->wait_obj].name : "?");
+    } else if (th->state == TL_TS_WAIT_LOCK) {
+        uint32_t owner = tl_monitor_owner(s, th->wait_obj);
+        add(buf, size, "waits for lock %s (%s", obj_name(s, th->wait_obj),
+            th->wait_obj < s->nobjects ? s->object[th->wait_obj].kind : "?");
+        if (owner != TL_TRACK_NONE)
+            add(buf, size, ", held by '%s')", s->thread[owner].name);
+        else
+            add(buf, size, ", no owner)");
+    } else if (th->state == TL_TS_WAIT_SEM) {
+        add(buf, size, "waits on semaphore %s (no owner: any thread may post it)",
+            obj_name(s, th->wait_obj));
+    } else if (th->state == TL_TS_WAIT_COND) {
+        add(buf, size, "waits on condition %s (no owner: any thread may signal it)",
+            obj_name(s, th->wait_obj));
+    } else {
+        add(buf, size, "%s", tl_track_state_name(th->state));
+    }
+    if (th->wait_file[0])
+        add(buf, size, " at %s:%u", site_file(th->wait_file), th->wait_line);
+}
+
+static void explain_deadlock(const tl_mon_verdict *v, tl_mon_explanation *e)
+{
+    const tl_mon_snapshot *s = &v->at;
+    char wait[256];
+    add(e->summary, sizeof e->summary, "deadlock: a cycle of %d thread%s in the wait-for graph: ",
+        v->ncycle, v->ncycle == 1 ? "" : "s");
+    for (int i = 0; i < v->ncycle; i++) {
+        uint32_t t = v->cycle[i];
+        describe_wait(s, t, wait, sizeof wait);
+        add(e->circular_wait, sizeof e->circular_wait, "%s'%s' %s", i ? " -> " : "",
+            s->thread[t].name, wait);
+        add(e->summary, sizeof e->summary, "%s'%s'", i ? " -> " : "", s->thread[t].name);
+    }
+    add(e->circular_wait, sizeof e->circular_wait, " -> back to '%s'%s.",
+        s->thread[v->cycle[0]].name, v->ncycle == 1 ? " (it waits for itself)" : "");
+    add(e->summary, sizeof e->summary, " -> '%s'.", s->thread[v->cycle[0]].name);
+
+    bool any_lock = false, any_join = false, timed = false;
+    for (int i = 0; i < v->ncycle; i++) {
+        const tl_track_thread *th = &s->thread[v->cycle[i]];
+        timed |= th->wait_timed;
+        if (th->state == TL_TS_JOINING) {
+            any_join = true;
+            continue;
+        }
+        any_lock = true;
+        const tl_track_object *o = &s->object[th->wait_obj];
+        uint32_t owner = tl_monitor_owner(s, th->wait_obj);
+        add(e->mutual_exclusion, sizeof e->mutual_exclusion,
+            "%s%s is a %s lock (exclusive: one holder at a time), held by '%s'",
+            e->mutual_exclusion[0] ? "; " : "", o->name, o->kind,
+            owner != TL_TRACK_NONE ? s->thread[owner].name : "?");
+        add(e->no_preemption, sizeof e->no_preemption, "%s%s: %s, waited for with an untimed "
+            "lock() that cannot be cancelled or take the lock away from its holder",
+            e->no_preemption[0] ? "; " : "", o->name,
+            (o->flags & TL_OBJ_SPINS) ? "a spinlock (waiters spin)" : "a sleeping lock");
+    }
+    if (any_join) {
+        add(e->mutual_exclusion, sizeof e->mutual_exclusion,
+            "%sa thread can be joined only by waiting for it to end",
+            e->mutual_exclusion[0] ? "; " : "");
+        add(e->no_preemption, sizeof e->no_preemption,
+            "%spthread_join has no timeout and cannot force the other thread to end",
+            e->no_preemption[0] ? "; " : "");
+    }
+    if (timed)
+        add(e->no_preemption, sizeof e->no_preemption, " (a wait in the cycle is timed)");
+    (void)any_lock;
+    for (int i = 0; i < v->ncycle; i++) {
+        const tl_track_thread *th = &s->thread[v->cycle[i]];
+        add(e->hold_and_wait, sizeof e->hold_and_wait, "%s'%s' holds ",
+            i ? "; " : "", th->name);
+        if (th->nheld == 0)
+            add(e->hold_and_wait, sizeof e->hold_and_wait, "nothing");
+        for (uint32_t h = 0; h < th->nheld; h++)
+            add(e->hold_and_wait, sizeof e->hold_and_wait, "%s%s (taken at %s:%u)",
+                h ? ", " : "", obj_name(s, th->held[h]), site_file(th->held_file[h]),
+                th->held_line[h]);
+        describe_wait(s, v->cycle[i], wait, sizeof wait);
+        add(e->hold_and_wait, sizeof e->hold_and_wait, " while it %s", wait);
+    }
+}
+
+static void explain_hang(const tl_mon_verdict *v, tl_mon_explanation *e)
+{
+    const tl_mon_snapshot *s = &v->at;
+    char wait[256];
+    add(e->summary, sizeof e->summary,
+        "hang: every live thread is blocked and no cycle explains it (nobody is left to "
+        "post, signal or unlock): ");
+    bool first = true;
+    for (uint32_t t = 0; t < s->nthreads; t++) {
+        if (s->thread[t].state == TL_TS_UNUSED || s->thread[t].state == TL_TS_EXITED)
+            continue;
+        describe_wait(s, t, wait, sizeof wait);
+        add(e->summary, sizeof e->summary, "%s'%s' %s", first ? "" : "; ", s->thread[t].name,
+            wait);
+        first = false;
+    }
+    add(e->summary, sizeof e->summary, ".");
+}
+
+static void explain_counters(const tl_mon_verdict *v, tl_mon_explanation *e)
+{
+    const tl_mon_snapshot *s = &v->at;
+    double window = (double)(v->verdict_ns - v->since_ns) / 1e6;
+    if (v->kind == TL_MON_LIVELOCK)
+        add(e->summary, sizeof e->summary,
+            "livelock: no thread blocked, retries rising, and no progress for %.0f ms: ", window);
+    else
+        add(e->summary, sizeof e->summary,
+            "starvation: '%s' wanted the lock for %.0f ms without progress while others "
+            "progressed: ", s->thread[v->starved].name, window);
+    for (uint32_t t = 0; t < s->nthreads; t++) {
+        const tl_track_thread *th = &s->thread[t];
+        if (th->state == TL_TS_UNUSED)
+            continue;
+        add(e->summary, sizeof e->summary,
+            "%s'%s' progress %llu, retries %llu, acquisitions %llu (%.0f%%)", t ? "; " : "",
+            th->name, (unsigned long long)th->progress, (unsigned long long)th->retries,
+            (unsigned long long)th->acquisitions, tl_monitor_share(s, t));
+    }
+    add(e->summary, sizeof e->summary, ".");
+}
+
+void tl_monitor_explain(const tl_mon_verdict *v, tl_mon_explanation *e)
+{
+    memset(e, 0, sizeof *e);
+    switch (v->kind) {
+    case TL_MON_DEADLOCK: explain_deadlock(v, e); break;
+    case TL_MON_HANG: explain_hang(v, e); break;
+    case TL_MON_LIVELOCK:
+    case TL_MON_STARVATION: explain_counters(v, e); break;
+    default: break;
+    }
+}
+
+static bool in_cycle(const tl_mon_verdict *v, uint32_t t)
+{
+    for (int i = 0; i < v->ncycle; i++)
+        if (v->cycle[i] == t)
+            return true;
+    return false;
+}
+
+bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
+{
+    const tl_mon_snapshot *s = &v->at;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    fprintf(f, "digraph waitfor {\n  label=\"threadlab: %s (wait-for graph)\";\n"
+               "  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", "
+               "fontsize=10];\n",
+            tl_mon_kind_name(v->kind));
+    bool used[TL_TRACK_OBJECTS] = {false};
+    for (uint32_t t = 0; t < s->nthreads; t++) {
+        const tl_track_thread *th = &s->thread[t];
+        if (th->state == TL_TS_UNUSED)
+            continue;
+        fprintf(f, "  t%u [shape=box, label=\"%s\\n%s\"%s];\n", t, th->name,
+                tl_track_state_name(th->state), in_cycle(v, t) ? ", color=red" : "");
+        for (uint32_t h = 0; h < th->nheld; h++)
+            if (th->held[h] < s->nobjects)
+                used[th->held[h]] = true;
+        if ((th->state == TL_TS_WAIT_LOCK || th->state == TL_TS_WAIT_SEM ||
+             th->state == TL_TS_WAIT_COND) && th->wait_obj < s->nobjects)
+            used[th->wait_obj] = true;
+    }
+    for (uint32_t o = 0; o < s->nobjects; o++)
+        if (used[o])
+            fprintf(f, "  o%u [shape=ellipse, label=\"%s\\n(%s)\"];\n", o, s->object[o].name,
+                    s->object[o].kind);
+    for (uint32_t t = 0; t < s->nthreads; t++) {
+        const tl_track_thread *th = &s->thread[t];
+        if (th->state == TL_TS_UNUSED || th->state == TL_TS_EXITED)
+            continue;
+        bool red = in_cycle(v, t);
+        if (th->state == TL_TS_JOINING)
+            fprintf(f, "  t%u -> t%u [label=\"joins\\n%s:%u\"%s];\n", t, th->wait_obj,
+                    site_file(th->wait_file), th->wait_line, red ? ", color=red" : "");
+        else if (th->state >= TL_TS_WAIT_LOCK && th->state <= TL_TS_WAIT_COND)
+            fprintf(f, "  t%u -> o%u [label=\"waits for\\n%s:%u\"%s];\n", t, th->wait_obj,
+                    site_file(th->wait_file), th->wait_line, red ? ", color=red" : "");
+        for (uint32_t h = 0; h < th->nheld; h++) {
+            /* A held-by edge is in the cycle when a cycle thread waits for it. */
+            bool cyc = false;
+            for (int i = 0; i < v->ncycle; i++)
+                cyc |= s->thread[v->cycle[i]].state == TL_TS_WAIT_LOCK &&
+                       s->thread[v->cycle[i]].wait_obj == th->held[h];
+            fprintf(f, "  o%u -> t%u [label=\"held by\\n%s:%u\", style=dashed%s];\n",
+                    th->held[h], t, site_file(th->held_file[h]), th->held_line[h],
+                    cyc && red ? ", color=red" : "");
+        }
+    }
+    fputs("}\n", f);
+    return fclose(f) == 0;
+}
+
+bool tl_monitor_render_svg(const char *dot_path, const char *svg_path)
+{
+    static const char *const dots[] = {"/usr/bin/dot", "/usr/local/bin/dot"};
+    const char *dot = NULL;
+    for (size_t i = 0; i < sizeof dots / sizeof dots[0] && !dot; i++)
+        if (access(dots[i], X_OK) == 0)
+            dot = dots[i];
+    if (!dot)
+        return false;
+    char *argv[] = {(char *)dot, "-Tsvg", "-o", (char *)svg_path, (char *)dot_path, NULL};
+    pid_t pid;
+    if (posix_spawn(&pid, dot, NULL, NULL, argv, environ) != 0)
+        return false;
+    int st;
+    return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* Recording for the live monitor: a fixed-size table in memory shared with
+ * the harness, where the lab's lock layer, condition variable, tracked
+ * semaphore and thread helpers write each thread's state (running, waiting
+ * for which object since when and from which source line, joining whom),
+ * the locks it holds, and its progress and retry counters.
+ *
+ * Each thread slot and each object slot is written by one thread only; the
+ * reader (another process) copies a slot under its sequence counter (odd
+ * while a write is in progress) and retries on a torn copy, so no lock is
+ * shared with the monitor and a dead or stopped thread cannot block it.
+ *
+ * Off unless the process was handed a table (tl_track_attach): then every
+ * hook costs one well-predicted branch. The bare primitives never call it. */
+#ifndef TL_TRACK_H
+#define TL_TRACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "tl_atomic.h"
+
+enum {
+    TL_TRACK_MAGIC = 0x746c6d31, /* "tlm1" */
+    TL_TRACK_VERSION = 1,
+    TL_TRACK_THREADS = 64,
+    TL_TRACK_OBJECTS = 256,
+    TL_TRACK_HELD = 8,
+    TL_TRACK_NONE = UINT32_MAX, /* no object / no thread */
+};
+
+typedef enum {
+    TL_OBJ_LOCK = 1,
+    TL_OBJ_SEM,
+    TL_OBJ_COND,
+} tl_track_obj_type;
+
+enum tl_track_obj_flags {
+    TL_OBJ_EXCLUSIVE = 1u << 0, /* at most one holder (a mutex, a spinlock) */
+    TL_OBJ_SPINS = 1u << 1,     /* waiters spin instead of sleeping */
+    TL_OBJ_FIFO = 1u << 2,
+    TL_OBJ_BROKEN = 1u << 3,    /* a teaching kind: exclusion not guaranteed */
+};
+
+typedef enum {
+    TL_TS_UNUSED = 0,
+    TL_TS_RUNNING,
+    TL_TS_WAIT_LOCK,   /* wait_obj: the lock */
+    TL_TS_WAIT_SEM,    /* wait_obj: the semaphore */
+    TL_TS_WAIT_COND,   /* wait_obj: the condition variable */
+    TL_TS_JOINING,     /* wait_obj: the thread slot being joined */
+    TL_TS_EXITED,
+} tl_track_state;
+
+typedef struct {
+    tl_atomic_u32 seq;
+    uint32_t type, flags;
+    char name[32];
+    char kind[24];     /* lock kind name, "semaphore", "condvar" */
+} tl_track_object;
+
+typedef struct {
+    tl_atomic_u32 seq;
+    uint32_t state;
+    uint32_t wait_obj;          /* object index, or thread index when joining */
+    uint32_t wait_line;
+    char wait_file[40];         /* source of the blocking call */
+    uint64_t wait_since_ns;     /* CLOCK_MONOTONIC, comparable across processes */
+    uint64_t wait_serial;       /* changes with every new wait */
+    bool wait_timed;            /* the wait can time out: not a hang */
+    uint32_t nheld;
+    uint32_t held[TL_TRACK_HELD];
+    uint32_t held_line[TL_TRACK_HELD];
+    char held_file[TL_TRACK_HELD][40];
+    uint64_t progress;          /* useful work done (tl_track_progress) */
+    uint64_t retries;           /* failed attempts (trylock failures count) */
+    uint64_t acquisitions;      /* locks taken */
+    char name[16];
+} tl_track_thread;
+
+typedef struct {
+    uint32_t magic, version;
+    tl_atomic_u32 nthreads, nobjects; /* slots handed out so far */
+    tl_track_thread thread[TL_TRACK_THREADS];
+    tl_track_object object[TL_TRACK_OBJECTS];
+} tl_track_table;
+
+/* --- writer side (the host) ---------------------------------------------- */
+/* Starts recording into `table` (already sized and zeroed by the harness). */
+void tl_track_attach(tl_track_table *table);
+extern tl_track_table *tl__track_table; /* NULL: recording is off */
+static inline bool tl_track_enabled(void)
+{
+    return tl__track_table != NULL;
+}
+
+/* Registers an object; returns its index, or TL_TRACK_NONE when off or full. */
+uint32_t tl_track_object_new(tl_track_obj_type type, unsigned flags, const char *name,
+                             const char *kind);
+/* Registers the calling thread under `name` (an unregistered thread is
+ * registered on its first hook, under its pthread name). */
+void tl_track_thread_begin(const char *name);
+/* For a thread about to be created: its creator reserves the slot (so it
+ * knows the index to join on at once), the new thread adopts it. */
+uint32_t tl_track_thread_reserve(const char *name);
+void tl_track_thread_adopt(uint32_t index);
+void tl_track_thread_end(void);
+/* The calling thread's slot index, or TL_TRACK_NONE. */
+uint32_t tl_track_self(void);
+
+void tl_track_wait(tl_track_state state, uint32_t obj, bool timed, const char *file, int line);
+void tl_track_wait_end(void);                    /* woke without acquiring */
+void tl_track_acquired(uint32_t obj, const char *file, int line); /* ends a wait too */
+void tl_track_released(uint32_t obj);
+void tl_track_retry(void);
+void tl_track_progress(void);
+
+#endif

@@ -81,6 +81,17 @@ static void move_fd(int from, int to)
         dup2(from, to);
 }
 
+/* Moves a descriptor above the numbers the child's fds are moved to (0-4),
+ * so one move_fd in the child can never clobber a source of a later one. */
+static int above_child_fds(int fd)
+{
+    if (fd < 0 || fd > MONITOR_FD)
+        return fd;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, 16);
+    close(fd);
+    return high;
+}
+
 static const char *symbolizer(void)
 {
     /* clang's runtime prints file:line only through llvm-symbolizer, which is
@@ -179,7 +190,11 @@ static bool launch(const tl_runner *rn, slot_t *s, tl_run *r)
     s->file_out = open_log(r, "stdout.log");
     s->file_err = open_log(r, "stderr.log");
     char **env = child_env(r, tsan_options, sizeof tsan_options);
-    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int devnull = above_child_fds(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    out[1] = above_child_fds(out[1]);
+    err[1] = above_child_fds(err[1]);
+    res[1] = above_child_fds(res[1]);
+    s->memfd = above_child_fds(s->memfd);
     if (s->file_out < 0 || s->file_err < 0 || !env || devnull < 0)
         return false;
 

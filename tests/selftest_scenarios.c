@@ -51,3 +51,84 @@ TL_SCENARIO(selftest_checker) = {
          .about = "clean and expected clean: 'met'"},
     },
 };
+
+/* --- the live monitor's verdicts, each forced ------------------------------ */
+static tl_lock_t lock_a, lock_b;
+static tl_turns_t abba_turns = TL_TURNS_INIT;
+
+static void *take_a_then_b(void *arg)
+{
+    (void)arg;
+    tl_lock_lock(&lock_a);
+    tl_turn_pass(&abba_turns);
+    tl_turn_wait(&abba_turns, 2); /* the other thread holds b now */
+    tl_lock_lock(&lock_b);        /* blocks for ever */
+    return NULL;
+}
+
+static void *take_b_then_a(void *arg)
+{
+    (void)arg;
+    tl_turn_wait(&abba_turns, 1);
+    tl_lock_lock(&lock_b);
+    tl_turn_pass(&abba_turns);
+    tl_lock_lock(&lock_a);        /* blocks for ever */
+    return NULL;
+}
+
+static void monitor_deadlock(tl_ctx *ctx)
+{
+    tl_thread_t a, b;
+    tl_ctx_lock_init(ctx, &lock_a, "lock_a");
+    tl_ctx_lock_init(ctx, &lock_b, "lock_b");
+    tl_thread_start(&a, "a-then-b", take_a_then_b, NULL);
+    tl_thread_start(&b, "b-then-a", take_b_then_a, NULL);
+    tl_thread_join(&a);
+    tl_thread_join(&b);
+}
+
+static tl_cond_t never_signalled;
+static tl_lock_t cond_lock;
+
+static void monitor_hang(tl_ctx *ctx)
+{
+    tl_ctx_lock_init(ctx, &cond_lock, "cond_lock");
+    tl_cond_init(&never_signalled, "never_signalled");
+    tl_lock_lock(&cond_lock);
+    tl_cond_wait(&never_signalled, &cond_lock); /* no one will signal */
+    tl_lock_unlock(&cond_lock);
+}
+
+static void monitor_livelock(tl_ctx *ctx)
+{
+    tl_lock_t held;
+    tl_ctx_lock_init(ctx, &held, "held");
+    tl_lock_lock(&held);
+    /* Retries that never succeed, and no progress: the monitor's livelock. */
+    for (;;)
+        if (tl_lock_trylock(&held))
+            tl_progress(ctx);
+}
+
+TL_SCENARIO(selftest_monitor) = {
+    .name = "selftest.monitor",
+    .category = "selftest",
+    .summary = "forced deadlock, hang and livelock for the live monitor",
+    .concept = "the harness itself",
+    .teaching = "Each variant is stuck in a known way, so the monitor's verdict can be checked: "
+                "a two-lock cycle (deadlock), a wait on a condition nobody signals (hang), "
+                "and a trylock that fails for ever without progress (livelock).",
+    .threads = 2, .min_threads = 1, .max_threads = 2,
+    .iterations = 1, .max_iterations = 1,
+    .judge_progress = true,
+    .variants = {
+        {.name = "deadlock", .role = TL_ROLE_BUGGY, .entry = monitor_deadlock,
+         .expect = "monitor:deadlock", .about = "a forced ABBA cycle"},
+        {.name = "hang", .role = TL_ROLE_BUGGY, .entry = monitor_hang,
+         .expect = "monitor:hang", .about = "waits on a condition nobody signals"},
+        {.name = "livelock", .role = TL_ROLE_BUGGY, .entry = monitor_livelock,
+         .expect = "monitor:livelock", .about = "retries for ever without progress"},
+        {.name = "clean", .role = TL_ROLE_FIXED, .entry = clean, .expect = "",
+         .about = "finishes"},
+    },
+};

@@ -8,6 +8,7 @@ int main(void)
     srunner_add_suite(sr, tl_suite_evidence());
     srunner_add_suite(sr, tl_suite_catalog());
     srunner_add_suite(sr, tl_suite_bench());
+    srunner_add_suite(sr, tl_suite_monitor());
     srunner_add_suite(sr, tl_suite_cli());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -9,6 +9,7 @@ Suite *tl_suite_tsan_parse(void);
 Suite *tl_suite_evidence(void);
 Suite *tl_suite_catalog(void);
 Suite *tl_suite_bench(void);
+Suite *tl_suite_monitor(void);
 Suite *tl_suite_cli(void);
 
 #endif

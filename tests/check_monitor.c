@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/* The monitor's classification on synthetic tables: what must be called a
+ * deadlock, a hang, a livelock or starvation, and what must not. */
+#include <string.h>
+#include "harness_suites.h"
+#include "monitor.h"
+#include "monitor_report.h"
+
+#define MS (1000 * 1000ull)
+
+static tl_mon_snapshot snap;
+
+static void reset(void)
+{
+    memset(&snap, 0, sizeof snap);
+}
+
+static uint32_t lock_obj(const char *name)
+{
+    uint32_t o = snap.nobjects++;
+    snap.object[o].type = TL_OBJ_LOCK;
+    snap.object[o].flags = TL_OBJ_EXCLUSIVE;
+    strcpy(snap.object[o].name, name);
+    strcpy(snap.object[o].kind, "mutex");
+    return o;
+}
+
+static uint32_t other_obj(tl_track_obj_type type, const char *name)
+{
+    uint32_t o = snap.nobjects++;
+    snap.object[o].type = type;
+    strcpy(snap.object[o].name, name);
+    strcpy(snap.object[o].kind, type == TL_OBJ_SEM ? "semaphore" : "condvar");
+    return o;
+}
+
+static uint32_t thread(const char *name)
+{
+    uint32_t t = snap.nthreads++;
+    strcpy(snap.thread[t].name, name);
+    snap.thread[t].state = TL_TS_RUNNING;
+    return t;
+}
+
+static void holds(uint32_t t, uint32_t o)
+{
+    tl_track_thread *th = &snap.thread[t];
+    th->held[th->nheld++] = o;
+}
+
+static void waits(uint32_t t, tl_track_state state, uint32_t what, uint64_t since, uint64_t serial)
+{
+    tl_track_thread *th = &snap.thread[t];
+    th->state = state;
+    th->wait_obj = what;
+    th->wait_since_ns = since;
+    th->wait_serial = serial;
+}
+
+/* Feeds the current snapshot twice, `gap` apart (the monitor wants a wait
+ * to persist across two looks); returns the verdict kind. */
+static tl_mon_kind observe_twice(tl_monitor *m, uint64_t t0, uint64_t gap, tl_mon_verdict *v)
+{
+    snap.taken_ns = t0;
+    if (tl_monitor_observe(m, &snap, v))
+        return v->kind;
+    snap.taken_ns = t0 + gap;
+    return tl_monitor_observe(m, &snap, v) ? v->kind : TL_MON_NONE;
+}
+
+START_TEST(test_two_cycle)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    reset();
+    uint32_t a = lock_obj("a"), b = lock_obj("b");
+    uint32_t t1 = thread("t1"), t2 = thread("t2");
+    holds(t1, a);
+    holds(t2, b);
+    waits(t1, TL_TS_WAIT_LOCK, b, 100 * MS, 1);
+    waits(t2, TL_TS_WAIT_LOCK, a, 101 * MS, 1);
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 90 * MS);
+    ck_assert_int_eq(observe_twice(&m, 102 * MS, 2 * MS, &v), TL_MON_DEADLOCK);
+    ck_assert_int_eq(v.ncycle, 2);
+    ck_assert_uint_eq(v.since_ns, 101 * MS); /* when the last wait began */
+    tl_mon_explanation e;
+    tl_monitor_explain(&v, &e);
+    ck_assert_msg(strstr(e.circular_wait, "'t1' waits for lock b") &&
+                      strstr(e.circular_wait, "held by 't2'"),
+                  "%s", e.circular_wait);
+    ck_assert_msg(strstr(e.hold_and_wait, "'t2' holds b"), "%s", e.hold_and_wait);
+    ck_assert_msg(strstr(e.mutual_exclusion, "exclusive"), "%s", e.mutual_exclusion);
+    ck_assert_msg(strstr(e.no_preemption, "untimed"), "%s", e.no_preemption);
+}
+END_TEST
+
+START_TEST(test_three_cycle_behind_a_joiner)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    reset();
+    uint32_t main_t = thread("main");
+    uint32_t f[3], p[3];
+    for (int i = 0; i < 3; i++)
+        f[i] = lock_obj(i == 0 ? "f0" : i == 1 ? "f1" : "f2");
+    for (int i = 0; i < 3; i++)
+        p[i] = thread(i == 0 ? "p0" : i == 1 ? "p1" : "p2");
+    for (int i = 0; i < 3; i++) {
+        holds(p[i], f[i]);
+        waits(p[i], TL_TS_WAIT_LOCK, f[(i + 1) % 3], 50 * MS, 7);
+    }
+    waits(main_t, TL_TS_JOINING, p[0], 40 * MS, 1);
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 60 * MS, 2 * MS, &v), TL_MON_DEADLOCK);
+    ck_assert_int_eq(v.ncycle, 3); /* main joins into the cycle but is not in it */
+}
+END_TEST
+
+START_TEST(test_self_cycle)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    reset();
+    uint32_t l = lock_obj("l");
+    uint32_t t = thread("t");
+    holds(t, l);
+    waits(t, TL_TS_WAIT_LOCK, l, 10 * MS, 3);
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 12 * MS, 2 * MS, &v), TL_MON_DEADLOCK);
+    ck_assert_int_eq(v.ncycle, 1);
+    tl_mon_explanation e;
+    tl_monitor_explain(&v, &e);
+    ck_assert_msg(strstr(e.circular_wait, "waits for itself"), "%s", e.circular_wait);
+}
+END_TEST
+
+START_TEST(test_all_blocked_without_cycle_is_a_hang)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    reset();
+    uint32_t s = other_obj(TL_OBJ_SEM, "items"), c = other_obj(TL_OBJ_COND, "ready");
+    uint32_t main_t = thread("main"), a = thread("a"), b = thread("b");
+    waits(a, TL_TS_WAIT_SEM, s, 10 * MS, 1);
+    waits(b, TL_TS_WAIT_COND, c, 11 * MS, 1);
+    waits(main_t, TL_TS_JOINING, a, 5 * MS, 1);
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 30 * MS, 2 * MS, &v), TL_MON_HANG);
+    ck_assert_uint_eq(v.since_ns, 11 * MS);
+}
+END_TEST
+
+START_TEST(test_not_stuck_tables)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    /* Briefly blocked on a lock whose owner runs: nothing. */
+    reset();
+    uint32_t l = lock_obj("l");
+    uint32_t owner = thread("owner"), waiter = thread("waiter");
+    holds(owner, l);
+    waits(waiter, TL_TS_WAIT_LOCK, l, 10 * MS, 1);
+    tl_monitor_init(&m, true, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 11 * MS, 2 * MS, &v), TL_MON_NONE);
+
+    /* A cycle seen once only (a new wait since): nothing. */
+    reset();
+    uint32_t a = lock_obj("a"), b = lock_obj("b");
+    uint32_t t1 = thread("t1"), t2 = thread("t2");
+    holds(t1, a);
+    holds(t2, b);
+    waits(t1, TL_TS_WAIT_LOCK, b, 10 * MS, 1);
+    waits(t2, TL_TS_WAIT_LOCK, a, 10 * MS, 1);
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    snap.taken_ns = 11 * MS;
+    ck_assert(!tl_monitor_observe(&m, &snap, &v));
+    snap.thread[t2].wait_serial = 2; /* t2's earlier wait ended; this is another */
+    snap.taken_ns = 13 * MS;
+    ck_assert(!tl_monitor_observe(&m, &snap, &v));
+
+    /* Everyone blocked but one wait is timed: not a hang. */
+    reset();
+    uint32_t s = other_obj(TL_OBJ_SEM, "s");
+    uint32_t x = thread("x");
+    waits(x, TL_TS_WAIT_SEM, s, 1 * MS, 1);
+    snap.thread[x].wait_timed = true;
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 50 * MS, 2 * MS, &v), TL_MON_NONE);
+
+    /* Everyone blocked for less than TL_MON_HANG_MIN_NS: not yet. */
+    snap.thread[x].wait_timed = false;
+    snap.thread[x].wait_since_ns = 49 * MS;
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 50 * MS, 2 * MS, &v), TL_MON_NONE);
+}
+END_TEST
+
+/* Runs `looks` snapshots 10 ms apart; `step` changes the table between them. */
+static tl_mon_kind run_window(tl_monitor *m, int looks, void (*step)(int), tl_mon_verdict *v)
+{
+    for (int i = 0; i < looks; i++) {
+        step(i);
+        snap.taken_ns = (uint64_t)(i + 1) * 10 * MS;
+        if (tl_monitor_observe(m, &snap, v))
+            return v->kind;
+    }
+    return TL_MON_NONE;
+}
+
+static void livelock_step(int i)
+{
+    snap.thread[0].retries = (uint64_t)i * 10;
+    snap.thread[1].retries = (uint64_t)i * 10;
+}
+
+static void progress_step(int i)
+{
+    livelock_step(i);
+    snap.thread[i % 2].progress++;
+}
+
+static void starvation_step(int i)
+{
+    snap.thread[0].progress = (uint64_t)i; /* t0 progresses every look */
+    snap.thread[0].acquisitions = (uint64_t)i * 100;
+    snap.thread[1].retries = (uint64_t)i * 5; /* t1 only retries */
+}
+
+START_TEST(test_livelock_and_starvation)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    reset();
+    thread("left");
+    thread("right");
+    tl_monitor_init(&m, true, 100 * MS, 0);
+    ck_assert_int_eq(run_window(&m, 30, livelock_step, &v), TL_MON_LIVELOCK);
+    ck_assert_uint_le(v.verdict_ns - v.since_ns, 120 * MS);
+
+    /* The same retries with progress moving: nothing. */
+    reset();
+    thread("left");
+    thread("right");
+    tl_monitor_init(&m, true, 100 * MS, 0);
+    ck_assert_int_eq(run_window(&m, 30, progress_step, &v), TL_MON_NONE);
+
+    /* A scenario that does not mark progress is never judged on it. */
+    reset();
+    thread("left");
+    thread("right");
+    tl_monitor_init(&m, false, 100 * MS, 0);
+    ck_assert_int_eq(run_window(&m, 30, livelock_step, &v), TL_MON_NONE);
+
+    reset();
+    thread("greedy");
+    thread("starved");
+    tl_monitor_init(&m, true, 100 * MS, 0);
+    ck_assert_int_eq(run_window(&m, 30, starvation_step, &v), TL_MON_STARVATION);
+    ck_assert_uint_eq(v.starved, 1);
+    ck_assert(tl_monitor_share(&v.at, 0) > 99.0);
+}
+END_TEST
+
+Suite *tl_suite_monitor(void)
+{
+    Suite *s = suite_create("monitor");
+    TCase *tc = tcase_create("classification");
+    tcase_add_test(tc, test_two_cycle);
+    tcase_add_test(tc, test_three_cycle_behind_a_joiner);
+    tcase_add_test(tc, test_self_cycle);
+    tcase_add_test(tc, test_all_blocked_without_cycle_is_a_hang);
+    tcase_add_test(tc, test_not_stuck_tables);
+    tcase_add_test(tc, test_livelock_and_starvation);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -140,10 +140,17 @@ static bool all_blocked(const tl_monitor *m, const tl_mon_snapshot *now, tl_mon_
     uint32_t nlive = 0;
     uint64_t youngest = 0;
     for (uint32_t t = 0; t < now->nthreads; t++) {
+        if (now->torn[t])
+            return false; /* changing too fast to copy: busy, not blocked */
         if (!live(now, t))
             continue;
         nlive++;
-        if (!stable_wait(&m->prev, now, t) || now->thread[t].wait_timed)
+        const tl_track_thread *th = &now->thread[t];
+        if (!stable_wait(&m->prev, now, t) || th->wait_timed)
+            return false;
+        /* Joining a thread that has already finished returns any moment now
+         * (the thread is only being torn down): not blocked. */
+        if (th->state == TL_TS_JOINING && !live(now, th->wait_obj))
             return false;
         if (now->thread[t].wait_since_ns > youngest)
             youngest = now->thread[t].wait_since_ns;

@@ -394,6 +394,12 @@ size_t tl_runner_run(const tl_runner *rn, tl_run *runs, size_t n)
     while ((next < n && !stop) || active) {
         stop = stop || (rn->interrupted && *rn->interrupted);
         while (!stop && active < jobs && next < n) {
+            /* A solo run starts only on idle cores, and nothing joins it. */
+            bool solo_active = false;
+            for (unsigned i = 0; i < active; i++)
+                solo_active |= slots[i].run->scenario->solo;
+            if (solo_active || (runs[next].scenario->solo && active > 0))
+                break;
             tl_run *r = &runs[next++];
             slots[active].res = malloc(TL_RESULTS_MAX);
             slot_t *s = &slots[active];

@@ -54,6 +54,8 @@ typedef struct {
     bool has_modes;            /* deadlocks: --mode potential|actual */
     bool judge_progress;       /* marks progress (tl_progress): the monitor may
                                 * judge livelock and starvation */
+    bool solo;                 /* timing-sensitive: the runner runs it alone,
+                                * never beside another run (--jobs) */
     tl_variant variants[TL_MAX_VARIANTS]; /* ends at the first name == NULL */
 } tl_scenario;
 

@@ -29,6 +29,14 @@ bool tl_run_expectation(tl_run *r, const char **bad_token)
      * would make every plain run "not met" for the wrong reason. */
     if (r->detector == TL_DETECTOR_NONE)
         tl_evidence_drop_prefix(&r->expected, "tsan:");
+    /* Without the monitor, a run it would have stopped runs until its
+     * deadline instead: the evidence becomes "hang". */
+    if (!r->monitor_on) {
+        size_t before = r->expected.n;
+        tl_evidence_drop_prefix(&r->expected, "monitor:");
+        if (r->expected.n != before)
+            tl_evidence_add(&r->expected, "hang");
+    }
     return true;
 }
 

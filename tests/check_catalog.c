@@ -42,15 +42,14 @@ START_TEST(test_every_scenario_is_well_formed)
                 fixed = true;
                 ck_assert_msg(e.n == 0, "%s %s: a fixed variant must expect clean", s->name,
                               var->name);
-                if (s->has_modes && strcmp(s->category, "deadlock") == 0)
+                if (strcmp(s->category, "deadlock") == 0)
                     ck_assert_msg(var->breaks, "%s %s: a deadlock fix names the condition it "
                                                "breaks", s->name, var->name);
             }
         }
         ck_assert_msg(buggy && fixed, "%s: needs a buggy and a fixed variant", s->name);
         if (strcmp(s->category, "deadlock") == 0)
-            ck_assert_msg(s->coffman && s->has_modes, "%s: deadlocks state the Coffman "
-                                                      "conditions and have both modes", s->name);
+            ck_assert_msg(s->coffman, "%s: deadlocks state the Coffman conditions", s->name);
         if (i > 0)
             ck_assert_msg(strcmp(tl_catalog_at(i - 1)->name, s->name) < 0,
                           "%s: names sorted and unique", s->name);

@@ -178,6 +178,23 @@ START_TEST(test_not_stuck_tables)
     snap.taken_ns = 13 * MS;
     ck_assert(!tl_monitor_observe(&m, &snap, &v));
 
+    /* A slot too busy to copy (torn) is a running thread: not a hang. */
+    reset();
+    uint32_t l2 = lock_obj("l2");
+    uint32_t w = thread("w"), busy = thread("busy");
+    waits(w, TL_TS_WAIT_LOCK, l2, 1 * MS, 1);
+    snap.torn[busy] = true;
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 50 * MS, 2 * MS, &v), TL_MON_NONE);
+
+    /* Joining a thread that has exited (being torn down): not a hang. */
+    reset();
+    uint32_t joiner = thread("main"), done = thread("done");
+    snap.thread[done].state = TL_TS_EXITED;
+    waits(joiner, TL_TS_JOINING, done, 1 * MS, 1);
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 50 * MS, 2 * MS, &v), TL_MON_NONE);
+
     /* Everyone blocked but one wait is timed: not a hang. */
     reset();
     uint32_t s = other_obj(TL_OBJ_SEM, "s");

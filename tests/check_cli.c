@@ -128,14 +128,73 @@ START_TEST(test_run_all_tsan_meets_every_expectation)
 }
 END_TEST
 
-START_TEST(test_run_deadlocks_actual_mode_hang)
+/* Actual mode: the threads really block; the live monitor must name the
+ * deadlock (with the evidence for all four Coffman conditions, or a hang for
+ * semaphores, which have no owner) long before the deadline. */
+START_TEST(test_run_deadlocks_actual_mode_monitor)
 {
     static cli_result res;
     run_cli(&res, true, (const char *const[]){"run", "--category", "deadlock", "--mode", "actual",
-                                              "--timeout", "1.5", NULL});
+                                              "--timeout", "30", NULL});
     assert_all_met(&res);
     ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
-    ck_assert_msg(strstr(res.err, "buggy tsan actual ... met: hang (deadline)"), "%s", res.err);
+    json_t *doc = load_report(&res), *run;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "runs"), i, run) {
+        json_t *mon = json_object_get(run, "monitor");
+        const char *verdict = json_string_value(json_object_get(mon, "verdict"));
+        const char *scenario = json_string_value(json_object_get(run, "scenario"));
+        bool buggy = strcmp(json_string_value(json_object_get(run, "role")), "buggy") == 0;
+        if (!buggy) {
+            ck_assert_msg(verdict == NULL, "%s fixed: monitor said %s", scenario, verdict);
+            continue;
+        }
+        ck_assert_msg(verdict, "%s buggy: no monitor verdict", scenario);
+        ck_assert_msg(json_real_value(json_object_get(mon, "time_to_verdict_ms")) < 5000,
+                      "%s: verdict slower than 5 s", scenario);
+        if (strcmp(verdict, "deadlock") != 0)
+            continue;
+        json_t *cond = json_object_get(mon, "conditions");
+        static const char *const four[] = {"mutual_exclusion", "hold_and_wait", "no_preemption",
+                                           "circular_wait"};
+        for (int k = 0; k < 4; k++)
+            ck_assert_msg(strlen(json_string_value(json_object_get(cond, four[k]))) > 10,
+                          "%s: no evidence for %s", scenario, four[k]);
+        ck_assert_ptr_nonnull(json_string_value(json_object_get(json_object_get(mon, "graph"),
+                                                                "dot")));
+    }
+    json_decref(doc);
+}
+END_TEST
+
+/* Without the monitor, the same runs end at their deadline: "hang (deadline)". */
+START_TEST(test_run_deadlock_without_monitor_hits_the_deadline)
+{
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "deadlock.abba", "--variant", "buggy",
+                                              "--mode", "actual", "--no-monitor", "--timeout",
+                                              "1", NULL});
+    assert_all_met(&res);
+    ck_assert_msg(strstr(res.err, "met: hang (deadline)"), "%s", res.err);
+}
+END_TEST
+
+/* Every other stuck kind, through the CLI: hang, livelock, starvation. */
+START_TEST(test_run_stuck_scenarios)
+{
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "hang.lost_wakeup", "livelock.polite",
+                                              "starvation.unfair_spinlock", "selftest.monitor",
+                                              "--timeout", "30", NULL});
+    assert_all_met(&res);
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
+    ck_assert_msg(strstr(res.err, "hang.lost_wakeup buggy tsan ... met: hang (monitor"), "%s",
+                  res.err);
+    ck_assert_msg(strstr(res.err, "livelock.polite buggy tsan ... met: livelock (monitor"), "%s",
+                  res.err);
+    ck_assert_msg(strstr(res.err, "starvation.unfair_spinlock buggy tsan ... met: starvation "
+                                  "(monitor"),
+                  "%s", res.err);
 }
 END_TEST
 
@@ -264,7 +323,9 @@ Suite *tl_suite_cli(void)
     /* The whole catalogue under TSan on a busy 2-core machine: generous. */
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_run_all_tsan_meets_every_expectation);
-    tcase_add_test(tc, test_run_deadlocks_actual_mode_hang);
+    tcase_add_test(tc, test_run_deadlocks_actual_mode_monitor);
+    tcase_add_test(tc, test_run_deadlock_without_monitor_hits_the_deadline);
+    tcase_add_test(tc, test_run_stuck_scenarios);
     tcase_add_test(tc, test_run_all_without_detector);
     tcase_add_test(tc, test_checker_can_say_not_met);
     tcase_add_test(tc, test_checker_sees_a_hang_and_leaves_nothing_behind);

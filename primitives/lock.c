@@ -34,19 +34,19 @@ int tl_lock_init_by_name(tl_lock_t *l, const char *kind_name, const char *name)
     return 0;
 }
 
-/* With the monitor on, a lock first tries the fast path: only a thread that
- * really has to wait is recorded as waiting, so brief contention never looks
- * like a blocked thread. */
+/* With the monitor on, every lock() is recorded as a wait first. A brief
+ * wait is harmless: the monitor only judges waits that persist across two
+ * of its looks. (A trylock fast path would be cheaper, but TSan leaves
+ * trylocks out of its lock-order graph, so pthread kinds would lose their
+ * lock-order-inversion reports whenever the monitor is on.) */
 static void lock_kind(tl_lock_t *l, const char *file, int line)
 {
     if (!tl_track_enabled()) {
         l->kind->lock(l);
         return;
     }
-    if (!l->kind->trylock(l)) {
-        tl_track_wait(TL_TS_WAIT_LOCK, l->track_id, false, file, line);
-        l->kind->lock(l);
-    }
+    tl_track_wait(TL_TS_WAIT_LOCK, l->track_id, false, file, line);
+    l->kind->lock(l);
     tl_track_acquired(l->track_id, file, line);
 }
 

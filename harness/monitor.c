@@ -178,7 +178,10 @@ static tl_mon_kind judge_progress(tl_monitor *m, const tl_mon_snapshot *now, tl_
             m->retries_at_move[t] = th->retries;
             m->any_progress_ns = now->taken_ns;
         }
-        anyone_blocked |= live(now, t) && stable_wait(&m->prev, now, t);
+        /* A joiner waits for the others to finish, not for a resource: it
+         * does not make a livelock any less of one. */
+        anyone_blocked |= live(now, t) && th->state != TL_TS_JOINING &&
+                          stable_wait(&m->prev, now, t);
     }
     if (m->any_progress_ns == now->taken_ns)
         m->retries_at_any = retries; /* the total when progress last moved */

@@ -1,0 +1,621 @@
+/* SPDX-License-Identifier: MIT */
+/* ThreadSanitizer report parser. The input is walked once, line by line, as
+ * length-bounded spans: a log may be cut anywhere (no final newline, no NUL
+ * terminator), so nothing here reads past text[len) or assumes a line fits a
+ * buffer. Every field is copied with truncation into the fixed-size members of
+ * tl_tsan_finding. All state lives in a parser struct on the caller's stack. */
+#include <ctype.h>
+#include <limits.h>
+#include <string.h>
+
+#include "tsan_parse.h"
+
+/* ---- kinds ---------------------------------------------------------- */
+
+/* Indexed by tl_tsan_kind so token lookup is a direct index. The text is
+ * matched as a prefix of what follows "ThreadSanitizer: ", because TSan adds
+ * variants such as "data race on vptr (ctor/dtor vs virtual call)". */
+static const struct {
+    const char *token;
+    const char *text;
+} kinds[] = {
+    [TL_TSAN_DATA_RACE] = {"data-race", "data race"},
+    [TL_TSAN_LOCK_ORDER_INVERSION] = {"lock-order-inversion", "lock-order-inversion"},
+    [TL_TSAN_HEAP_USE_AFTER_FREE] = {"heap-use-after-free", "heap-use-after-free"},
+    [TL_TSAN_THREAD_LEAK] = {"thread-leak", "thread leak"},
+    [TL_TSAN_DOUBLE_LOCK] = {"double-lock", "double lock of a mutex"},
+    [TL_TSAN_BAD_UNLOCK] = {"bad-unlock", "unlock of an unlocked mutex"},
+    [TL_TSAN_DESTROY_LOCKED] = {"destroy-locked", "destroy of a locked mutex"},
+    [TL_TSAN_SIGNAL_UNSAFE] = {"signal-unsafe-call", "signal-unsafe call inside of a signal"},
+    [TL_TSAN_SIGNAL_ERRNO] = {"signal-spoils-errno", "signal handler spoils errno"},
+    [TL_TSAN_INVALID_MUTEX] = {"invalid-mutex", "use of an invalid mutex"},
+    [TL_TSAN_OTHER] = {"other", NULL},
+};
+
+_Static_assert(sizeof kinds / sizeof kinds[0] == TL_TSAN_OTHER + 1,
+               "every tl_tsan_kind needs a row in kinds[]");
+
+const char *tl_tsan_kind_token(tl_tsan_kind k)
+{
+    /* Out-of-range values get "other" rather than NULL so a caller printing
+     * the token of a corrupt finding cannot crash. */
+    if ((int)k < 0 || k > TL_TSAN_OTHER)
+        return kinds[TL_TSAN_OTHER].token;
+    return kinds[k].token;
+}
+
+int tl_tsan_kind_from_token(const char *token)
+{
+    if (!token)
+        return -1;
+    for (int k = 0; k <= TL_TSAN_OTHER; k++)
+        if (strcmp(token, kinds[k].token) == 0)
+            return k;
+    return -1;
+}
+
+/* ---- spans: bounded views into the input ----------------------------- */
+
+typedef struct {
+    const char *p;
+    size_t n;
+} span;
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Trailing '\r' goes too, so logs with CRLF line ends parse the same. */
+static span trim(span s)
+{
+    while (s.n > 0 && is_blank(s.p[0])) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n > 0 && is_blank(s.p[s.n - 1]))
+        s.n--;
+    return s;
+}
+
+static bool starts_with(span s, const char *lit)
+{
+    size_t n = strlen(lit);
+    return s.n >= n && memcmp(s.p, lit, n) == 0;
+}
+
+static void advance(span *s, size_t k)
+{
+    s->p += k;
+    s->n -= k;
+}
+
+/* Consumes lit when s starts with it. */
+static bool eat(span *s, const char *lit)
+{
+    if (!starts_with(*s, lit))
+        return false;
+    advance(s, strlen(lit));
+    return true;
+}
+
+/* Case-insensitive eat: access lines start with "Write" but continue with
+ * "Previous write" / "Atomic write" / "Previous atomic write". */
+static bool eat_ci(span *s, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (s->n < n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (tolower((unsigned char)s->p[i]) != tolower((unsigned char)lit[i]))
+            return false;
+    advance(s, n);
+    return true;
+}
+
+/* Index of the first occurrence of lit in s, or s.n when absent. */
+static size_t find(span s, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (n == 0 || n > s.n)
+        return n == 0 ? 0 : s.n;
+    for (size_t i = 0; i + n <= s.n; i++)
+        if (s.p[i] == lit[0] && memcmp(s.p + i, lit, n) == 0)
+            return i;
+    return s.n;
+}
+
+/* Moves s just past the first occurrence of lit. */
+static bool skip_past(span *s, const char *lit)
+{
+    size_t i = find(*s, lit);
+    if (i == s->n)
+        return false;
+    advance(s, i + strlen(lit));
+    return true;
+}
+
+/* Reads a decimal number, saturating at INT_MAX: the numbers in a report
+ * (sizes, lines, pids, thread ids) are small, but a corrupt log must not
+ * overflow. */
+static bool eat_number(span *s, long *out)
+{
+    size_t i = 0;
+    long v = 0;
+    while (i < s->n && isdigit((unsigned char)s->p[i])) {
+        int d = s->p[i] - '0';
+        v = v > (INT_MAX - d) / 10 ? INT_MAX : v * 10 + d;
+        i++;
+    }
+    if (i == 0)
+        return false;
+    advance(s, i);
+    *out = v;
+    return true;
+}
+
+/* Copies s into dst[cap], truncating; dst is always NUL-terminated. */
+static void copy_span(char *dst, size_t cap, span s)
+{
+    size_t n = s.n < cap - 1 ? s.n : cap - 1;
+    memcpy(dst, s.p, n);
+    dst[n] = '\0';
+}
+
+/* "main thread" -> 0, "thread T<N>" -> N, otherwise -1 (nothing eaten). */
+static int eat_thread_ref(span *s)
+{
+    long t;
+    if (eat(s, "main thread"))
+        return 0;
+    span save = *s;
+    if (eat(s, "thread T") && eat_number(s, &t))
+        return (int)t;
+    *s = save;
+    return -1;
+}
+
+/* Reads "'name'" where the name ends at the first quote followed by end,
+ * space or ':'; thread names may themselves contain quotes or spaces. A name
+ * without its closing quote (cut log) is not taken. */
+static bool eat_quoted(span *s, span *name)
+{
+    if (s->n == 0 || s->p[0] != '\'')
+        return false;
+    for (size_t i = 1; i < s->n; i++) {
+        if (s->p[i] != '\'')
+            continue;
+        if (i + 1 == s->n || s->p[i + 1] == ' ' || s->p[i + 1] == ':') {
+            *name = (span){s->p + 1, i - 1};
+            advance(s, i + 1);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- own-frame classification --------------------------------------- */
+
+/* True when dir (e.g. "tests/") is a whole path component of path, so
+ * "contests/x.c" or "my_scenarios/x.c" do not count. */
+static bool has_dir(const char *path, const char *dir)
+{
+    for (const char *p = strstr(path, dir); p; p = strstr(p + 1, dir))
+        if (p == path || p[-1] == '/')
+            return true;
+    return false;
+}
+
+/* Preference order for the "first own frame": the scenario or test that
+ * made the call beats the harness, which beats the lock layer, which beats
+ * nothing. 0 = not an own file; lower is better. */
+static int file_rank(const char *file)
+{
+    if (!file || !*file)
+        return 0;
+    if (has_dir(file, "scenarios/") || has_dir(file, "tests/"))
+        return 1;
+    if (has_dir(file, "harness/"))
+        return 2;
+    if (has_dir(file, "primitives/"))
+        return 3;
+    return 0;
+}
+
+bool tl_tsan_is_own_file(const char *file)
+{
+    return file_rank(file) != 0;
+}
+
+/* Runtime entry points are never the interesting frame, whatever file the
+ * symbolizer attributes them to. */
+static bool is_runtime_function(const char *fn)
+{
+    static const char *const prefixes[] = {"__tsan_", "__interceptor_", "__sanitizer_",
+                                           "___interceptor_"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (strncmp(fn, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    return false;
+}
+
+static int frame_rank(const tl_tsan_frame *fr)
+{
+    return is_runtime_function(fr->function) ? 0 : file_rank(fr->file);
+}
+
+/* ---- frame lines ------------------------------------------------------ */
+
+/* Is the parenthesised tail g a module annotation, "(prog+0x1a2b)" or
+ * "(BuildId: ...)"? One cut short (no ')') counts too: a source location
+ * never starts with '('. A module annotation has no spaces, which keeps C++
+ * names such as "std::function<void ()>" intact. */
+static bool is_module_group(span g)
+{
+    if (starts_with(g, "(BuildId:"))
+        return true;
+    if (find(g, " ") < g.n)
+        return false;
+    return find(g, "+0x") < g.n || g.p[g.n - 1] != ')';
+}
+
+/* Drops the trailing module annotations of a frame line, which clang prints
+ * twice ("(prog+0x..) (BuildId: ..)") and gcc once. */
+static span strip_modules(span s)
+{
+    for (int round = 0; round < 3; round++) {
+        s = trim(s);
+        size_t i = s.n;
+        while (i > 0 && !(s.p[i - 1] == '(' && i >= 2 && s.p[i - 2] == ' '))
+            i--;
+        if (i == 0)
+            break;
+        span g = {s.p + i - 1, s.n - (i - 1)};
+        if (!is_module_group(g))
+            break;
+        s.n = i - 2;
+    }
+    return trim(s);
+}
+
+/* Takes a trailing ":<digits>" off loc. */
+static bool take_trailing_number(span *loc, long *out)
+{
+    size_t i = loc->n;
+    while (i > 0 && isdigit((unsigned char)loc->p[i - 1]))
+        i--;
+    if (i == loc->n || i < 2 || loc->p[i - 1] != ':')
+        return false;
+    span digits = {loc->p + i, loc->n - i};
+    if (!eat_number(&digits, out))
+        return false;
+    loc->n = i - 1;
+    return true;
+}
+
+/* "file:line:col" (clang), "file:line" (gcc), "file", or "<null>". */
+static void parse_source(span loc, tl_tsan_frame *fr)
+{
+    long a, b;
+    if (loc.n == 0 || starts_with(loc, "<null>"))
+        return;
+    if (take_trailing_number(&loc, &a)) {
+        if (take_trailing_number(&loc, &b)) {
+            fr->line = (int)b;
+            fr->column = (int)a;
+        } else {
+            fr->line = (int)a;
+        }
+    }
+    copy_span(fr->file, sizeof fr->file, loc);
+}
+
+/* "    #3 function file:line[:col] (module+0x..) [(BuildId: ..)]". The
+ * function may contain spaces (C++), the location never does, so the last
+ * space splits them. */
+static bool parse_frame(span line, tl_tsan_frame *fr)
+{
+    long idx;
+    span s = trim(line);
+    if (!eat(&s, "#") || !eat_number(&s, &idx) || s.n == 0 || s.p[0] != ' ')
+        return false;
+    s = strip_modules(s);
+    memset(fr, 0, sizeof *fr);
+    size_t sp = s.n;
+    while (sp > 0 && s.p[sp - 1] != ' ')
+        sp--;
+    if (sp == 0) {
+        copy_span(fr->function, sizeof fr->function, s);
+        return true;
+    }
+    copy_span(fr->function, sizeof fr->function, trim((span){s.p, sp - 1}));
+    parse_source((span){s.p + sp, s.n - sp}, fr);
+    return true;
+}
+
+/* ---- the other line kinds --------------------------------------------- */
+
+/* "  [Previous ][atomic ]read|write of size N at 0x.. by <thread>[ 'name']
+ *  [ (mutexes: ...)]:" */
+static bool parse_access(span s, tl_tsan_access *a)
+{
+    long size;
+    span name;
+    memset(a, 0, sizeof *a);
+    a->thread = -1;
+    a->previous = eat_ci(&s, "previous ");
+    a->atomic = eat_ci(&s, "atomic ");
+    if (eat_ci(&s, "read "))
+        a->op = TL_TSAN_ACC_READ;
+    else if (eat_ci(&s, "write "))
+        a->op = TL_TSAN_ACC_WRITE;
+    else
+        return false;
+    if (!eat(&s, "of size ") || !eat_number(&s, &size))
+        return false;
+    a->size = (int)size;
+    if (!skip_past(&s, " by "))
+        return true; /* cut log: keep what we have */
+    a->thread = eat_thread_ref(&s);
+    if (a->thread == 0)
+        strcpy(a->thread_name, "main");
+    else if (eat(&s, " ") && eat_quoted(&s, &name))
+        copy_span(a->thread_name, sizeof a->thread_name, name);
+    return true;
+}
+
+static void parse_location(span s, tl_tsan_location *loc)
+{
+    long n;
+    span name;
+    copy_span(loc->text, sizeof loc->text, s);
+    eat(&s, "Location is ");
+    loc->thread = -1;
+    if (eat(&s, "global ")) {
+        loc->kind = TL_TSAN_LOC_GLOBAL;
+        if (eat_quoted(&s, &name))
+            copy_span(loc->name, sizeof loc->name, name);
+        if (eat(&s, " of size ") && eat_number(&s, &n))
+            loc->size = n;
+    } else if (eat(&s, "heap block of size ")) {
+        loc->kind = TL_TSAN_LOC_HEAP;
+        if (eat_number(&s, &n))
+            loc->size = n;
+    } else if (eat(&s, "stack of ")) {
+        loc->kind = TL_TSAN_LOC_STACK;
+        loc->thread = eat_thread_ref(&s);
+    } else if (eat(&s, "TLS of ")) {
+        loc->kind = TL_TSAN_LOC_TLS;
+        loc->thread = eat_thread_ref(&s);
+    } else {
+        loc->kind = TL_TSAN_LOC_OTHER;
+    }
+}
+
+/* "Cycle in lock order graph: M0 (0x..) => M1 (0x..) => M0" */
+static void parse_cycle(span s, tl_tsan_finding *f)
+{
+    for (;;) {
+        s = trim(s);
+        size_t i = 0;
+        while (i < s.n && s.p[i] != ' ' && s.p[i] != '(')
+            i++;
+        if (i > 0 && f->ncycle < TL_TSAN_MAX_CYCLE)
+            copy_span(f->cycle[f->ncycle++], sizeof f->cycle[0], (span){s.p, i});
+        if (!skip_past(&s, "=>"))
+            return;
+    }
+}
+
+/* "Thread T1 'writer' (tid=.., running) created by ...": gives names to the
+ * accesses, which are printed before these lines. */
+static void apply_thread_name(span s, tl_tsan_finding *f)
+{
+    long t;
+    span name;
+    if (!eat_number(&s, &t) || !eat(&s, " ") || !eat_quoted(&s, &name))
+        return;
+    for (int i = 0; i < f->naccess; i++)
+        if (f->access[i].thread == (int)t && f->access[i].thread_name[0] == '\0')
+            copy_span(f->access[i].thread_name, sizeof f->access[i].thread_name, name);
+}
+
+/* "WARNING: ThreadSanitizer: <kind text> (pid=N)" after the prefix. */
+static void parse_header(span s, tl_tsan_finding *f)
+{
+    long pid;
+    size_t p = find(s, " (pid=");
+    span text = trim((span){s.p, p});
+    copy_span(f->kind_text, sizeof f->kind_text, text);
+    f->kind = TL_TSAN_OTHER;
+    for (int k = 0; k < TL_TSAN_OTHER; k++)
+        if (starts_with(text, kinds[k].text)) {
+            f->kind = (tl_tsan_kind)k;
+            break;
+        }
+    if (p < s.n) {
+        advance(&s, p + strlen(" (pid="));
+        if (eat_number(&s, &pid))
+            f->pid = (int)pid;
+    }
+}
+
+/* TSan brackets each report with a line of '='. A short run could be
+ * program output, so ask for a real rule. */
+static bool is_separator(span s)
+{
+    s = trim(s);
+    if (s.n < 10)
+        return false;
+    for (size_t i = 0; i < s.n; i++)
+        if (s.p[i] != '=')
+            return false;
+    return true;
+}
+
+/* ---- the report state machine ----------------------------------------- */
+
+typedef struct {
+    tl_tsan_finding *out;
+    size_t max, count;
+
+    tl_tsan_finding f;   /* report being read */
+    bool open;           /* a "=====" line opened a block */
+    bool in_report;      /* the block has its WARNING header */
+    size_t block_start;
+
+    /* The stack being read: which access it belongs to (-1: none) and the
+     * best own frame seen in it so far. */
+    bool in_stack;
+    int stack_access;
+    int next_access;     /* set by an access line for the stack after it */
+    tl_tsan_frame best;
+    int best_rank;
+    tl_tsan_frame first_stack_frame; /* own frame of the first stack having one */
+    bool location_seen;
+} parser;
+
+static void end_stack(parser *ps)
+{
+    if (!ps->in_stack)
+        return;
+    ps->in_stack = false;
+    if (ps->best_rank == 0)
+        return;
+    ps->best.found = true;
+    if (ps->stack_access >= 0)
+        ps->f.access[ps->stack_access].frame = ps->best;
+    if (!ps->first_stack_frame.found)
+        ps->first_stack_frame = ps->best;
+}
+
+static void on_frame(parser *ps, const tl_tsan_frame *fr)
+{
+    if (!ps->in_stack) {
+        ps->in_stack = true;
+        ps->stack_access = ps->next_access;
+        ps->best_rank = 0;
+    }
+    ps->next_access = -1;
+    int r = frame_rank(fr);
+    if (r != 0 && (ps->best_rank == 0 || r < ps->best_rank)) {
+        ps->best = *fr;
+        ps->best_rank = r;
+    }
+}
+
+/* Closes the current report at byte offset end and stores it. The report's
+ * frame is its first access's own frame; reports without one (lock order,
+ * thread leak, mutex misuse) take the first stack that has an own frame. */
+static void emit(parser *ps, size_t end)
+{
+    end_stack(ps);
+    tl_tsan_finding *f = &ps->f;
+    for (int i = 0; i < f->naccess && !f->frame.found; i++)
+        if (f->access[i].frame.found)
+            f->frame = f->access[i].frame;
+    if (!f->frame.found)
+        f->frame = ps->first_stack_frame;
+    f->start = ps->block_start;
+    f->end = end;
+    if (ps->count < ps->max)
+        ps->out[ps->count] = *f;
+    ps->count++;
+    ps->open = false;
+    ps->in_report = false;
+}
+
+static void begin_report(parser *ps, span header_rest, size_t line_start)
+{
+    if (!ps->open)
+        ps->block_start = line_start;
+    ps->open = true;
+    ps->in_report = true;
+    memset(&ps->f, 0, sizeof ps->f);
+    ps->f.location.thread = -1;
+    ps->in_stack = false;
+    ps->next_access = -1;
+    memset(&ps->first_stack_frame, 0, sizeof ps->first_stack_frame);
+    ps->location_seen = false;
+    parse_header(header_rest, &ps->f);
+}
+
+/* A line inside a report that is not a frame. */
+static void on_body_line(parser *ps, span s)
+{
+    tl_tsan_finding *f = &ps->f;
+    tl_tsan_access a;
+    span rest = s;
+
+    end_stack(ps);
+    ps->next_access = -1;
+    if (eat(&rest, "SUMMARY: ThreadSanitizer: ")) {
+        copy_span(f->summary, sizeof f->summary, trim(rest));
+    } else if (starts_with(s, "Location is ")) {
+        /* Only the first: a destroyed stack mutex gets a second, bogus
+         * "Location is global '??'" line. */
+        if (!ps->location_seen)
+            parse_location(s, &f->location);
+        ps->location_seen = true;
+    } else if (eat(&rest, "Cycle in lock order graph:")) {
+        parse_cycle(rest, f);
+    } else if (eat(&rest, "Thread T")) {
+        apply_thread_name(rest, f);
+    } else if (parse_access(s, &a)) {
+        if (f->naccess < TL_TSAN_MAX_ACCESSES) {
+            f->access[f->naccess] = a;
+            ps->next_access = f->naccess++;
+        }
+    }
+}
+
+static void on_line(parser *ps, span line, size_t start, size_t end)
+{
+    span s = trim(line);
+    span rest = s;
+    tl_tsan_frame fr;
+
+    if (is_separator(s)) {
+        if (ps->in_report) {
+            emit(ps, end); /* the closing rule */
+        } else {
+            /* An opening rule. Two rules with no header between them (some
+             * other tool's banner) just move the block start forward. */
+            ps->open = true;
+            ps->block_start = start;
+        }
+        return;
+    }
+    if (eat(&rest, "WARNING: ThreadSanitizer: ")) {
+        if (ps->in_report)
+            emit(ps, start); /* the previous report was cut short */
+        begin_report(ps, rest, start);
+        return;
+    }
+    if (!ps->in_report)
+        return; /* program output, "ThreadSanitizer: reported N warnings" */
+    if (parse_frame(s, &fr))
+        on_frame(ps, &fr);
+    else
+        on_body_line(ps, s);
+}
+
+size_t tl_tsan_parse(const char *text, size_t len, tl_tsan_finding *out, size_t max)
+{
+    parser ps;
+    memset(&ps, 0, sizeof ps);
+    ps.out = out;
+    ps.max = out ? max : 0;
+    if (!text)
+        return 0;
+    for (size_t off = 0; off < len;) {
+        const char *nl = memchr(text + off, '\n', len - off);
+        size_t line_end = nl ? (size_t)(nl - text) : len;
+        size_t next = nl ? line_end + 1 : len;
+        on_line(&ps, (span){text + off, line_end - off}, off, next);
+        off = next;
+    }
+    if (ps.in_report)
+        emit(&ps, len);
+    return ps.count;
+}

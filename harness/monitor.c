@@ -217,6 +217,9 @@ static tl_mon_kind judge_progress(tl_monitor *m, const tl_mon_snapshot *now, tl_
 bool tl_monitor_observe(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdict *v)
 {
     tl_mon_kind kind = TL_MON_NONE;
+    /* Only a deadlock fills the cycle, only starvation names a thread. */
+    v->ncycle = 0;
+    v->starved = TL_TRACK_NONE;
     if (m->have_prev) {
         if (find_cycle(m, now, v))
             kind = TL_MON_DEADLOCK;

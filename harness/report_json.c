@@ -202,12 +202,14 @@ bool tl_report_write_json(const tl_report *rep)
     size_t finished = 0, met = 0, interrupted = 0;
     for (size_t i = 0; i < rep->n; i++) {
         const tl_run *r = &rep->runs[i];
+        if (r->state == TL_RUN_PENDING || r->state == TL_RUN_RUNNING)
+            continue; /* not started, or still running: nothing to record yet */
         if (r->state == TL_RUN_INTERRUPTED)
             interrupted++;
-        if (r->state != TL_RUN_FINISHED)
-            continue; /* only finished runs are records */
-        finished++;
-        met += r->met;
+        else {
+            finished++;
+            met += r->met;
+        }
         json_array_append_new(runs, run_json(r));
     }
     for (int i = 0; i < rep->argc; i++)

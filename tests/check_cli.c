@@ -261,6 +261,55 @@ START_TEST(test_checker_names_the_signal)
 }
 END_TEST
 
+/* Ctrl-C while a run hangs: exit 130, and report.json is valid and holds
+ * every run that finished; the hanging host is gone. */
+START_TEST(test_interrupt_keeps_a_valid_report)
+{
+    char tmp[] = "/tmp/threadlab-test-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    char bin[512], out[600];
+    snprintf(bin, sizeof bin, "%s/threadlab", TL_TEST_BUILDDIR);
+    snprintf(out, sizeof out, "%s/stdout", tmp);
+    /* One job at a time: race.counter's three runs finish, then
+     * selftest.checker's hang variant blocks until we interrupt it. */
+    const char *hang_argv[] = {bin, "run", "race.counter", "selftest.checker", "--jobs", "1",
+                               "--timeout", "60", "--quiet", "--out", tmp, NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    ck_assert_int_eq(posix_spawn(&pid, bin, &fa, NULL, (char **)hang_argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    /* Give the quick runs time to finish and the hang time to start. */
+    struct timespec wait = {3, 0};
+    nanosleep(&wait, NULL);
+    kill(pid, SIGINT);
+    int st;
+    waitpid(pid, &st, 0);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130, "status %d", st);
+
+    static cli_result res;
+    slurp(out, res.out, sizeof res.out);
+    const char *rep = strstr(res.out, "Report: ");
+    ck_assert_ptr_nonnull(rep);
+    sscanf(rep, "Report: %511[^ \n]", res.report_dir);
+    *strrchr(res.report_dir, '/') = '\0';
+    json_t *doc = load_report(&res);
+    json_t *totals = json_object_get(doc, "totals");
+    ck_assert_int_ge(json_integer_value(json_object_get(totals, "finished")), 3);
+    ck_assert_int_ge(json_integer_value(json_object_get(totals, "interrupted")), 1);
+    /* No host of this report is still alive, the interrupted one included. */
+    json_t *run;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "runs"), i, run) {
+        pid_t host = (pid_t)json_integer_value(json_object_get(json_object_get(run, "exit"), "pid"));
+        ck_assert_int_eq(kill(-host, 0), -1);
+    }
+    json_decref(doc);
+}
+END_TEST
+
 /* Bad input: exit 2 and a one-line message naming the value. */
 static void expect_usage_error(const char *const *args, const char *message)
 {
@@ -330,6 +379,7 @@ Suite *tl_suite_cli(void)
     tcase_add_test(tc, test_checker_can_say_not_met);
     tcase_add_test(tc, test_checker_sees_a_hang_and_leaves_nothing_behind);
     tcase_add_test(tc, test_checker_names_the_signal);
+    tcase_add_test(tc, test_interrupt_keeps_a_valid_report);
     suite_add_tcase(s, tc);
     tc = tcase_create("errors");
     tcase_add_test(tc, test_usage_errors);

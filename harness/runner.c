@@ -109,10 +109,12 @@ static const char *symbolizer(void)
 static char **child_env(const tl_run *r, char *tsan_options, size_t size)
 {
     const char *sym = symbolizer();
+    /* strip_path_prefix: frames read "scenarios/x.c:12" instead of the
+     * build machine's absolute path. */
     snprintf(tsan_options, size,
              "TSAN_OPTIONS=log_path=\"%s/tsan\" exitcode=66 halt_on_error=0 "
-             "second_deadlock_stack=1%s%s",
-             r->dir, sym ? " external_symbolizer_path=" : "", sym ? sym : "");
+             "second_deadlock_stack=1 strip_path_prefix=\"%s/\"%s%s",
+             r->dir, TL_SRCDIR, sym ? " external_symbolizer_path=" : "", sym ? sym : "");
     size_t n = 0;
     while (environ[n])
         n++;

@@ -40,6 +40,12 @@ void tl_monitor_snapshot(const tl_track_table *shared, tl_mon_snapshot *snap, ui
     /* acquire: slots handed out before these counts are the ones to read. */
     uint32_t nthreads = tl_atomic_load_u32(nt, tl_acquire);
     uint32_t nobjects = tl_atomic_load_u32(no, tl_acquire);
+    uint32_t nfiles = tl_atomic_load_u32((tl_atomic_u32 *)&shared->nfiles, tl_acquire);
+    snap->nfiles = nfiles < TL_TRACK_FILES ? nfiles : TL_TRACK_FILES;
+    for (uint32_t i = 0; i < snap->nfiles; i++)
+        if (!copy_slot(&shared->file[i].seq, &snap->file[i], &shared->file[i],
+                       sizeof snap->file[i]))
+            snap->file[i].name[0] = '\0';
     snap->taken_ns = now_ns;
     snap->nthreads = nthreads < TL_TRACK_THREADS ? nthreads : TL_TRACK_THREADS;
     snap->nobjects = nobjects < TL_TRACK_OBJECTS ? nobjects : TL_TRACK_OBJECTS;
@@ -84,12 +90,30 @@ static bool stable_wait(const tl_mon_snapshot *prev, const tl_mon_snapshot *now,
     return waiting(a) && waiting(b) && a->wait_serial == b->wait_serial;
 }
 
+const char *tl_mon_file(const tl_mon_snapshot *s, uint32_t index)
+{
+    if (index >= s->nfiles || !s->file[index].name[0])
+        return "?";
+    /* Paths are as the compiler saw them; from the project root is enough. */
+    const char *name = s->file[index].name;
+    static const char *const roots[] = {"scenarios/", "tests/", "harness/"};
+    for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+        const char *p = strstr(name, roots[i]);
+        if (p)
+            return p;
+    }
+    return name;
+}
+
+/* Held lists are published when a thread starts to wait, so only a waiting
+ * thread's list is current; a running thread is never part of what is
+ * stuck, and an owner that runs ends a wait-for chain anyway. */
 uint32_t tl_monitor_owner(const tl_mon_snapshot *s, uint32_t obj)
 {
     if (obj >= s->nobjects || !(s->object[obj].flags & TL_OBJ_EXCLUSIVE))
         return TL_TRACK_NONE;
     for (uint32_t t = 0; t < s->nthreads; t++)
-        if (live(s, t))
+        if (live(s, t) && waiting(&s->thread[t]))
             for (uint32_t h = 0; h < s->thread[t].nheld; h++)
                 if (s->thread[t].held[h] == obj)
                     return t;

@@ -33,6 +33,8 @@ typedef struct {
     bool torn[TL_TRACK_THREADS];     /* a slot that kept changing while copied */
     tl_track_thread thread[TL_TRACK_THREADS];
     tl_track_object object[TL_TRACK_OBJECTS];
+    uint32_t nfiles;
+    tl_track_file file[TL_TRACK_FILES];
 } tl_mon_snapshot;
 
 typedef enum {
@@ -76,6 +78,10 @@ bool tl_monitor_observe(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdic
 
 const char *tl_mon_kind_name(tl_mon_kind k);  /* "deadlock", ... */
 const char *tl_track_state_name(uint32_t state);
+
+/* A source file recorded in a snapshot, as a path from the project root;
+ * "?" when unknown. */
+const char *tl_mon_file(const tl_mon_snapshot *s, uint32_t index);
 
 /* The owner of an exclusive lock in a snapshot, or TL_TRACK_NONE. */
 uint32_t tl_monitor_owner(const tl_mon_snapshot *s, uint32_t obj);

@@ -28,13 +28,6 @@ static const char *obj_name(const tl_mon_snapshot *s, uint32_t o)
     return o < s->nobjects && s->object[o].name[0] ? s->object[o].name : "?";
 }
 
-static const char *site_file(const char *file)
-{
-    /* Paths as the compiler saw them; from the project root is enough. */
-    const char *p = strstr(file, "scenarios/");
-    return p ? p : file;
-}
-
 double tl_monitor_share(const tl_mon_snapshot *s, uint32_t t)
 {
     uint64_t total = 0;
@@ -68,8 +61,8 @@ static void describe_wait(const tl_mon_snapshot *s, uint32_t t, char *buf, size_
     } else {
         add(buf, size, "%s", tl_track_state_name(th->state));
     }
-    if (th->wait_file[0])
-        add(buf, size, " at %s:%u", site_file(th->wait_file), th->wait_line);
+    if (th->wait_file != TL_TRACK_NONE && th->wait_line)
+        add(buf, size, " at %s:%u", tl_mon_file(s, th->wait_file), th->wait_line);
 }
 
 static void explain_deadlock(const tl_mon_verdict *v, tl_mon_explanation *e)
@@ -128,7 +121,7 @@ static void explain_deadlock(const tl_mon_verdict *v, tl_mon_explanation *e)
             add(e->hold_and_wait, sizeof e->hold_and_wait, "nothing");
         for (uint32_t h = 0; h < th->nheld; h++)
             add(e->hold_and_wait, sizeof e->hold_and_wait, "%s%s (taken at %s:%u)",
-                h ? ", " : "", obj_name(s, th->held[h]), site_file(th->held_file[h]),
+                h ? ", " : "", obj_name(s, th->held[h]), tl_mon_file(s, th->held_file[h]),
                 th->held_line[h]);
         describe_wait(s, v->cycle[i], wait, sizeof wait);
         add(e->hold_and_wait, sizeof e->hold_and_wait, " while it %s", wait);
@@ -214,7 +207,8 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
             continue;
         fprintf(f, "  t%u [shape=box, label=\"%s\\n%s\"%s];\n", t, th->name,
                 tl_track_state_name(th->state), in_cycle(v, t) ? ", color=red" : "");
-        for (uint32_t h = 0; h < th->nheld; h++)
+        bool blocked = th->state >= TL_TS_WAIT_LOCK && th->state <= TL_TS_JOINING;
+        for (uint32_t h = 0; blocked && h < th->nheld; h++)
             if (th->held[h] < s->nobjects)
                 used[th->held[h]] = true;
         if ((th->state == TL_TS_WAIT_LOCK || th->state == TL_TS_WAIT_SEM ||
@@ -232,18 +226,20 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
         bool red = in_cycle(v, t);
         if (th->state == TL_TS_JOINING)
             fprintf(f, "  t%u -> t%u [label=\"joins\\n%s:%u\"%s];\n", t, th->wait_obj,
-                    site_file(th->wait_file), th->wait_line, red ? ", color=red" : "");
+                    tl_mon_file(s, th->wait_file), th->wait_line, red ? ", color=red" : "");
         else if (th->state >= TL_TS_WAIT_LOCK && th->state <= TL_TS_WAIT_COND)
             fprintf(f, "  t%u -> o%u [label=\"waits for\\n%s:%u\"%s];\n", t, th->wait_obj,
-                    site_file(th->wait_file), th->wait_line, red ? ", color=red" : "");
-        for (uint32_t h = 0; h < th->nheld; h++) {
+                    tl_mon_file(s, th->wait_file), th->wait_line, red ? ", color=red" : "");
+        /* Held lists are current only for waiting threads (tl_track.h). */
+        bool blocked = th->state >= TL_TS_WAIT_LOCK && th->state <= TL_TS_JOINING;
+        for (uint32_t h = 0; blocked && h < th->nheld; h++) {
             /* A held-by edge is in the cycle when a cycle thread waits for it. */
             bool cyc = false;
             for (int i = 0; i < v->ncycle; i++)
                 cyc |= s->thread[v->cycle[i]].state == TL_TS_WAIT_LOCK &&
                        s->thread[v->cycle[i]].wait_obj == th->held[h];
             fprintf(f, "  o%u -> t%u [label=\"held by\\n%s:%u\", style=dashed%s];\n",
-                    th->held[h], t, site_file(th->held_file[h]), th->held_line[h],
+                    th->held[h], t, tl_mon_file(s, th->held_file[h]), th->held_line[h],
                     cyc && red ? ", color=red" : "");
         }
     }

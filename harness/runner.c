@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +34,8 @@ typedef struct {
     char *res;                  /* result records, bounded by TL_RESULTS_MAX */
     size_t res_len;
     double t0, deadline, kill_at; /* monotonic seconds; kill_at 0: no SIGTERM yet */
+    double ended;               /* when the exit was seen */
+    int pidfd;                  /* readable when the host exits; -1 if unsupported */
     bool reaped;
     int wstatus;
     /* The live monitor: the table shared with the host, and its state. */
@@ -182,7 +185,7 @@ static bool launch(const tl_runner *rn, slot_t *s, tl_run *r)
 
     memset(s, 0, sizeof *s);
     s->run = r;
-    s->fd_out = s->fd_err = s->fd_res = s->file_out = s->file_err = s->memfd = -1;
+    s->fd_out = s->fd_err = s->fd_res = s->file_out = s->file_err = s->memfd = s->pidfd = -1;
     if (r->monitor_on && !monitor_setup(s)) {
         monitor_teardown(s);
         return false;
@@ -231,6 +234,9 @@ static bool launch(const tl_runner *rn, slot_t *s, tl_run *r)
     /* Also here: whichever of parent and child runs first, the group exists
      * before the parent may need to signal it. */
     setpgid(pid, pid);
+    /* A pidfd wakes poll() the moment the host exits, so a run's measured
+     * time is the run's, not the poll interval's. */
+    s->pidfd = pidfd_open(pid, 0);
     s->fd_out = out[0];
     s->fd_err = err[0];
     s->fd_res = res[0];
@@ -331,7 +337,9 @@ static void finish(const tl_runner *rn, slot_t *s, bool interrupted)
     monitor_teardown(s);
     if (r->monitor)
         write_graph(r);
-    r->duration_s = now_s() - s->t0;
+    r->duration_s = (s->ended > 0 ? s->ended : now_s()) - s->t0;
+    if (s->pidfd >= 0)
+        close(s->pidfd);
     close(s->file_out);
     close(s->file_err);
     if (s->reaped) {
@@ -354,8 +362,10 @@ static void finish(const tl_runner *rn, slot_t *s, bool interrupted)
 static bool step(const tl_runner *rn, slot_t *s, double now, bool interrupted)
 {
     tl_run *r = s->run;
-    if (!s->reaped && waitpid(r->pid, &s->wstatus, WNOHANG) == r->pid)
+    if (!s->reaped && waitpid(r->pid, &s->wstatus, WNOHANG) == r->pid) {
         s->reaped = true;
+        s->ended = now_s();
+    }
     if (!s->reaped && interrupted)
         kill(-r->pid, SIGKILL);
     if (!s->reaped && !interrupted && s->mon && !r->monitor && s->kill_at == 0 &&
@@ -425,13 +435,14 @@ size_t tl_runner_run(const tl_runner *rn, tl_run *runs, size_t n)
             active++;
         }
 
-        struct pollfd pfd[MAX_JOBS * 3];
+        struct pollfd pfd[MAX_JOBS * 4];
         nfds_t np = 0;
         double now = now_s(), wait = 0.1;
         bool monitoring = false;
         for (unsigned i = 0; i < active; i++) {
-            int fds[3] = {slots[i].fd_out, slots[i].fd_err, slots[i].fd_res};
-            for (int k = 0; k < 3; k++)
+            int fds[4] = {slots[i].fd_out, slots[i].fd_err, slots[i].fd_res,
+                          slots[i].reaped ? -1 : slots[i].pidfd};
+            for (int k = 0; k < 4; k++)
                 if (fds[k] >= 0)
                     pfd[np++] = (struct pollfd){.fd = fds[k], .events = POLLIN};
             monitoring |= slots[i].mon != NULL;
@@ -439,7 +450,8 @@ size_t tl_runner_run(const tl_runner *rn, tl_run *runs, size_t n)
             if (due - now < wait)
                 wait = due - now;
         }
-        /* Short waits: a child's exit is noticed by waitpid, not by poll. */
+        /* Short waits all the same: without pidfd support, a child's exit is
+         * noticed only by the next waitpid. */
         int ms = wait < 0.005 ? 5 : (int)(wait * 1000);
         int cap = monitoring ? (int)(TL_MON_POLL_NS / 1000000) : 20;
         if (ms > cap)

@@ -26,6 +26,7 @@ enum {
     TL_TRACK_THREADS = 64,
     TL_TRACK_OBJECTS = 256,
     TL_TRACK_HELD = 8,
+    TL_TRACK_FILES = 128,       /* distinct source files of blocking calls */
     TL_TRACK_NONE = UINT32_MAX, /* no object / no thread */
 };
 
@@ -64,26 +65,37 @@ typedef struct {
     uint32_t state;
     uint32_t wait_obj;          /* object index, or thread index when joining */
     uint32_t wait_line;
-    char wait_file[40];         /* source of the blocking call */
+    uint32_t wait_file;         /* source file of the blocking call (files[]) */
     uint64_t wait_since_ns;     /* CLOCK_MONOTONIC, comparable across processes */
     uint64_t wait_serial;       /* changes with every new wait */
     bool wait_timed;            /* the wait can time out: not a hang */
-    uint32_t nheld;
+    uint32_t nheld;             /* locks held: published when a wait starts */
     uint32_t held[TL_TRACK_HELD];
     uint32_t held_line[TL_TRACK_HELD];
-    char held_file[TL_TRACK_HELD][40];
+    uint32_t held_file[TL_TRACK_HELD];
     uint64_t progress;          /* useful work done (tl_track_progress) */
     uint64_t retries;           /* failed attempts (trylock failures count) */
     uint64_t acquisitions;      /* locks taken */
     char name[16];
 } tl_track_thread;
 
+/* Source file names, written once each: a slot records a file by index, so a
+ * lock() costs no string copy. */
+typedef struct {
+    tl_atomic_u32 seq;
+    char name[60];
+} tl_track_file;
+
 typedef struct {
     uint32_t magic, version;
-    tl_atomic_u32 nthreads, nobjects; /* slots handed out so far */
+    tl_atomic_u32 nthreads, nobjects, nfiles; /* slots handed out so far */
+    tl_track_file file[TL_TRACK_FILES];
     tl_track_thread thread[TL_TRACK_THREADS];
     tl_track_object object[TL_TRACK_OBJECTS];
 } tl_track_table;
+
+/* The name behind a file index; "" when unknown. */
+const char *tl_track_file_name(const tl_track_table *t, uint32_t index);
 
 /* --- writer side (the host) ---------------------------------------------- */
 /* Starts recording into `table` (already sized and zeroed by the harness). */

@@ -2,23 +2,60 @@
 /* The writer side of the monitor table (tl_track.h). Every write to a slot is
  * bracketed by its sequence counter: odd while writing, even when done. Only
  * the owning thread writes a thread slot, and only the creating thread an
- * object slot, so writers never contend; the reader is another process. */
+ * object slot, so writers never contend; the reader is another process.
+ *
+ * Cost matters here: with the monitor on, every lock() passes through. So
+ * these functions are not instrumented by TSan (the table is never read
+ * inside the process, so there is nothing for TSan to check), the sequence
+ * counters are volatile stores ordered by x86-64's total store order (a
+ * release fence elsewhere), and source files are recorded by index, cached
+ * per thread, never copied per call. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "tl_sanitizer.h"
 #include "tl_track.h"
+
+#if defined(__clang__)
+#define NOT_INSTRUMENTED __attribute__((no_sanitize("thread")))
+#else
+#define NOT_INSTRUMENTED __attribute__((no_sanitize_thread))
+#endif
 
 tl_track_table *tl__track_table;
 static _Thread_local tl_track_thread *self;
 static _Thread_local uint32_t self_index = TL_TRACK_NONE;
+
+/* What this thread holds, kept here and published only when the thread
+ * starts to wait: the monitor needs a thread's locks only when that thread
+ * is part of something stuck, and a stuck thread is a waiting one. So an
+ * uncontended lock/unlock pair touches no shared memory at all. */
+typedef struct {
+    uint32_t nheld;
+    uint32_t held[TL_TRACK_HELD];
+    uint32_t held_line[TL_TRACK_HELD];
+    const char *held_file[TL_TRACK_HELD];
+    uint64_t acquisitions;
+    bool waiting;
+} local_state;
+static _Thread_local local_state local;
+
+/* Acquisition counts are published every this many (and at every wait and
+ * exit): the share figures may lag by that much, the fast path stays fast. */
+enum { PUBLISH_EVERY = 256 };
 
 void tl_track_attach(tl_track_table *t)
 {
     t->magic = TL_TRACK_MAGIC;
     t->version = TL_TRACK_VERSION;
     tl__track_table = t; /* set once, before the scenario starts any thread */
+}
+
+const char *tl_track_file_name(const tl_track_table *t, uint32_t index)
+{
+    return index < TL_TRACK_FILES ? t->file[index].name : "";
 }
 
 static uint64_t now_ns(void)
@@ -28,32 +65,83 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* relaxed + release fence: the odd count must be visible before any of the
- * slot's new data, so a reader that sees new data also sees "in progress". */
-static void write_begin(tl_atomic_u32 *seq)
+/* Orders this thread's stores to the table as seen from another process.
+ * On x86-64 stores are never reordered with stores, so keeping the compiler
+ * from reordering is enough; elsewhere a release fence does it. */
+static inline void store_order(void)
 {
-    tl_atomic_store_u32(seq, tl_atomic_load_u32(seq, tl_relaxed) + 1, tl_relaxed);
-    tl_atomic_fence(tl_release);
+#if defined(__x86_64__)
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+#else
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+#endif
 }
 
-/* release: the data written must be visible before the even count is. */
-static void write_end(tl_atomic_u32 *seq)
+/* The odd count goes out before the slot's new data, the even one after. */
+NOT_INSTRUMENTED static inline void write_begin(tl_atomic_u32 *seq)
 {
-    tl_atomic_store_u32(seq, tl_atomic_load_u32(seq, tl_relaxed) + 1, tl_release);
+    volatile uint32_t *v = &seq->raw;
+    *v = *v + 1;
+    store_order();
 }
 
-static void copy_name(char *to, size_t size, const char *from)
+NOT_INSTRUMENTED static inline void write_end(tl_atomic_u32 *seq)
 {
-    snprintf(to, size, "%s", from ? from : "");
+    volatile uint32_t *v = &seq->raw;
+    store_order();
+    *v = *v + 1;
 }
 
-uint32_t tl_track_object_new(tl_track_obj_type type, unsigned flags, const char *name,
-                             const char *kind)
+NOT_INSTRUMENTED static void copy_name(char *to, size_t size, const char *from)
+{
+    size_t i = 0;
+    for (; from && from[i] && i + 1 < size; i++)
+        to[i] = from[i];
+    to[i] = '\0';
+}
+
+/* The index of a source file in the table. Calls come from few sites, so a
+ * tiny per-thread cache (by pointer) answers almost every lookup; a miss
+ * searches the table by name and adds the file if new. Two threads adding
+ * the same file at once get two indices for one name: harmless. */
+NOT_INSTRUMENTED static uint32_t file_index(const char *file)
+{
+    enum { CACHE = 8 };
+    static _Thread_local const char *cached[CACHE];
+    static _Thread_local uint32_t cached_index[CACHE];
+    static _Thread_local unsigned next;
+    if (!file)
+        return TL_TRACK_NONE;
+    for (unsigned i = 0; i < CACHE; i++)
+        if (cached[i] == file)
+            return cached_index[i];
+    tl_track_table *t = tl__track_table;
+    uint32_t n = *(volatile uint32_t *)&t->nfiles.raw, found = TL_TRACK_NONE;
+    for (uint32_t i = 0; i < n && i < TL_TRACK_FILES && found == TL_TRACK_NONE; i++)
+        if ((*(volatile uint32_t *)&t->file[i].seq.raw & 1) == 0 &&
+            strncmp(t->file[i].name, file, sizeof t->file[i].name) == 0)
+            found = i;
+    if (found == TL_TRACK_NONE) {
+        found = __atomic_fetch_add(&t->nfiles.raw, 1, __ATOMIC_RELAXED);
+        if (found >= TL_TRACK_FILES)
+            return TL_TRACK_NONE;
+        write_begin(&t->file[found].seq);
+        copy_name(t->file[found].name, sizeof t->file[found].name, file);
+        write_end(&t->file[found].seq);
+    }
+    cached[next % CACHE] = file;
+    cached_index[next % CACHE] = found;
+    next++;
+    return found;
+}
+
+NOT_INSTRUMENTED uint32_t tl_track_object_new(tl_track_obj_type type, unsigned flags,
+                                              const char *name, const char *kind)
 {
     if (!tl__track_table)
         return TL_TRACK_NONE;
     /* relaxed: only hands out distinct indices; the slot's seq publishes it. */
-    uint32_t i = tl_atomic_fetch_add_u32(&tl__track_table->nobjects, 1, tl_relaxed);
+    uint32_t i = __atomic_fetch_add(&tl__track_table->nobjects.raw, 1, __ATOMIC_RELAXED);
     if (i >= TL_TRACK_OBJECTS)
         return TL_TRACK_NONE;
     tl_track_object *o = &tl__track_table->object[i];
@@ -66,12 +154,12 @@ uint32_t tl_track_object_new(tl_track_obj_type type, unsigned flags, const char 
     return i;
 }
 
-uint32_t tl_track_thread_reserve(const char *name)
+NOT_INSTRUMENTED uint32_t tl_track_thread_reserve(const char *name)
 {
     if (!tl__track_table)
         return TL_TRACK_NONE;
     /* relaxed: only hands out distinct indices. */
-    uint32_t i = tl_atomic_fetch_add_u32(&tl__track_table->nthreads, 1, tl_relaxed);
+    uint32_t i = __atomic_fetch_add(&tl__track_table->nthreads.raw, 1, __ATOMIC_RELAXED);
     if (i >= TL_TRACK_THREADS)
         return TL_TRACK_NONE;
     /* The reserving thread writes the slot once, before the thread it is for
@@ -81,6 +169,7 @@ uint32_t tl_track_thread_reserve(const char *name)
     copy_name(t->name, sizeof t->name, name);
     t->state = TL_TS_RUNNING;
     t->wait_obj = TL_TRACK_NONE;
+    t->wait_file = TL_TRACK_NONE;
     write_end(&t->seq);
     return i;
 }
@@ -117,7 +206,7 @@ uint32_t tl_track_self(void)
     return self_index;
 }
 
-void tl_track_thread_end(void)
+NOT_INSTRUMENTED void tl_track_thread_end(void)
 {
     tl_track_thread *t = tl__track_table ? me() : NULL;
     if (!t)
@@ -125,27 +214,41 @@ void tl_track_thread_end(void)
     write_begin(&t->seq);
     t->state = TL_TS_EXITED;
     t->nheld = 0;
+    t->acquisitions = local.acquisitions;
     write_end(&t->seq);
 }
 
-void tl_track_wait(tl_track_state state, uint32_t obj, bool timed, const char *file, int line)
+NOT_INSTRUMENTED void tl_track_wait(tl_track_state state, uint32_t obj, bool timed,
+                                    const char *file, int line)
 {
     tl_track_thread *t = tl__track_table ? me() : NULL;
     if (!t)
         return;
     uint64_t now = now_ns();
+    uint32_t f = file_index(file);
+    uint32_t held_file[TL_TRACK_HELD];
+    for (uint32_t i = 0; i < local.nheld; i++)
+        held_file[i] = file_index(local.held_file[i]);
     write_begin(&t->seq);
     t->state = state;
     t->wait_obj = obj;
     t->wait_timed = timed;
     t->wait_line = (uint32_t)line;
-    copy_name(t->wait_file, sizeof t->wait_file, file);
+    t->wait_file = f;
     t->wait_since_ns = now;
     t->wait_serial++;
+    t->nheld = local.nheld;
+    for (uint32_t i = 0; i < local.nheld; i++) {
+        t->held[i] = local.held[i];
+        t->held_line[i] = local.held_line[i];
+        t->held_file[i] = held_file[i];
+    }
+    t->acquisitions = local.acquisitions;
     write_end(&t->seq);
+    local.waiting = true;
 }
 
-void tl_track_wait_end(void)
+NOT_INSTRUMENTED void tl_track_wait_end(void)
 {
     tl_track_thread *t = tl__track_table ? me() : NULL;
     if (!t)
@@ -154,47 +257,49 @@ void tl_track_wait_end(void)
     t->state = TL_TS_RUNNING;
     t->wait_obj = TL_TRACK_NONE;
     write_end(&t->seq);
+    local.waiting = false;
 }
 
-void tl_track_acquired(uint32_t obj, const char *file, int line)
+NOT_INSTRUMENTED void tl_track_acquired(uint32_t obj, const char *file, int line)
 {
     tl_track_thread *t = tl__track_table ? me() : NULL;
     if (!t || obj == TL_TRACK_NONE)
         return;
+    if (local.nheld < TL_TRACK_HELD) {
+        local.held[local.nheld] = obj;
+        local.held_line[local.nheld] = (uint32_t)line;
+        local.held_file[local.nheld] = file;
+        local.nheld++;
+    }
+    local.acquisitions++;
+    if (!local.waiting && local.acquisitions % PUBLISH_EVERY != 0)
+        return; /* the fast path: nothing shared to write */
     write_begin(&t->seq);
     t->state = TL_TS_RUNNING;
     t->wait_obj = TL_TRACK_NONE;
-    t->acquisitions++;
-    if (t->nheld < TL_TRACK_HELD) {
-        t->held[t->nheld] = obj;
-        t->held_line[t->nheld] = (uint32_t)line;
-        copy_name(t->held_file[t->nheld], sizeof t->held_file[0], file);
-        t->nheld++;
-    }
+    t->acquisitions = local.acquisitions;
     write_end(&t->seq);
+    local.waiting = false;
 }
 
-void tl_track_released(uint32_t obj)
+NOT_INSTRUMENTED void tl_track_released(uint32_t obj)
 {
-    tl_track_thread *t = tl__track_table ? me() : NULL;
-    if (!t || obj == TL_TRACK_NONE)
+    if (!tl__track_table || obj == TL_TRACK_NONE)
         return;
-    write_begin(&t->seq);
     /* Locks need not be released in reverse order: remove wherever it is. */
-    for (uint32_t i = t->nheld; i-- > 0;)
-        if (t->held[i] == obj) {
-            for (uint32_t k = i; k + 1 < t->nheld; k++) {
-                t->held[k] = t->held[k + 1];
-                t->held_line[k] = t->held_line[k + 1];
-                memcpy(t->held_file[k], t->held_file[k + 1], sizeof t->held_file[0]);
+    for (uint32_t i = local.nheld; i-- > 0;)
+        if (local.held[i] == obj) {
+            for (uint32_t k = i; k + 1 < local.nheld; k++) {
+                local.held[k] = local.held[k + 1];
+                local.held_line[k] = local.held_line[k + 1];
+                local.held_file[k] = local.held_file[k + 1];
             }
-            t->nheld--;
-            break;
+            local.nheld--;
+            return;
         }
-    write_end(&t->seq);
 }
 
-void tl_track_retry(void)
+NOT_INSTRUMENTED void tl_track_retry(void)
 {
     tl_track_thread *t = tl__track_table ? me() : NULL;
     if (!t)
@@ -204,7 +309,7 @@ void tl_track_retry(void)
     write_end(&t->seq);
 }
 
-void tl_track_progress(void)
+NOT_INSTRUMENTED void tl_track_progress(void)
 {
     tl_track_thread *t = tl__track_table ? me() : NULL;
     if (!t)

@@ -16,7 +16,8 @@ static void *first(void *arg)
     tl_lock_lock(&lock);
     counter++;
     tl_lock_unlock(&lock);
-    tl_turn_pass(&turns);
+    tl_turn_pass(&turns);    /* 1: the lock is free: second takes it */
+    tl_turn_wait(&turns, 2); /* quiet until second's increment is done */
     for (unsigned long i = 0; i < ctx->iterations; i++) {
         tl_lock_lock(&lock);
         counter++;
@@ -32,6 +33,7 @@ static void *second(void *arg)
     tl_lock_lock(&lock);
     counter++; /* relaxed-tas: nothing orders first's increment before this */
     tl_lock_unlock(&lock);
+    tl_turn_pass(&turns);    /* 2 */
     for (unsigned long i = 0; i < ctx->iterations; i++) {
         tl_lock_lock(&lock);
         counter++;

@@ -17,6 +17,7 @@ static void usage(FILE *to)
           "  list        list the scenarios and what each variant expects\n"
           "  show        show one scenario's teaching text and variants\n"
           "  validate    check every lock kind for mutual exclusion and lost updates\n"
+          "  bench       measure the lock kinds against libc and the hardware floor\n"
 
           "\n"
           "Run 'threadlab COMMAND --help' for a command's options.\n"
@@ -48,12 +49,12 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } commands[] = {
         {"run", tl_cmd_run},     {"list", tl_cmd_list},   {"show", tl_cmd_show},
-        {"validate", tl_cmd_validate},
+        {"validate", tl_cmd_validate}, {"bench", tl_cmd_bench},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
     return tl_cli_usage_error(
-        "unknown command '%s'; allowed: run, list, show, validate (see threadlab --help)",
+        "unknown command '%s'; allowed: run, list, show, validate, bench (see threadlab --help)",
         cmd);
 }

@@ -8,7 +8,7 @@
 
 static bool annotated(const tl_lock_t *l)
 {
-    return (l->kind->flags & (TL_KIND_HANDBUILT | TL_KIND_BROKEN)) == TL_KIND_HANDBUILT;
+    return l->annotate;
 }
 
 void tl_lock_init(tl_lock_t *l, const tl_lock_kind *kind, const char *name)
@@ -16,6 +16,9 @@ void tl_lock_init(tl_lock_t *l, const tl_lock_kind *kind, const char *name)
     memset(l, 0, sizeof *l);
     l->kind = kind;
     l->name = name ? name : "lock";
+    /* Decided once per lock: hand-built, not broken, and a detector present. */
+    l->annotate = (kind->flags & (TL_KIND_HANDBUILT | TL_KIND_BROKEN)) == TL_KIND_HANDBUILT &&
+                  TL__ANN_ACTIVE();
     kind->init(l);
     if (annotated(l))
         TL__ANN_CREATE(l, &l->u, sizeof l->u);

@@ -26,6 +26,7 @@
 #define TL__ANN_PRE_UNLOCK(l) __tsan_mutex_pre_unlock((l), 0)
 #define TL__ANN_POST_UNLOCK(l) __tsan_mutex_post_unlock((l), 0)
 #define TL__ANN_PRIVATE(addr, size) ((void)0)
+#define TL__ANN_ACTIVE() 1
 #elif defined(HAVE_VALGRIND_HELGRIND_H)
 #include <valgrind/helgrind.h>
 #define TL__ANNOTATIONS "helgrind"
@@ -39,6 +40,9 @@
 #define TL__ANN_PRE_UNLOCK(l) ANNOTATE_RWLOCK_RELEASED((l), 1)
 #define TL__ANN_POST_UNLOCK(l) ((void)0)
 #define TL__ANN_PRIVATE(addr, size) VALGRIND_HG_DISABLE_CHECKING((addr), (size))
+/* A client request is a few instructions even outside Valgrind, paid twice
+ * per lock/unlock pair: locks annotate only when Valgrind is really there. */
+#define TL__ANN_ACTIVE() (RUNNING_ON_VALGRIND != 0)
 #else
 #define TL__ANNOTATIONS "none"
 #define TL__ANN_CREATE(l, words, size) ((void)0)
@@ -50,6 +54,7 @@
 #define TL__ANN_PRE_UNLOCK(l) ((void)0)
 #define TL__ANN_POST_UNLOCK(l) ((void)0)
 #define TL__ANN_PRIVATE(addr, size) ((void)0)
+#define TL__ANN_ACTIVE() 0
 #endif
 
 #endif

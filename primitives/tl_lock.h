@@ -46,6 +46,7 @@ struct tl_lock {
     const tl_lock_kind *kind;
     const char *name; /* for reports; "lock" unless set */
     uint32_t track_id; /* its object in the monitor table, or TL_TRACK_NONE */
+    bool annotate;     /* carries detector annotations (see lock.c) */
     union {
         tl_mutex_t mutex;
         tl_spin_tas_t tas;

@@ -7,6 +7,7 @@ int main(void)
     SRunner *sr = srunner_create(tl_suite_tsan_parse());
     srunner_add_suite(sr, tl_suite_evidence());
     srunner_add_suite(sr, tl_suite_catalog());
+    srunner_add_suite(sr, tl_suite_bench());
     srunner_add_suite(sr, tl_suite_monitor());
     srunner_add_suite(sr, tl_suite_cli());
     srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* The benchmark engine behind `threadlab bench`: one body per measurement,
+ * run over every lock kind through the generic interface and through the
+ * kind's raw calls (Concurrency Kit's regressions are the model). No
+ * printing here: bench_print.c turns the figures into a table and JSON. */
+#ifndef TL_BENCH_ENGINE_H
+#define TL_BENCH_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "tl_lock.h"
+
+enum { TL_BENCH_MAX_KINDS = 16, TL_BENCH_MAX_THREADS = 64, TL_BENCH_MAX_TCOUNTS = 8 };
+
+/* A figure: the median of the repetitions, with their min and max. */
+typedef struct {
+    double median, min, max;
+} tl_bench_figure;
+
+typedef struct {
+    unsigned threads;
+    tl_bench_figure ns_per_acq;       /* wall time / acquisitions of all threads */
+    double share[TL_BENCH_MAX_THREADS]; /* % of acquisitions, of the median run */
+    double jain;                      /* Jain's fairness index of those shares */
+} tl_bench_contended;
+
+typedef struct {
+    const tl_lock_kind *kind;
+    tl_bench_figure generic;          /* uncontended lock+unlock, ns per pair */
+    tl_bench_figure raw;              /* the same through the raw primitive calls */
+    tl_bench_contended contended[TL_BENCH_MAX_TCOUNTS];
+} tl_bench_kind;
+
+typedef struct {
+    /* what was asked */
+    const tl_lock_kind *kinds[TL_BENCH_MAX_KINDS];
+    size_t nkinds;
+    unsigned tcounts[TL_BENCH_MAX_TCOUNTS];
+    size_t ntcounts;
+    double seconds;                   /* per repetition of each measurement */
+    unsigned repeat;
+    /* what was seen */
+    long cores;
+    bool pinned;
+    tl_bench_figure floor_store, floor_exchange, floor_fetch_add;
+    tl_bench_figure sem_post_wait, sem_ping_pong;
+    tl_bench_kind kind[TL_BENCH_MAX_KINDS];
+} tl_bench;
+
+/* Runs every measurement; fills the "seen" half of b. */
+void tl_bench_run(tl_bench *b);
+
+/* Jain's fairness index of n shares: (sum x)^2 / (n * sum x^2); 1 is fair. */
+double tl_bench_jain(const double *x, unsigned n);
+
+#endif

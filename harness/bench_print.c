@@ -48,7 +48,7 @@ static void targets(FILE *to, const tl_bench *b)
         if (tl_lock_kind_is_broken(x->kind))
             continue;
         double over = x->generic.median - x->raw.median;
-        fprintf(to, "  [%s] %s interface overhead <= 1.5 ns per pair: %+.1f ns\n",
+        fprintf(to, "  [%s] %s interface overhead <= 1.5 ns per pair: %+.2f ns\n",
                 over <= 1.5 ? "met" : "NOT MET", x->kind->name, over);
     }
     for (size_t tc = 0; tc < b->ntcounts; tc++) {

@@ -27,6 +27,9 @@ bool tl_cli_parse_ulong(const char *opt, const char *text, unsigned long min, un
  * = every non-broken kind) into kinds[]; returns the count or -1 after an error. */
 int tl_cli_parse_kinds(const char *opt, const char *text, const tl_lock_kind **kinds, int max);
 
+/* The lock kind closest to a mistyped name, or NULL. */
+const char *tl_cli_suggest_kind(const char *word);
+
 int tl_cmd_validate(int argc, char **argv);
 int tl_cmd_run(int argc, char **argv);
 int tl_cmd_list(int argc, char **argv);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "cli.h"
 #include "tl_lock.h"
 
@@ -36,6 +37,15 @@ bool tl_cli_parse_ulong(const char *opt, const char *text, unsigned long min, un
     return true;
 }
 
+const char *tl_cli_suggest_kind(const char *word)
+{
+    const char *names[32];
+    size_t n = 0;
+    for (; n < tl_lock_kind_count() && n < 32; n++)
+        names[n] = tl_lock_kind_at(n)->name;
+    return tl_closest(word, names, n);
+}
+
 int tl_cli_parse_kinds(const char *opt, const char *text, const tl_lock_kind **kinds, int max)
 {
     int n = 0;
@@ -50,8 +60,10 @@ int tl_cli_parse_kinds(const char *opt, const char *text, const tl_lock_kind **k
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         const tl_lock_kind *k = tl_lock_kind_find(tok);
         if (!k) {
-            tl_cli_usage_error("%s: unknown lock kind '%s'; allowed: %s, all, correct", opt, tok,
-                               tl_lock_kind_names());
+            const char *near = tl_cli_suggest_kind(tok);
+            tl_cli_usage_error("%s: unknown lock kind '%s'%s%s%s; allowed: %s, all, correct", opt,
+                               tok, near ? "; did you mean " : "", near ? near : "",
+                               near ? "?" : "", tl_lock_kind_names());
             free(copy);
             return -1;
         }

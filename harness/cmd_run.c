@@ -210,9 +210,13 @@ static int parse(int argc, char **argv, tl_plan *plan, const char **out, unsigne
             break;
         case 'V': plan->variant = optarg; break;
         case 'l':
-            if (!tl_lock_kind_find(optarg))
-                return tl_cli_usage_error("--lock: unknown lock kind '%s'; allowed: %s", optarg,
+            if (!tl_lock_kind_find(optarg)) {
+                const char *near = tl_cli_suggest_kind(optarg);
+                return tl_cli_usage_error("--lock: unknown lock kind '%s'%s%s%s; allowed: %s",
+                                          optarg, near ? "; did you mean " : "",
+                                          near ? near : "", near ? "?" : "",
                                           tl_lock_kind_names());
+            }
             plan->lock = optarg;
             break;
         case 'd':

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -261,6 +262,28 @@ START_TEST(test_checker_names_the_signal)
 }
 END_TEST
 
+/* A flood of output is cut at the documented size and marked truncated. */
+START_TEST(test_flood_is_cut_and_marked)
+{
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "selftest.flood", "--variant", "buggy",
+                                              NULL});
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
+    json_t *doc = load_report(&res);
+    json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
+    json_t *cut = json_object_get(run, "truncated");
+    ck_assert(json_is_true(json_object_get(cut, "stdout")));
+    ck_assert(json_is_true(json_object_get(cut, "stderr")));
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", res.report_dir,
+             json_string_value(json_object_get(json_object_get(run, "logs"), "stdout")));
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_size, 1L << 20);
+    json_decref(doc);
+}
+END_TEST
+
 /* Ctrl-C while a run hangs: exit 130, and report.json is valid and holds
  * every run that finished; the hanging host is gone. */
 START_TEST(test_interrupt_keeps_a_valid_report)
@@ -329,6 +352,8 @@ START_TEST(test_usage_errors)
                        "--threads: '0' is not a whole number from 1 to 64");
     expect_usage_error((const char *const[]){"run", "race.counter", "--lock", "spin", NULL},
                        "--lock: unknown lock kind 'spin'; allowed: mutex,");
+    expect_usage_error((const char *const[]){"run", "race.counter", "--lock", "tiket", NULL},
+                       "--lock: unknown lock kind 'tiket'; did you mean ticket?");
     expect_usage_error((const char *const[]){"run", "--category", "deadlok", NULL},
                        "did you mean deadlock?");
     expect_usage_error((const char *const[]){"run", "race.counter", "--timeout", "0", NULL},
@@ -380,6 +405,7 @@ Suite *tl_suite_cli(void)
     tcase_add_test(tc, test_checker_sees_a_hang_and_leaves_nothing_behind);
     tcase_add_test(tc, test_checker_names_the_signal);
     tcase_add_test(tc, test_interrupt_keeps_a_valid_report);
+    tcase_add_test(tc, test_flood_is_cut_and_marked);
     suite_add_tcase(s, tc);
     tc = tcase_create("errors");
     tcase_add_test(tc, test_usage_errors);

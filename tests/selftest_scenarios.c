@@ -3,7 +3,9 @@
  * a wrong expectation, a hang, a crash. They are in category "selftest",
  * which --all and `threadlab list` leave out; tests/check_cli.c runs them. */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "tl_scenario.h"
 
 static unsigned long value;
@@ -130,5 +132,38 @@ TL_SCENARIO(selftest_monitor) = {
          .expect = "monitor:livelock", .about = "retries for ever without progress"},
         {.name = "clean", .role = TL_ROLE_FIXED, .entry = clean, .expect = "",
          .about = "finishes"},
+    },
+};
+
+/* --- bounded capture ------------------------------------------------------- */
+/* Writes 4 MiB to stdout and to stderr: the runner must keep 1 MiB of each,
+ * say it cut them, and not grow its memory. */
+static void flood(tl_ctx *ctx)
+{
+    static char line[4096];
+    memset(line, 'x', sizeof line - 1);
+    line[sizeof line - 2] = '\n';
+    for (int i = 0; i < 1024; i++) {
+        fputs(line, stdout);
+        fputs(line, stderr);
+    }
+    fflush(stdout);
+    tl_oracle(ctx, "flood written", true, "4 MiB to each of stdout and stderr");
+}
+
+TL_SCENARIO(selftest_flood) = {
+    .name = "selftest.flood",
+    .category = "selftest",
+    .summary = "floods stdout and stderr",
+    .concept = "the harness itself",
+    .teaching = "A run that prints without end must not exhaust the harness's memory or disk: "
+                "each stream is kept up to its documented size and marked truncated.",
+    .threads = 1, .min_threads = 1, .max_threads = 1,
+    .iterations = 1, .max_iterations = 1,
+    .variants = {
+        {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = flood, .expect = "",
+         .about = "4 MiB on each stream"},
+        {.name = "fixed", .role = TL_ROLE_FIXED, .entry = flood, .expect = "",
+         .about = "the same (both variants only exercise the capture)"},
     },
 };

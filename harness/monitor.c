@@ -105,15 +105,16 @@ const char *tl_mon_file(const tl_mon_snapshot *s, uint32_t index)
     return name;
 }
 
-/* Held lists are published when a thread starts to wait, so only a waiting
- * thread's list is current; a running thread is never part of what is
- * stuck, and an owner that runs ends a wait-for chain anyway. */
+/* Held lists are published when a thread starts to wait and when it exits,
+ * so only those lists are current; a running thread is never part of what is
+ * stuck, and an owner that runs ends a wait-for chain anyway. An exited
+ * owner is a lock never released. */
 uint32_t tl_monitor_owner(const tl_mon_snapshot *s, uint32_t obj)
 {
     if (obj >= s->nobjects || !(s->object[obj].flags & TL_OBJ_EXCLUSIVE))
         return TL_TRACK_NONE;
     for (uint32_t t = 0; t < s->nthreads; t++)
-        if (live(s, t) && waiting(&s->thread[t]))
+        if (!s->torn[t] && (waiting(&s->thread[t]) || s->thread[t].state == TL_TS_EXITED))
             for (uint32_t h = 0; h < s->thread[t].nheld; h++)
                 if (s->thread[t].held[h] == obj)
                     return t;
@@ -126,8 +127,10 @@ uint32_t tl_monitor_owner(const tl_mon_snapshot *s, uint32_t obj)
 static uint32_t waits_for(const tl_mon_snapshot *s, uint32_t t)
 {
     const tl_track_thread *th = &s->thread[t];
-    if (th->state == TL_TS_WAIT_LOCK)
-        return tl_monitor_owner(s, th->wait_obj);
+    if (th->state == TL_TS_WAIT_LOCK) {
+        uint32_t owner = tl_monitor_owner(s, th->wait_obj);
+        return live(s, owner) ? owner : TL_TRACK_NONE; /* an exited owner ends the chain */
+    }
     if (th->state == TL_TS_JOINING && live(s, th->wait_obj))
         return th->wait_obj;
     return TL_TRACK_NONE;
@@ -159,6 +162,24 @@ static bool find_cycle(const tl_monitor *m, const tl_mon_snapshot *now, tl_mon_v
     return false;
 }
 
+/* A recorded wait is an intention: the thread may be about to get what it
+ * waits for and merely not be scheduled yet (on a busy machine, for tens of
+ * milliseconds). It is blocked only if what it waits for cannot come by
+ * itself: a lock someone holds, a semaphore with no posts left, a condition
+ * not signalled since the wait began, a thread still alive. */
+static bool blocked(const tl_mon_snapshot *s, uint32_t t)
+{
+    const tl_track_thread *th = &s->thread[t];
+    const tl_track_object *o = th->wait_obj < s->nobjects ? &s->object[th->wait_obj] : NULL;
+    switch (th->state) {
+    case TL_TS_WAIT_LOCK: return tl_monitor_owner(s, th->wait_obj) != TL_TRACK_NONE;
+    case TL_TS_WAIT_SEM: return o && (int32_t)o->count.raw <= 0;
+    case TL_TS_WAIT_COND: return o && o->count.raw == th->wait_arg;
+    case TL_TS_JOINING: return live(s, th->wait_obj);
+    default: return false;
+    }
+}
+
 static bool all_blocked(const tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdict *v)
 {
     uint32_t nlive = 0;
@@ -170,11 +191,7 @@ static bool all_blocked(const tl_monitor *m, const tl_mon_snapshot *now, tl_mon_
             continue;
         nlive++;
         const tl_track_thread *th = &now->thread[t];
-        if (!stable_wait(&m->prev, now, t) || th->wait_timed)
-            return false;
-        /* Joining a thread that has already finished returns any moment now
-         * (the thread is only being torn down): not blocked. */
-        if (th->state == TL_TS_JOINING && !live(now, th->wait_obj))
+        if (!stable_wait(&m->prev, now, t) || th->wait_timed || !blocked(now, t))
             return false;
         if (now->thread[t].wait_since_ns > youngest)
             youngest = now->thread[t].wait_since_ns;

@@ -47,6 +47,7 @@ bool tl_cond_timedwait_at(tl_cond_t *c, tl_lock_t *m, uint64_t timeout_ns, const
 
 static void cond_wake(tl_cond_t *c, int n)
 {
+    tl_track_count_add(c->track_id, 1);
     /* seq_cst: see cond_sleep (the store-buffering pair with waiters). */
     tl_atomic_fetch_add_u32(&c->seq, 1, tl_seq_cst);
     if (tl_atomic_load_u32(&c->waiters, tl_seq_cst) != 0)
@@ -67,26 +68,31 @@ void tl_tsem_init(tl_tsem_t *s, uint32_t value, const char *name)
 {
     tl_sem_init(&s->sem, value);
     s->track_id = tl_track_object_new(TL_OBJ_SEM, 0, name ? name : "sem", "semaphore");
+    tl_track_count_add(s->track_id, (int32_t)value);
 }
 
 void tl_tsem_wait_at(tl_tsem_t *s, const char *file, int line)
 {
-    if (tl_sem_trywait(&s->sem))
-        return; /* never waited: nothing to record */
-    tl_track_wait(TL_TS_WAIT_SEM, s->track_id, false, file, line);
-    tl_sem_wait(&s->sem);
-    tl_track_wait_end();
+    if (!tl_sem_trywait(&s->sem)) {
+        tl_track_wait(TL_TS_WAIT_SEM, s->track_id, false, file, line);
+        tl_sem_wait(&s->sem);
+        tl_track_wait_end();
+    }
+    tl_track_count_add(s->track_id, -1);
 }
 
 bool tl_tsem_trywait(tl_tsem_t *s)
 {
     bool ok = tl_sem_trywait(&s->sem);
-    if (!ok)
+    if (ok)
+        tl_track_count_add(s->track_id, -1);
+    else
         tl_track_retry();
     return ok;
 }
 
 void tl_tsem_post(tl_tsem_t *s)
 {
+    tl_track_count_add(s->track_id, 1); /* before: a woken waiter takes it at once */
     tl_sem_post(&s->sem);
 }

@@ -58,6 +58,10 @@ typedef struct {
     uint32_t type, flags;
     char name[32];
     char kind[24];     /* lock kind name, "semaphore", "condvar" */
+    /* Written by any thread, atomically (outside seq): a semaphore's posts
+     * not yet taken, a condition variable's signals so far. They let the
+     * monitor tell "blocked" from "about to wake, but not scheduled yet". */
+    tl_atomic_u32 count;
 } tl_track_object;
 
 typedef struct {
@@ -69,6 +73,7 @@ typedef struct {
     uint64_t wait_since_ns;     /* CLOCK_MONOTONIC, comparable across processes */
     uint64_t wait_serial;       /* changes with every new wait */
     bool wait_timed;            /* the wait can time out: not a hang */
+    uint32_t wait_arg;          /* condition waits: the object's count at the start */
     uint32_t nheld;             /* locks held: published when a wait starts */
     uint32_t held[TL_TRACK_HELD];
     uint32_t held_line[TL_TRACK_HELD];
@@ -125,6 +130,9 @@ void tl_track_wait_end(void);                    /* woke without acquiring */
 void tl_track_acquired(uint32_t obj, const char *file, int line); /* ends a wait too */
 void tl_track_released(uint32_t obj);
 void tl_track_retry(void);
+/* Semaphores and condition variables: what would wake a waiter (a
+ * semaphore's available posts, a condition variable's signals). */
+void tl_track_count_add(uint32_t obj, int32_t delta);
 void tl_track_progress(void);
 
 #endif

@@ -211,9 +211,19 @@ NOT_INSTRUMENTED void tl_track_thread_end(void)
     tl_track_thread *t = tl__track_table ? me() : NULL;
     if (!t)
         return;
+    /* The held list goes out one last time: a lock its owner never released
+     * is what keeps others waiting (a missing unlock). */
+    uint32_t held_file[TL_TRACK_HELD];
+    for (uint32_t i = 0; i < local.nheld; i++)
+        held_file[i] = file_index(local.held_file[i]);
     write_begin(&t->seq);
     t->state = TL_TS_EXITED;
-    t->nheld = 0;
+    t->nheld = local.nheld;
+    for (uint32_t i = 0; i < local.nheld; i++) {
+        t->held[i] = local.held[i];
+        t->held_line[i] = local.held_line[i];
+        t->held_file[i] = held_file[i];
+    }
     t->acquisitions = local.acquisitions;
     write_end(&t->seq);
 }
@@ -237,6 +247,10 @@ NOT_INSTRUMENTED void tl_track_wait(tl_track_state state, uint32_t obj, bool tim
     t->wait_file = f;
     t->wait_since_ns = now;
     t->wait_serial++;
+    /* relaxed: a snapshot for the monitor's comparison, nothing more. */
+    t->wait_arg = obj < TL_TRACK_OBJECTS
+                      ? __atomic_load_n(&tl__track_table->object[obj].count.raw, __ATOMIC_RELAXED)
+                      : 0;
     t->nheld = local.nheld;
     for (uint32_t i = 0; i < local.nheld; i++) {
         t->held[i] = local.held[i];
@@ -317,4 +331,12 @@ NOT_INSTRUMENTED void tl_track_progress(void)
     write_begin(&t->seq);
     t->progress++;
     write_end(&t->seq);
+}
+
+/* relaxed: a counter the monitor compares over milliseconds; it orders nothing. */
+void tl_track_count_add(uint32_t obj, int32_t delta)
+{
+    if (tl__track_table && obj < TL_TRACK_OBJECTS)
+        __atomic_fetch_add(&tl__track_table->object[obj].count.raw, (uint32_t)delta,
+                           __ATOMIC_RELAXED);
 }

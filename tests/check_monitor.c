@@ -178,6 +178,36 @@ START_TEST(test_not_stuck_tables)
     snap.taken_ns = 13 * MS;
     ck_assert(!tl_monitor_observe(&m, &snap, &v));
 
+    /* Waiting for things that will come by themselves: a free lock (no
+     * owner), a semaphore with a post left, a condition signalled since the
+     * wait began. The waiter is only not scheduled yet: not a hang. */
+    reset();
+    uint32_t free_lock = lock_obj("free"), posted = other_obj(TL_OBJ_SEM, "posted");
+    uint32_t signalled = other_obj(TL_OBJ_COND, "signalled");
+    uint32_t j = thread("main"), w1 = thread("w1"), w2 = thread("w2"), w3 = thread("w3");
+    waits(j, TL_TS_JOINING, w1, 1 * MS, 1);
+    waits(w1, TL_TS_WAIT_LOCK, free_lock, 1 * MS, 1);
+    waits(w2, TL_TS_WAIT_SEM, posted, 1 * MS, 1);
+    snap.object[posted].count.raw = 1;
+    waits(w3, TL_TS_WAIT_COND, signalled, 1 * MS, 1);
+    snap.object[signalled].count.raw = 5;
+    snap.thread[w3].wait_arg = 4;
+    for (int which = 0; which < 3; which++) {
+        /* Each of the three alone keeps the table from being a hang. */
+        tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+        ck_assert_int_eq(observe_twice(&m, 50 * MS, 2 * MS, &v), TL_MON_NONE);
+        if (which == 0) {
+            uint32_t holder = thread("holder");
+            holds(holder, free_lock);
+            snap.thread[holder].state = TL_TS_EXITED; /* left without unlocking */
+        } else if (which == 1) {
+            snap.object[posted].count.raw = 0;
+        }
+    }
+    snap.thread[w3].wait_arg = 5; /* no signal since the wait began */
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 50 * MS, 2 * MS, &v), TL_MON_HANG);
+
     /* A slot too busy to copy (torn) is a running thread: not a hang. */
     reset();
     uint32_t l2 = lock_obj("l2");

@@ -125,5 +125,7 @@ unsigned tl_lock_waiters(tl_lock_t *l)
 
 const char *tl_lock_annotations(void)
 {
+    if (strcmp(TL__ANNOTATIONS, "helgrind") == 0 && !TL__ANN_ACTIVE())
+        return "helgrind (off: not running under Valgrind)";
     return TL__ANNOTATIONS;
 }

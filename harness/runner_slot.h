@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal to the runner (runner.c, runner_spawn.c, runner_monitor.c): the
+ * state of one running host. */
+#ifndef TL_RUNNER_SLOT_H
+#define TL_RUNNER_SLOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include "monitor.h"
+#include "runner.h"
+
+enum { RESULT_FD = 3, MONITOR_FD = 4, MAX_JOBS = 64 };
+
+typedef struct {
+    tl_run *run;
+    int fd_out, fd_err, fd_res; /* read ends; -1 once at end of file */
+    int file_out, file_err;     /* the log files */
+    char *res;                  /* result records, bounded by TL_RESULTS_MAX */
+    size_t res_len;
+    double t0, deadline, kill_at; /* monotonic seconds; kill_at 0: no SIGTERM yet */
+    double ended;               /* when the exit was seen */
+    int pidfd;                  /* readable when the host exits; -1 if unsupported */
+    bool reaped;
+    int wstatus;
+    /* The live monitor: the table shared with the host, and its state. */
+    int memfd;
+    tl_track_table *table;
+    tl_monitor *mon;
+    tl_mon_snapshot *snap;
+} slot_t;
+
+static inline double tl__now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* runner_spawn.c: starts r's host in its own process group. */
+bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r);
+/* runner_monitor.c */
+bool tl__monitor_setup(slot_t *s);
+void tl__monitor_teardown(slot_t *s);
+bool tl__monitor_look(slot_t *s, double now);
+void tl__monitor_write_graph(tl_run *r);
+
+#endif

@@ -16,12 +16,20 @@ missing=
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
 if [ -n "$missing" ]; then
-    sudo=
-    [ "$(id -u)" -eq 0 ] || sudo=sudo
     echo "quickstart: installing$missing"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+fi
+
+# clang 14's TSan cannot place its shadow memory when the kernel randomises
+# mmap addresses with more than 28 bits (the default of some newer kernels).
+bits=$(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 0)
+if [ "$bits" -gt 28 ]; then
+    echo "quickstart: vm.mmap_rnd_bits is $bits; ThreadSanitizer needs at most 28, setting it"
+    $sudo sysctl -q -w vm.mmap_rnd_bits=28 || echo "quickstart: could not set it; TSan may fail" >&2
 fi
 
 [ -x configure ] || autoreconf -fi

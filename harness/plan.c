@@ -88,19 +88,27 @@ bool tl_plan_check(const tl_plan *p)
                                s->name, s->max_iterations);
             return false;
         }
-        if (!is_role_word(p->variant) && !tl_catalog_variant(s, p->variant)) {
-            char names[256] = "";
-            size_t off = 0;
-            for (size_t k = 0; k < tl_catalog_nvariants(s) && off < sizeof names; k++)
+    }
+    /* A variant name need only exist in one of the chosen scenarios: with
+     * --all or --category it picks the scenarios that have it. */
+    if (is_role_word(p->variant))
+        return true;
+    char names[512] = "";
+    size_t off = 0;
+    for (size_t i = 0; i < p->nscenarios; i++) {
+        const tl_scenario *s = p->scenarios[i];
+        if (tl_catalog_variant(s, p->variant))
+            return true;
+        for (size_t k = 0; k < tl_catalog_nvariants(s) && off < sizeof names; k++)
+            if (!is_role_word(s->variants[k].name) &&
+                !strstr(names, s->variants[k].name))
                 off += (size_t)snprintf(names + off, sizeof names - off, ", %s",
                                         s->variants[k].name);
-            tl_cli_usage_error("--variant: '%s' is not a variant of %s; allowed: buggy, fixed, "
-                               "both%s",
-                               p->variant, s->name, names);
-            return false;
-        }
     }
-    return true;
+    tl_cli_usage_error("--variant: no chosen scenario has a variant '%s'; allowed: buggy, fixed, "
+                       "both%s",
+                       p->variant, names);
+    return false;
 }
 
 static bool make_dir(const char *path)

@@ -361,7 +361,7 @@ START_TEST(test_usage_errors)
     expect_usage_error((const char *const[]){"run", "deadlock.abba", "--threads", "3", NULL},
                        "--threads: 3 is outside deadlock.abba's range 2 to 2");
     expect_usage_error((const char *const[]){"run", "race.counter", "--variant", "fixd", NULL},
-                       "--variant: 'fixd' is not a variant of race.counter");
+                       "--variant: no chosen scenario has a variant 'fixd'; allowed: buggy, fixed, both, fixed-atomic");
     expect_usage_error((const char *const[]){"run", NULL}, "no scenario given");
     expect_usage_error((const char *const[]){"show", "tls.countr", NULL},
                        "did you mean tls.counter?");

@@ -10,6 +10,9 @@ int main(void)
     srunner_add_suite(sr, tl_suite_bench());
     srunner_add_suite(sr, tl_suite_monitor());
     srunner_add_suite(sr, tl_suite_cli());
+    srunner_add_suite(sr, tl_suite_load());
+    srunner_add_suite(sr, tl_suite_faults());
+    srunner_add_suite(sr, tl_suite_orphans());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -11,5 +11,8 @@ Suite *tl_suite_catalog(void);
 Suite *tl_suite_bench(void);
 Suite *tl_suite_monitor(void);
 Suite *tl_suite_cli(void);
+Suite *tl_suite_load(void);
+Suite *tl_suite_faults(void);
+Suite *tl_suite_orphans(void);
 
 #endif

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* Running the real ./threadlab from a test (see cli_run.h). */
+#include <check.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli_run.h"
+
+extern char **environ;
+
+
+
+void tl_test_slurp(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+}
+
+void run_cli(cli_result *res, bool with_out, const char *const *args)
+{
+    char tmp[] = "/tmp/threadlab-test-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    char out_path[64], err_path[64], bin[512];
+    snprintf(out_path, sizeof out_path, "%s/stdout", tmp);
+    snprintf(err_path, sizeof err_path, "%s/stderr", tmp);
+    snprintf(bin, sizeof bin, "%s/threadlab", TL_TEST_BUILDDIR);
+    const char *argv[64] = {bin};
+    int n = 1;
+    for (const char *const *a = args; *a; a++)
+        argv[n++] = *a;
+    if (with_out) {
+        argv[n++] = "--out";
+        argv[n++] = tmp;
+    }
+    argv[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    ck_assert_int_eq(posix_spawn(&pid, bin, &fa, NULL, (char **)argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    int st;
+    waitpid(pid, &st, 0);
+    res->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    tl_test_slurp(out_path, res->out, sizeof res->out);
+    tl_test_slurp(err_path, res->err, sizeof res->err);
+    res->report_dir[0] = '\0';
+    const char *rep = strstr(res->out, "Report: ");
+    if (rep)
+        sscanf(rep, "Report: %511[^ \n]", res->report_dir);
+    char *slash = strrchr(res->report_dir, '/');
+    if (slash && strcmp(slash, "/summary.md") == 0)
+        *slash = '\0';
+}
+
+json_t *load_report(const cli_result *res)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/report.json", res->report_dir);
+    json_error_t err;
+    json_t *doc = json_load_file(path, 0, &err);
+    ck_assert_msg(doc, "report.json does not parse: %s (%s)", err.text, path);
+    return doc;
+}
+
+size_t assert_all_met(const cli_result *res)
+{
+    json_t *doc = load_report(res), *runs = json_object_get(doc, "runs"), *run;
+    size_t i;
+    json_array_foreach(runs, i, run) {
+        const char *verdict = json_string_value(json_object_get(run, "verdict"));
+        ck_assert_msg(strcmp(verdict, "met") == 0, "%s %s (%s, %s): %s: %s",
+                      json_string_value(json_object_get(run, "scenario")),
+                      json_string_value(json_object_get(run, "variant")),
+                      json_string_value(json_object_get(run, "detector")),
+                      json_string_value(json_object_get(run, "mode")), verdict,
+                      json_string_value(json_object_get(run, "reason")));
+    }
+    size_t n = json_array_size(runs);
+    json_decref(doc);
+    return n;
+}
+

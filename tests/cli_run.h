@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* Running the real ./threadlab from a test: its exit status, stdout, stderr
+ * and the report directory it names, and reading that report back. */
+#ifndef TL_TEST_CLI_RUN_H
+#define TL_TEST_CLI_RUN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifndef TL_TEST_BUILDDIR
+#define TL_TEST_BUILDDIR "."
+#endif
+
+typedef struct {
+    int status;           /* exit status, or 128 + signal */
+    char out[65536], err[16384];
+    char report_dir[512]; /* parsed from the "Report: DIR/summary.md" line */
+} cli_result;
+
+/* Reads a whole (small) file into buf, NUL-terminated; "" if unreadable. */
+void tl_test_slurp(const char *path, char *buf, size_t size);
+/* Runs ./threadlab with args (NULL-terminated) and an --out under a fresh
+ * temporary directory when `with_out`. */
+void run_cli(cli_result *res, bool with_out, const char *const *args);
+/* report.json of the run's report directory, parsed (asserts it parses). */
+json_t *load_report(const cli_result *res);
+/* Asserts every run in the report met its expectation; returns the count. */
+size_t assert_all_met(const cli_result *res);
+
+#endif

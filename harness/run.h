@@ -28,6 +28,22 @@ enum {
 #define TL_RESULTS_MAX (256L << 10)   /* result records kept: 256 KiB */
 #define TL_TSAN_LOG_MAX (4L << 20)    /* tsan.log kept and parsed: 4 MiB */
 
+/* A run's deadline is --timeout; while the monitor sees its threads still
+ * progress (a busy machine, not a hang) the runner may extend it, but never
+ * past TL_RUN_HARD_FACTOR times the timeout. The host carries its own last
+ * resort a little later still, so a runner that is gone (or stopped) never
+ * leaves a host running for ever. */
+#define TL_RUN_HARD_FACTOR 4
+#define TL_RUN_HOST_MARGIN_S 5.0
+static inline double tl_run_hard_deadline_s(double timeout_s)
+{
+    return timeout_s * TL_RUN_HARD_FACTOR;
+}
+static inline double tl_run_host_deadline_s(double timeout_s)
+{
+    return tl_run_hard_deadline_s(timeout_s) + TL_RUN_HOST_MARGIN_S;
+}
+
 typedef enum { TL_DETECTOR_TSAN, TL_DETECTOR_NONE } tl_detector;
 
 typedef struct {

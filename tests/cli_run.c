@@ -12,9 +12,6 @@
 #include "cli_run.h"
 
 extern char **environ;
-
-
-
 void tl_test_slurp(const char *path, char *buf, size_t size)
 {
     FILE *f = fopen(path, "r");
@@ -90,3 +87,10 @@ size_t assert_all_met(const cli_result *res)
     return n;
 }
 
+
+bool tl_test_have_tsan(void)
+{
+    char host[512];
+    snprintf(host, sizeof host, "%s/threadlab-host-tsan", TL_TEST_BUILDDIR);
+    return access(host, X_OK) == 0;
+}

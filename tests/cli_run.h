@@ -25,6 +25,9 @@ void tl_test_slurp(const char *path, char *buf, size_t size);
 void run_cli(cli_result *res, bool with_out, const char *const *args);
 /* report.json of the run's report directory, parsed (asserts it parses). */
 json_t *load_report(const cli_result *res);
+/* Whether the TSan host was built (configure without --disable-tsan). A test
+ * that needs it prints why it skips and returns when it was not. */
+bool tl_test_have_tsan(void);
 /* Asserts every run in the report met its expectation; returns the count. */
 size_t assert_all_met(const cli_result *res);
 

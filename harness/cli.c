@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* threadlab: entry point and subcommand dispatch. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,7 +30,26 @@ static void usage(FILE *to)
           to);
 }
 
+/* A command whose output was lost (a full disk, a closed file) did not do
+ * its job, whatever it returned: say so, and exit 3. */
+static int output_written(int rc)
+{
+    /* errno as the failed write left it, or as fflush sets it now. */
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "threadlab: cannot write standard output: %s\n",
+            strerror(errno ? errno : EIO));
+    return TL_EXIT_ENV;
+}
+
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    return output_written(dispatch(argc, argv));
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);

@@ -3,6 +3,7 @@
  * a final table, and where the report is. */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,11 @@ static void on_signal(int sig)
 
 typedef struct {
     tl_report *report;
+    const tl_plan *plan;
+    tl_plan_cursor cursor;
     size_t total, done;
-    bool quiet, verbose, env_error;
+    bool quiet, verbose;
+    bool stop;                 /* an environment failure: start no more runs */
 } progress_t;
 
 static void usage(FILE *to)
@@ -57,8 +61,9 @@ static void usage(FILE *to)
           "  -h, --help               show this help\n"
           "\n"
           "Exit status: 0 every expectation met, 1 some not met, 2 usage error,\n"
-          "3 environment error (e.g. no TSan host), 130 interrupted (the report keeps\n"
-          "every run that finished).\n",
+          "3 environment error (no TSan host, TSan cannot run, a host cannot start, a log\n"
+          "or the report cannot be written: the plan stops, the runs recorded so far are\n"
+          "kept), 130 interrupted (the report keeps every run that finished).\n",
           to);
 }
 
@@ -111,21 +116,10 @@ static void run_label(const tl_run *r, char *buf, size_t size)
              r->scenario->has_modes ? tl_mode_name(r->mode) : "");
 }
 
-/* TSan that cannot start (e.g. an incompatible memory layout) is the
- * environment's fault, not the scenario's: it must not read as "not met". */
-static bool tsan_fatal(const tl_run *r)
+static bool next_run(tl_run *r, void *user)
 {
-    char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/stderr.log", r->dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    char line[512];
-    bool fatal = false;
-    while (!fatal && fgets(line, sizeof line, f))
-        fatal = strstr(line, "FATAL: ThreadSanitizer") != NULL;
-    fclose(f);
-    return fatal;
+    progress_t *p = user;
+    return tl_plan_next(p->plan, &p->cursor, p->report->dir, r);
 }
 
 static void on_finish(tl_run *r, void *user)
@@ -133,9 +127,21 @@ static void on_finish(tl_run *r, void *user)
     progress_t *p = user;
     char label[160];
     p->done++;
-    if (r->detector == TL_DETECTOR_TSAN && !r->met && tsan_fatal(r))
-        p->env_error = true;
-    tl_report_write(p->report);
+    /* Recording comes first: a run that cannot be recorded stops the plan,
+     * and what is already recorded stays as it is. */
+    if (!tl_report_record(p->report, r)) {
+        fprintf(stderr, "threadlab: cannot record run %u in %s/runs.jsonl: %s; stopping "
+                        "(the runs recorded before it are kept)\n",
+                r->index, p->report->dir, strerror(errno));
+        p->stop = true;
+    } else if (!tl_report_write_due(p->report)) {
+        p->stop = true;
+    }
+    if (r->env_error[0] && !p->stop) {
+        fprintf(stderr, "threadlab: environment error in run %u (%s %s): %s; stopping\n",
+                r->index, r->scenario->name, r->variant->name, r->env_error);
+        p->stop = true;
+    }
     if (p->quiet)
         return;
     run_label(r, label, sizeof label);
@@ -168,21 +174,43 @@ static void on_finish(tl_run *r, void *user)
     fprintf(stderr, "    logs: %s\n", r->dir);
 }
 
-static void print_table(const tl_run *runs, size_t n)
+static const char *json_str(json_t *o, const char *key)
 {
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+/* One line of the final table, from the run's record. */
+static bool table_row(json_t *run, void *user)
+{
+    (void)user;
+    tl_evidence e;
     char ev[256];
+    size_t i;
+    json_t *t;
+    tl_evidence_clear(&e);
+    json_array_foreach(json_object_get(run, "observed"), i, t)
+        tl_evidence_add(&e, json_string_value(t));
+    const tl_scenario *s = tl_catalog_find(json_str(run, "scenario"));
+    printf("%-34s %-14s %-13s %-8s %-9s %-8s %-40s %6.2f s\n", json_str(run, "scenario"),
+           json_str(run, "variant"), json_str(run, "lock"), json_str(run, "detector"),
+           s && s->has_modes ? json_str(run, "mode") : "-", json_str(run, "verdict"),
+           tl_evidence_format(&e, ev, sizeof ev),
+           json_real_value(json_object_get(run, "duration_s")));
+    return true;
+}
+
+static void print_table(const tl_report *rep)
+{
     printf("%-34s %-14s %-13s %-8s %-9s %-8s %-40s %8s\n", "scenario", "variant", "lock",
            "detector", "mode", "verdict", "evidence", "time");
-    for (size_t i = 0; i < n; i++) {
-        const tl_run *r = &runs[i];
-        if (r->state == TL_RUN_PENDING)
-            continue;
-        printf("%-34s %-14s %-13s %-8s %-9s %-8s %-40s %6.2f s\n", r->scenario->name,
-               r->variant->name, r->lock, tl_detector_name(r->detector),
-               r->scenario->has_modes ? tl_mode_name(r->mode) : "-", tl_report_verdict_word(r),
-               tl_evidence_format(&r->observed, ev, sizeof ev), r->duration_s);
-    }
+    tl_report_each(rep, table_row, NULL);
 }
+
+/* The longest --out accepted: a run's directory adds a time stamp and
+ * "runs/NNN-scenario-variant/stderr.log" to it, and all of it must stay a
+ * valid path. */
+#define TL_OUT_MAX (PATH_MAX - 256)
 
 static int parse(int argc, char **argv, tl_plan *plan, const char **out, unsigned long *jobs,
                  progress_t *pr)
@@ -251,7 +279,15 @@ static int parse(int argc, char **argv, tl_plan *plan, const char **out, unsigne
             if (!tl_cli_parse_ulong("--jobs", optarg, 1, 64, jobs))
                 return TL_EXIT_USAGE;
             break;
-        case 'o': *out = optarg; break;
+        case 'o':
+            if (optarg[0] == '\0')
+                return tl_cli_usage_error("--out: empty; give a directory");
+            if (strlen(optarg) > TL_OUT_MAX)
+                return tl_cli_usage_error("--out: '%.40s...' is %zu characters long; at most %d "
+                                          "are allowed (run directories go below it)",
+                                          optarg, strlen(optarg), TL_OUT_MAX);
+            *out = optarg;
+            break;
         case 'N': plan->monitor = false; break;
         case 'q': pr->quiet = true; break;
         case 'v': pr->verbose = true; break;
@@ -277,6 +313,13 @@ static int parse(int argc, char **argv, tl_plan *plan, const char **out, unsigne
 
 int tl_cmd_run(int argc, char **argv)
 {
+    /* The handler comes before any side effect: Ctrl-C at any moment,
+     * planning included, ends with a valid report and exit 130. */
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
     static tl_plan plan; /* large: keep it off the stack */
     plan = (tl_plan){.variant = "both", .lock = "mutex", .detector = TL_DETECTOR_TSAN,
                      .mode = TL_MODE_POTENTIAL, .repeat = 1, .timeout_s = 10,
@@ -285,7 +328,7 @@ int tl_cmd_run(int argc, char **argv)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned long jobs = cores > 0 ? (unsigned long)cores : 1;
     static tl_report report;
-    progress_t pr = {.report = &report};
+    progress_t pr = {.report = &report, .plan = &plan};
     /* The command as typed, for the record: getopt_long permutes argv. */
     static char *typed[256];
     int ntyped = 0;
@@ -295,9 +338,11 @@ int tl_cmd_run(int argc, char **argv)
     int rc = parse(argc, argv, &plan, &out, &jobs, &pr);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (!tl_plan_check_expectations(&plan))
+        return TL_EXIT_ENV;
 
-    tl_runner rn = {.jobs = (unsigned)jobs, .on_finish = on_finish, .user = &pr,
-                    .interrupted = &interrupted};
+    tl_runner rn = {.jobs = (unsigned)jobs, .next = next_run, .on_finish = on_finish,
+                    .user = &pr, .interrupted = &interrupted, .stop = &pr.stop};
     bool have_tsan = tl_runner_find_host(TL_DETECTOR_TSAN, rn.host_tsan, sizeof rn.host_tsan);
     bool have_plain = tl_runner_find_host(TL_DETECTOR_NONE, rn.host_plain, sizeof rn.host_plain);
     if (plan.detector == TL_DETECTOR_TSAN && !have_tsan) {
@@ -310,46 +355,50 @@ int tl_cmd_run(int argc, char **argv)
         return TL_EXIT_ENV;
     }
 
-    report = (tl_report){.argc = ntyped, .argv = typed, .compiler = TL_CC_VERSION};
+    report = (tl_report){.argc = ntyped, .argv = typed, .compiler = TL_CC_VERSION,
+                         .records_fd = -1, .planned = tl_plan_count(&plan)};
     snprintf(report.host_tsan, sizeof report.host_tsan, "%s", have_tsan ? rn.host_tsan : "");
     snprintf(report.host_plain, sizeof report.host_plain, "%s", have_plain ? rn.host_plain : "");
     if (!make_report_dir(out, report.dir, sizeof report.dir, report.started,
                          sizeof report.started))
         return TL_EXIT_ENV;
-    report.runs = tl_plan_expand(&plan, report.dir, &report.n);
-    if (!report.runs) {
-        fprintf(stderr, "threadlab: cannot prepare the runs in %s: %s\n", report.dir,
+    if (!tl_report_open(&report)) {
+        fprintf(stderr, "threadlab: cannot create %s/runs.jsonl: %s\n", report.dir,
                 strerror(errno));
         return TL_EXIT_ENV;
     }
-    pr.total = report.n;
-
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    size_t finished = tl_runner_run(&rn, report.runs, report.n);
-    tl_report_write(&report);
-
-    size_t met = 0;
-    for (size_t i = 0; i < report.n; i++)
-        met += report.runs[i].state == TL_RUN_FINISHED && report.runs[i].met;
-    print_table(report.runs, report.n);
-    printf("\n%zu runs: %zu met, %zu not met%s.\nReport: %s/summary.md (data: report.json)\n",
-           finished, met, finished - met, interrupted ? " (interrupted)" : "", report.dir);
-    for (size_t i = 0; i < report.n; i++) {
-        free(report.runs[i].monitor);
-        free(report.runs[i].last_snapshot);
+    /* A report exists from the start, so even a plan stopped before its
+     * first run leaves one; and a folder we cannot write to is found now. */
+    if (!tl_report_write(&report)) {
+        tl_report_close(&report);
+        return TL_EXIT_ENV;
     }
-    free(report.runs);
+    pr.total = report.planned;
+
+    size_t finished = interrupted ? 0 : tl_runner_run(&rn);
+    bool written = tl_report_write(&report);
+    tl_report_close(&report);
+
+    print_table(&report);
+    printf("\n%zu runs: %zu met, %zu not met", report.recorded - report.interrupted, report.met,
+           report.not_met);
+    if (report.errors)
+        printf(", %zu environment error%s", report.errors, report.errors == 1 ? "" : "s");
+    if (finished > report.recorded - report.interrupted)
+        printf(", %zu not recorded", finished - (report.recorded - report.interrupted));
+    printf("%s.\nReport: %s/summary.md (data: report.json)\n", interrupted ? " (interrupted)" : "",
+           report.dir);
     if (interrupted) {
         fprintf(stderr, "threadlab: interrupted; the report keeps the %zu runs that finished\n",
                 finished);
         return 130;
     }
-    if (pr.env_error) {
-        fprintf(stderr, "threadlab: ThreadSanitizer could not start (see the runs' stderr.log)\n");
+    if (pr.stop || !written || report.errors) {
+        fprintf(stderr, "threadlab: stopped by an environment error (see above); %zu of %zu "
+                        "planned runs recorded in %s\n",
+                report.recorded, report.planned, report.dir);
         return TL_EXIT_ENV;
     }
-    return met == finished ? TL_EXIT_MET : TL_EXIT_NOT_MET;
+    return report.not_met == 0 && report.recorded == report.planned ? TL_EXIT_MET
+                                                                   : TL_EXIT_NOT_MET;
 }

@@ -111,55 +111,73 @@ bool tl_plan_check(const tl_plan *p)
     return false;
 }
 
-static bool make_dir(const char *path)
+size_t tl_plan_count(const tl_plan *p)
 {
-    return mkdir(path, 0755) == 0 || errno == EEXIST;
+    size_t n = 0;
+    for (size_t i = 0; i < p->nscenarios; i++)
+        for (size_t v = 0; v < tl_catalog_nvariants(p->scenarios[i]); v++)
+            n += selected(p, &p->scenarios[i]->variants[v]);
+    return n * p->repeat;
 }
 
-tl_run *tl_plan_expand(const tl_plan *p, const char *report_dir, size_t *n)
+/* Fills r's plan fields for (scenario i, variant v, repetition rep) as the
+ * index-th run. */
+static void fill(const tl_plan *p, size_t i, size_t v, unsigned rep, size_t index,
+                 const char *report_dir, tl_run *r)
 {
-    size_t cap = 0;
+    const tl_scenario *s = p->scenarios[i];
+    memset(r, 0, sizeof *r);
+    r->index = (unsigned)index;
+    r->scenario = s;
+    r->variant = &s->variants[v];
+    snprintf(r->lock, sizeof r->lock, "%s", p->lock);
+    r->detector = p->detector;
+    r->threads = p->threads ? (unsigned)p->threads : s->threads;
+    r->iterations = p->iterations ? p->iterations : s->iterations;
+    r->mode = s->has_modes ? p->mode : TL_MODE_POTENTIAL;
+    r->timeout_s = p->timeout_s;
+    r->monitor_on = p->monitor;
+    r->repeat = rep;
+    snprintf(r->dir_rel, sizeof r->dir_rel, "runs/%03zu-%s-%s", index, s->name,
+             s->variants[v].name);
+    snprintf(r->dir, sizeof r->dir, "%s/%s", report_dir, r->dir_rel);
+}
+
+bool tl_plan_check_expectations(const tl_plan *p)
+{
+    tl_run r;
     for (size_t i = 0; i < p->nscenarios; i++)
-        cap += tl_catalog_nvariants(p->scenarios[i]) * p->repeat;
-    tl_run *runs = calloc(cap ? cap : 1, sizeof *runs);
-    char runs_dir[PATH_MAX];
-    snprintf(runs_dir, sizeof runs_dir, "%s/runs", report_dir);
-    if (!runs || !make_dir(runs_dir)) {
-        free(runs);
-        return NULL;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < p->nscenarios; i++) {
-        const tl_scenario *s = p->scenarios[i];
-        for (unsigned rep = 1; rep <= p->repeat; rep++)
-            for (size_t v = 0; v < tl_catalog_nvariants(s); v++) {
-                if (!selected(p, &s->variants[v]))
+        for (size_t v = 0; v < tl_catalog_nvariants(p->scenarios[i]); v++) {
+            const char *bad = NULL;
+            if (!selected(p, &p->scenarios[i]->variants[v]))
+                continue;
+            fill(p, i, v, 1, 1, "", &r);
+            if (!tl_run_expectation(&r, &bad)) {
+                fprintf(stderr, "threadlab: %s %s: bad expected evidence '%s'\n",
+                        r.scenario->name, r.variant->name, bad ? bad : "?");
+                return false;
+            }
+        }
+    return true;
+}
+
+bool tl_plan_next(const tl_plan *p, tl_plan_cursor *c, const char *report_dir, tl_run *r)
+{
+    /* Order: scenario by scenario, each repetition of all its variants
+     * before the next, so buggy and fixed stand side by side. */
+    for (; c->scenario < p->nscenarios; c->scenario++, c->rep = 0, c->variant = 0) {
+        const tl_scenario *s = p->scenarios[c->scenario];
+        for (; c->rep < p->repeat; c->rep++, c->variant = 0)
+            for (; c->variant < tl_catalog_nvariants(s); c->variant++) {
+                if (!selected(p, &s->variants[c->variant]))
                     continue;
-                tl_run *r = &runs[k++];
-                r->index = (unsigned)k;
-                r->scenario = s;
-                r->variant = &s->variants[v];
-                snprintf(r->lock, sizeof r->lock, "%s", p->lock);
-                r->detector = p->detector;
-                r->threads = p->threads ? (unsigned)p->threads : s->threads;
-                r->iterations = p->iterations ? p->iterations : s->iterations;
-                r->mode = s->has_modes ? p->mode : TL_MODE_POTENTIAL;
-                r->timeout_s = p->timeout_s;
-                r->monitor_on = p->monitor;
-                r->repeat = rep;
-                snprintf(r->dir_rel, sizeof r->dir_rel, "runs/%03zu-%s-%s", k, s->name,
-                         s->variants[v].name);
-                snprintf(r->dir, sizeof r->dir, "%s/%s", report_dir, r->dir_rel);
+                fill(p, c->scenario, c->variant, (unsigned)c->rep + 1, ++c->index, report_dir,
+                     r);
                 const char *bad = NULL;
-                if (!make_dir(r->dir) || !tl_run_expectation(r, &bad)) {
-                    if (bad)
-                        fprintf(stderr, "threadlab: %s %s: bad expected evidence '%s'\n", s->name,
-                                s->variants[v].name, bad);
-                    free(runs);
-                    return NULL;
-                }
+                tl_run_expectation(r, &bad); /* checked by tl_plan_check_expectations */
+                c->variant++;
+                return true;
             }
     }
-    *n = k;
-    return runs;
+    return false;
 }

@@ -33,8 +33,20 @@ void tl_plan_add_all(tl_plan *p);
  * ranges, variant names) and prints a one-line error for the first problem. */
 bool tl_plan_check(const tl_plan *p);
 
-/* Expands the plan into runs (calloc'd; *n set). Each run's directory is
- * `report_dir`/runs/NNN-scenario-variant, created here. NULL on failure. */
-tl_run *tl_plan_expand(const tl_plan *p, const char *report_dir, size_t *n);
+/* How many runs the plan makes. */
+size_t tl_plan_count(const tl_plan *p);
+/* Checks every chosen variant's expected evidence parses (a malformed one is
+ * the scenario's bug); prints a one-line error for the first that does not. */
+bool tl_plan_check_expectations(const tl_plan *p);
+
+/* The plan is expanded one run at a time, so a plan of any length costs no
+ * memory up front and creates nothing on disk: a run's directory is made
+ * when it starts. Start with a zeroed cursor. */
+typedef struct {
+    size_t scenario, rep, variant, index;
+} tl_plan_cursor;
+/* Fills r (zeroed first) with the next run's plan fields; its directory
+ * will be report_dir/runs/NNN-scenario-variant. False when none is left. */
+bool tl_plan_next(const tl_plan *p, tl_plan_cursor *c, const char *report_dir, tl_run *r);
 
 #endif

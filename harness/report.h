@@ -1,12 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* Reports: a directory per `threadlab run` with report.json (every run, as
- * data; schema in reports/README.md), summary.md (for people) and each run's
- * raw logs. Both files are rewritten after every finished run, each through a
- * temporary file and rename(), so a crash or Ctrl-C at any moment leaves a
- * complete, valid report of the runs finished so far. */
+/* Reports: a directory per `threadlab run` with each run's raw logs and
+ * three files (schema in reports/README.md):
+ *
+ *   runs.jsonl   one line per run, appended the moment the run is judged:
+ *                the record every other file is written from. Its cost per
+ *                run is constant, so a 40 000-run plan runs as fast at the
+ *                end as at the start, and a runner killed at any moment
+ *                leaves every judged run on disk.
+ *   report.json  the same records with the plan's header and totals.
+ *   summary.md   the same records for people.
+ *
+ * report.json and summary.md are written from runs.jsonl, never from memory,
+ * so memory stays bounded however many runs a plan has; they are rewritten
+ * atomically at the end, on Ctrl-C, and during the plan at a rate that keeps
+ * their cost a small fraction of the time (see tl_report_write_due). */
 #ifndef TL_REPORT_H
 #define TL_REPORT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "run.h"
@@ -18,22 +29,42 @@ typedef struct {
     char **argv;               /* the command line, for the record */
     const char *compiler;
     char host_tsan[PATH_MAX], host_plain[PATH_MAX];
-    tl_run *runs;
-    size_t n;
+    size_t planned;
+    /* What runs.jsonl holds so far. */
+    size_t recorded, met, not_met, interrupted, errors;
+    int records_fd;            /* runs.jsonl, opened for appending */
+    double next_write_s;       /* monotonic: the full files are due again then */
 } tl_report;
 
 enum { TL_REPORT_SCHEMA = 1 };
 
-/* Writes text to path atomically (temporary file in the same directory, then
- * rename). Returns false with errno set on failure. */
-bool tl_write_atomic(const char *path, const char *text, size_t len);
+/* Creates runs.jsonl in rep->dir. False with errno set. */
+bool tl_report_open(tl_report *rep);
+/* Appends one judged (or interrupted) run to runs.jsonl. False with errno
+ * set: the run is not recorded and the plan must stop (exit 3). */
+bool tl_report_record(tl_report *rep, const tl_run *r);
+/* Rewrites report.json and summary.md from runs.jsonl. Prints a one-line
+ * error naming the file and returns false when one cannot be written (the
+ * previous version stays). */
+bool tl_report_write(tl_report *rep);
+/* tl_report_write when it is due: rewriting costs time in proportion to
+ * the runs recorded, so it is done again only after twenty times its last
+ * cost has passed. True when nothing was due or the write worked. */
+bool tl_report_write_due(tl_report *rep);
+void tl_report_close(tl_report *rep);
 
+/* Calls fn for every record in runs.jsonl, in the order they were written
+ * (a line cut short by a kill is skipped). fn returns false to stop. False
+ * when runs.jsonl cannot be read. */
+bool tl_report_each(const tl_report *rep, bool (*fn)(json_t *run, void *user), void *user);
+
+/* The writers, one per format, each over the records. */
+json_t *tl_report_run_json(const tl_run *r);
 bool tl_report_write_json(const tl_report *rep);
 bool tl_report_write_md(const tl_report *rep);
-/* Both; prints a one-line error on failure. */
-bool tl_report_write(const tl_report *rep);
 
-/* The verdict word of a run: "met", "not met", "interrupted", "pending". */
+/* The verdict word of a run: "met", "not met", "error", "interrupted",
+ * "pending". */
 const char *tl_report_verdict_word(const tl_run *r);
 
 #endif

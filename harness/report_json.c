@@ -11,34 +11,13 @@
 
 #include "config.h"
 #include "monitor_report.h"
+#include "atomic_file.h"
 #include "report.h"
-
-bool tl_write_atomic(const char *path, const char *text, size_t len)
-{
-    char tmp[PATH_MAX + 32];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return false;
-    bool ok = fwrite(text, 1, len, f) == len;
-    /* fflush + fsync before rename: after a crash, the name points at the
-     * whole new file or the whole old one, never at a half-written one. */
-    ok = fflush(f) == 0 && ok;
-    ok = fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int saved = errno;
-        unlink(tmp);
-        errno = saved;
-        return false;
-    }
-    return true;
-}
 
 const char *tl_report_verdict_word(const tl_run *r)
 {
     switch (r->state) {
-    case TL_RUN_FINISHED: return r->met ? "met" : "not met";
+    case TL_RUN_FINISHED: return r->env_error[0] ? "error" : r->met ? "met" : "not met";
     case TL_RUN_INTERRUPTED: return "interrupted";
     default: return "pending";
     }
@@ -87,9 +66,11 @@ static json_t *finding_json(const tl_tsan_finding *f)
                                   location_kind(f->location.kind), "name", f->location.name,
                                   "size", (json_int_t)f->location.size, "thread",
                                   f->location.thread, "text", f->location.text);
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "kind", tl_tsan_kind_token(f->kind),
-                     "kind_text", f->kind_text, "summary", f->summary, "frame",
-                     frame_json(&f->frame), "accesses", accesses, "location", loc, "cycle", cycle);
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:[I, I]}", "kind",
+                     tl_tsan_kind_token(f->kind), "kind_text", f->kind_text, "summary",
+                     f->summary, "frame", frame_json(&f->frame), "accesses", accesses,
+                     "location", loc, "cycle", cycle, "log_span", (json_int_t)f->start,
+                     (json_int_t)f->end);
 }
 
 
@@ -145,7 +126,7 @@ static json_t *monitor_json(const tl_run *r)
     return m;
 }
 
-static json_t *run_json(const tl_run *r)
+json_t *tl_report_run_json(const tl_run *r)
 {
     json_t *oracle = json_array(), *notes = json_array(), *findings = json_array();
     for (int i = 0; i < r->noracle; i++)
@@ -184,6 +165,7 @@ static json_t *run_json(const tl_run *r)
     json_object_set_new(o, "observed", evidence_json(&r->observed));
     json_object_set_new(o, "verdict", json_string(tl_report_verdict_word(r)));
     json_object_set_new(o, "reason", json_string(r->reason));
+    json_object_set_new(o, "error", r->env_error[0] ? json_string(r->env_error) : json_null());
     json_object_set_new(o, "exit", exit);
     json_object_set_new(o, "duration_s", json_real(r->duration_s));
     json_object_set_new(o, "oracle", oracle);
@@ -196,50 +178,71 @@ static json_t *run_json(const tl_run *r)
     return o;
 }
 
+typedef struct {
+    FILE *f;
+    size_t count;
+} json_sink;
+
+/* Writes one record, indented under "runs". */
+static bool put_run(json_t *run, void *user)
+{
+    json_sink *sink = user;
+    FILE *f = sink->f;
+    char *text = json_dumps(run, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!text)
+        return false;
+    fputs(sink->count ? ",\n    " : "\n    ", f);
+    for (const char *p = text; *p; p++) {
+        fputc(*p, f);
+        if (*p == '\n')
+            fputs("    ", f);
+    }
+    free(text);
+    sink->count++;
+    return true;
+}
+
+/* The header comes from jansson with an empty "runs" array last; the
+ * records are streamed into that array from runs.jsonl one at a time, so
+ * the whole report is never in memory. */
 bool tl_report_write_json(const tl_report *rep)
 {
-    json_t *runs = json_array(), *argv = json_array();
-    size_t finished = 0, met = 0, interrupted = 0;
-    for (size_t i = 0; i < rep->n; i++) {
-        const tl_run *r = &rep->runs[i];
-        if (r->state == TL_RUN_PENDING || r->state == TL_RUN_RUNNING)
-            continue; /* not started, or still running: nothing to record yet */
-        if (r->state == TL_RUN_INTERRUPTED)
-            interrupted++;
-        else {
-            finished++;
-            met += r->met;
-        }
-        json_array_append_new(runs, run_json(r));
-    }
+    json_t *argv = json_array();
     for (int i = 0; i < rep->argc; i++)
         json_array_append_new(argv, json_string(rep->argv[i]));
     json_t *doc = json_pack(
-        "{s:i, s:s, s:s, s:o, s:s, s:{s:s, s:s}, s:{s:I, s:I, s:I, s:I, s:I}, s:o}", "schema",
-        TL_REPORT_SCHEMA, "threadlab", PACKAGE_VERSION, "started", rep->started, "command", argv,
-        "compiler", rep->compiler, "hosts", "tsan", rep->host_tsan, "plain", rep->host_plain,
-        "totals", "planned", (json_int_t)rep->n, "finished", (json_int_t)finished, "met",
-        (json_int_t)met, "not_met", (json_int_t)(finished - met), "interrupted",
-        (json_int_t)interrupted, "runs", runs);
-    if (!doc)
-        return false;
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        "{s:i, s:s, s:s, s:o, s:s, s:{s:s, s:s}, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:[]}",
+        "schema", TL_REPORT_SCHEMA, "threadlab", PACKAGE_VERSION, "started", rep->started,
+        "command", argv, "compiler", rep->compiler, "hosts", "tsan", rep->host_tsan, "plain",
+        rep->host_plain, "totals", "planned", (json_int_t)rep->planned, "finished",
+        (json_int_t)(rep->recorded - rep->interrupted), "met", (json_int_t)rep->met,
+        "not_met", (json_int_t)rep->not_met, "errors", (json_int_t)rep->errors,
+        "interrupted", (json_int_t)rep->interrupted, "runs");
+    char *head = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
-    if (!text)
+    char *tail = head ? strstr(head, "\"runs\": []") : NULL;
+    if (!tail) {
+        free(head);
+        errno = ENOMEM;
         return false;
+    }
+    tail[strlen("\"runs\": [")] = '\0';
     char path[PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/report.json", rep->dir);
-    size_t len = strlen(text);
-    text[len] = '\n'; /* the terminator becomes the final newline */
-    bool ok = tl_write_atomic(path, text, len + 1);
-    free(text);
-    return ok;
-}
-
-bool tl_report_write(const tl_report *rep)
-{
-    if (tl_report_write_json(rep) && tl_report_write_md(rep))
-        return true;
-    fprintf(stderr, "threadlab: cannot write the report in %s: %s\n", rep->dir, strerror(errno));
-    return false;
+    tl_atomic_file af;
+    if (!tl_atomic_open(&af, path)) {
+        free(head);
+        return false;
+    }
+    fputs(head, af.f);
+    free(head);
+    json_sink sink = {af.f, 0};
+    if (!tl_report_each(rep, put_run, &sink)) {
+        int saved = errno;
+        tl_atomic_abort(&af);
+        errno = saved;
+        return false;
+    }
+    fputs(sink.count ? "\n  ]\n}\n" : "]\n}\n", af.f);
+    return tl_atomic_commit(&af);
 }

@@ -1,16 +1,35 @@
 /* SPDX-License-Identifier: MIT */
-/* summary.md: the run table, then for every run with findings the TSan
- * excerpt and the scenario's teaching summary. Written for a person reading
- * it on a forge or in a terminal. */
+/* summary.md, written from the run records (runs.jsonl): the run table, then
+ * a section for each run worth reading - every run not met, and the first
+ * met run with evidence of each kind (scenario, variant, lock, detector,
+ * mode; its repeats are counted, not repeated) - with the TSan excerpt, the
+ * monitor's proof and the scenario's teaching summary. For a person reading
+ * it on a forge or in a terminal; bounded however long the plan was. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor_report.h"
+#include "atomic_file.h"
+#include "catalog.h"
 #include "report.h"
 #include "run_result.h"
 
-enum { EXCERPT_MAX_LINES = 40 };
+enum {
+    EXCERPT_MAX_LINES = 40,
+    MAX_SECTIONS_NOT_MET = 200, /* past this, report.json has the rest */
+};
+
+static const char *str(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static long long num(json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
 
 /* A table cell must not contain '|' or a newline. */
 static void cell(FILE *f, const char *text)
@@ -23,44 +42,59 @@ static void cell(FILE *f, const char *text)
     }
 }
 
-static void table(FILE *f, const tl_report *rep)
+static const char *tokens(json_t *array, char *buf, size_t size)
 {
+    tl_evidence e;
+    tl_evidence_clear(&e);
+    size_t i;
+    json_t *t;
+    json_array_foreach(array, i, t)
+        tl_evidence_add(&e, json_string_value(t));
+    return tl_evidence_format(&e, buf, size);
+}
+
+static const char *mode_of(json_t *run)
+{
+    const tl_scenario *s = tl_catalog_find(str(run, "scenario"));
+    return s && s->has_modes ? str(run, "mode") : "-";
+}
+
+static bool table_row(json_t *run, void *user)
+{
+    FILE *f = user;
     char ev[256];
-    fputs("| # | scenario | variant | lock | detector | mode | expected | observed | verdict | "
-          "time |\n|---|---|---|---|---|---|---|---|---|---|\n",
-          f);
-    for (size_t i = 0; i < rep->n; i++) {
-        const tl_run *r = &rep->runs[i];
-        if (r->state != TL_RUN_FINISHED)
-            continue;
-        fprintf(f, "| %u | %s | %s | %s | %s | %s | %s | ", r->index, r->scenario->name,
-                r->variant->name, r->lock, tl_detector_name(r->detector),
-                r->scenario->has_modes ? tl_mode_name(r->mode) : "-",
-                tl_evidence_format(&r->expected, ev, sizeof ev));
-        fprintf(f, "%s | **%s**: ", tl_evidence_format(&r->observed, ev, sizeof ev),
-                tl_report_verdict_word(r));
-        cell(f, r->reason);
-        fprintf(f, " | %.2f s |\n", r->duration_s);
-    }
+    fprintf(f, "| %lld | %s | %s | %s | %s | %s | %s | ", num(run, "index"), str(run, "scenario"),
+            str(run, "variant"), str(run, "lock"), str(run, "detector"), mode_of(run),
+            tokens(json_object_get(run, "expected"), ev, sizeof ev));
+    fprintf(f, "%s | **%s**: ", tokens(json_object_get(run, "observed"), ev, sizeof ev),
+            str(run, "verdict"));
+    cell(f, str(run, "reason"));
+    fprintf(f, " | %.2f s |\n", json_real_value(json_object_get(run, "duration_s")));
+    return true;
 }
 
 /* The first report of the run's TSan log, cut to EXCERPT_MAX_LINES lines. */
-static void excerpt(FILE *f, const tl_run *r)
+static void excerpt(FILE *f, const char *dir, json_t *run)
 {
-    char path[PATH_MAX + 16];
+    json_t *first = json_array_get(json_object_get(run, "findings"), 0);
+    json_t *span = json_object_get(first, "log_span");
+    const char *tsan = str(json_object_get(run, "logs"), "tsan");
+    if (!first || !span || !tsan[0])
+        return;
+    char path[PATH_MAX + 256];
     size_t len;
     bool cut;
-    snprintf(path, sizeof path, "%s/tsan.log", r->dir);
+    snprintf(path, sizeof path, "%s/%s", dir, tsan);
     char *text = tl_read_file(path, TL_TSAN_LOG_MAX, &len, &cut);
-    if (!text || r->nfindings == 0) {
-        free(text);
+    if (!text)
         return;
-    }
-    const tl_tsan_finding *first = &r->findings[0];
-    size_t end = first->end <= len ? first->end : len;
+    size_t start = (size_t)json_integer_value(json_array_get(span, 0));
+    size_t end = (size_t)json_integer_value(json_array_get(span, 1));
+    if (end > len)
+        end = len;
     int lines = 0;
     fputs("\n```\n", f);
-    for (size_t p = first->start; p < end && lines < EXCERPT_MAX_LINES; p++) {
+    for (size_t p = start; p < end && lines < EXCERPT_MAX_LINES; p++) {
         fputc(text[p], f);
         lines += text[p] == '\n';
     }
@@ -70,77 +104,167 @@ static void excerpt(FILE *f, const tl_run *r)
     free(text);
 }
 
-static void run_section(FILE *f, const tl_run *r)
+static void monitor_part(FILE *f, json_t *run)
 {
-    fprintf(f, "\n### %u. %s / %s (%s, %s)\n\n", r->index, r->scenario->name, r->variant->name,
-            r->lock, tl_detector_name(r->detector));
-    fprintf(f, "**%s**: %s\n\n", tl_report_verdict_word(r), r->reason);
-    fprintf(f, "*%s.* %s\n\n", r->scenario->summary, r->variant->about ? r->variant->about : "");
-    for (int i = 0; i < r->noracle; i++)
-        fprintf(f, "- oracle, %s: %s (%s)\n", r->oracle[i].what, r->oracle[i].detail,
-                r->oracle[i].ok ? "holds" : "VIOLATED");
-    size_t stored = r->nfindings < TL_RUN_MAX_FINDINGS ? r->nfindings : TL_RUN_MAX_FINDINGS;
-    for (size_t i = 0; i < stored; i++) {
-        const tl_tsan_finding *t = &r->findings[i];
-        fprintf(f, "- TSan: %s", t->kind_text);
-        if (t->frame.found)
-            fprintf(f, " at %s:%d in %s()", t->frame.file, t->frame.line, t->frame.function);
-        if (t->location.kind != TL_TSAN_LOC_NONE)
-            fprintf(f, "; %s", t->location.text);
+    json_t *m = json_object_get(run, "monitor");
+    if (!json_is_string(json_object_get(m, "verdict")))
+        return;
+    fprintf(f, "- monitor: %s (verdict %.1f ms after the condition first held, %.3f s into the "
+               "run)\n",
+            str(m, "summary"), json_real_value(json_object_get(m, "time_to_verdict_ms")),
+            json_real_value(json_object_get(m, "at_s")));
+    json_t *c = json_object_get(m, "conditions");
+    if (c)
+        fprintf(f, "  - *mutual exclusion*: %s\n  - *hold and wait*: %s\n"
+                   "  - *no preemption*: %s\n  - *circular wait*: %s\n",
+                str(c, "mutual_exclusion"), str(c, "hold_and_wait"), str(c, "no_preemption"),
+                str(c, "circular_wait"));
+    json_t *g = json_object_get(m, "graph");
+    if (json_is_string(json_object_get(g, "svg")))
+        fprintf(f, "\n  ![wait-for graph](%s)\n", str(g, "svg"));
+    else if (json_is_string(json_object_get(g, "dot")))
+        fprintf(f, "  - wait-for graph: `%s` (install graphviz for the SVG)\n", str(g, "dot"));
+}
+
+static void run_section(FILE *f, const char *dir, json_t *run, size_t repeats)
+{
+    const tl_scenario *s = tl_catalog_find(str(run, "scenario"));
+    const tl_variant *v = s ? tl_catalog_variant(s, str(run, "variant")) : NULL;
+    size_t i;
+    json_t *o;
+    fprintf(f, "\n### %lld. %s / %s (%s, %s)\n\n", num(run, "index"), str(run, "scenario"),
+            str(run, "variant"), str(run, "lock"), str(run, "detector"));
+    fprintf(f, "**%s**: %s\n\n", str(run, "verdict"), str(run, "reason"));
+    if (repeats > 1)
+        fprintf(f, "(%zu met runs like this one in all; report.json has each.)\n\n", repeats);
+    if (s)
+        fprintf(f, "*%s.* %s\n\n", s->summary, v && v->about ? v->about : "");
+    json_array_foreach(json_object_get(run, "oracle"), i, o)
+        fprintf(f, "- oracle, %s: %s (%s)\n", str(o, "what"), str(o, "detail"),
+                json_is_true(json_object_get(o, "ok")) ? "holds" : "VIOLATED");
+    json_array_foreach(json_object_get(run, "notes"), i, o)
+        fprintf(f, "- note: %s\n", json_string_value(o));
+    json_array_foreach(json_object_get(run, "findings"), i, o) {
+        json_t *frame = json_object_get(o, "frame"), *loc = json_object_get(o, "location");
+        fprintf(f, "- TSan: %s", str(o, "kind_text"));
+        if (json_is_object(frame))
+            fprintf(f, " at %s:%lld in %s()", str(frame, "file"), num(frame, "line"),
+                    str(frame, "function"));
+        if (json_is_object(loc))
+            fprintf(f, "; %s", str(loc, "text"));
         fputc('\n', f);
     }
-    if (r->monitor) {
-        tl_mon_explanation e;
-        tl_monitor_explain(r->monitor, &e);
-        fprintf(f, "- monitor: %s (verdict %.1f ms after the condition first held, %.3f s "
-                   "into the run)\n",
-                e.summary, r->monitor_ttv_ms, r->monitor_at_s);
-        if (r->monitor->kind == TL_MON_DEADLOCK)
-            fprintf(f, "  - *mutual exclusion*: %s\n  - *hold and wait*: %s\n"
-                       "  - *no preemption*: %s\n  - *circular wait*: %s\n",
-                    e.mutual_exclusion, e.hold_and_wait, e.no_preemption, e.circular_wait);
-        if (r->graph_svg)
-            fprintf(f, "\n  ![wait-for graph](%s/waitfor.svg)\n", r->dir_rel);
-        else if (r->graph_dot)
-            fprintf(f, "  - wait-for graph: `%s/waitfor.dot` (install graphviz for the SVG)\n",
-                    r->dir_rel);
+    monitor_part(f, run);
+    if (s && s->detector_note)
+        fprintf(f, "- detector: %s\n", s->detector_note);
+    excerpt(f, dir, run);
+    fprintf(f, "\nRaw logs: `%s/`\n", str(json_object_get(run, "logs"), "dir"));
+}
+
+/* Which runs get a section: all not met (up to a bound), and of the met
+ * ones with evidence the first of each kind, with a count of its repeats. */
+typedef struct {
+    FILE *f;
+    const char *dir;
+    char (*keys)[160];
+    size_t *counts, nkeys, cap;
+    size_t not_met_shown, not_met_more;
+    bool counting;             /* first pass: count repeats; second: write */
+} sections_t;
+
+static size_t key_index(sections_t *st, json_t *run)
+{
+    char key[160];
+    snprintf(key, sizeof key, "%s/%s/%s/%s/%s", str(run, "scenario"), str(run, "variant"),
+             str(run, "lock"), str(run, "detector"), str(run, "mode"));
+    for (size_t i = 0; i < st->nkeys; i++)
+        if (strcmp(st->keys[i], key) == 0)
+            return i;
+    if (!st->counting)
+        return (size_t)-1;
+    if (st->nkeys == st->cap) {
+        size_t cap = st->cap ? 2 * st->cap : 64;
+        void *k = realloc(st->keys, cap * sizeof *st->keys);
+        void *c = k ? realloc(st->counts, cap * sizeof *st->counts) : NULL;
+        if (k)
+            st->keys = k;
+        if (!c)
+            return (size_t)-1;
+        st->counts = c;
+        st->cap = cap;
     }
-    if (r->scenario->detector_note)
-        fprintf(f, "- detector: %s\n", r->scenario->detector_note);
-    excerpt(f, r);
-    fprintf(f, "\nRaw logs: `%s/`\n", r->dir_rel);
+    snprintf(st->keys[st->nkeys], sizeof st->keys[0], "%s", key);
+    st->counts[st->nkeys] = 0;
+    return st->nkeys++;
+}
+
+static bool section(json_t *run, void *user)
+{
+    sections_t *st = user;
+    bool met = strcmp(str(run, "verdict"), "met") == 0;
+    bool evidence = json_array_size(json_object_get(run, "observed")) > 0;
+    if (!met) {
+        if (st->counting)
+            return true;
+        if (st->not_met_shown < MAX_SECTIONS_NOT_MET) {
+            st->not_met_shown++;
+            run_section(st->f, st->dir, run, 1);
+        } else {
+            st->not_met_more++;
+        }
+        return true;
+    }
+    if (!evidence)
+        return true;
+    size_t k = key_index(st, run);
+    if (k == (size_t)-1)
+        return true;
+    if (st->counting) {
+        st->counts[k]++;
+    } else if (st->counts[k] > 0) {
+        run_section(st->f, st->dir, run, st->counts[k]);
+        st->counts[k] = 0; /* its repeats get no section of their own */
+    }
+    return true;
 }
 
 bool tl_report_write_md(const tl_report *rep)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/summary.md", rep->dir);
+    tl_atomic_file af;
+    if (!tl_atomic_open(&af, path))
         return false;
-    size_t finished = 0, met = 0;
-    for (size_t i = 0; i < rep->n; i++)
-        if (rep->runs[i].state == TL_RUN_FINISHED) {
-            finished++;
-            met += rep->runs[i].met;
-        }
+    FILE *f = af.f;
     fprintf(f, "# threadlab report\n\nStarted %s; compiler: %s.\n\nCommand: `", rep->started,
             rep->compiler);
     for (int i = 0; i < rep->argc; i++)
         fprintf(f, "%s%s", i ? " " : "", rep->argv[i]);
-    fprintf(f, "`\n\n%zu of %zu planned runs finished; %zu met, %zu not met.\n\n", finished, rep->n,
-            met, finished - met);
-    table(f, rep);
-    fputs("\n## Runs with evidence\n", f);
-    for (size_t i = 0; i < rep->n; i++) {
-        const tl_run *r = &rep->runs[i];
-        if (r->state == TL_RUN_FINISHED && (r->observed.n > 0 || !r->met))
-            run_section(f, r);
+    fprintf(f, "`\n\n%zu of %zu planned runs recorded: %zu met, %zu not met", rep->recorded,
+            rep->planned, rep->met, rep->not_met);
+    if (rep->errors)
+        fprintf(f, ", %zu environment errors", rep->errors);
+    if (rep->interrupted)
+        fprintf(f, ", %zu interrupted", rep->interrupted);
+    fputs(".\n\n| # | scenario | variant | lock | detector | mode | expected | observed | "
+          "verdict | time |\n|---|---|---|---|---|---|---|---|---|---|\n",
+          f);
+    sections_t st = {.f = f, .dir = rep->dir, .counting = true};
+    bool ok = tl_report_each(rep, table_row, f) && tl_report_each(rep, section, &st);
+    fputs("\n## Runs worth reading\n\nEvery run not met, and the first met run with evidence "
+          "of each kind.\n",
+          f);
+    st.counting = false;
+    ok = ok && tl_report_each(rep, section, &st);
+    if (st.not_met_more)
+        fprintf(f, "\n%zu more runs not met: report.json has each.\n", st.not_met_more);
+    free(st.keys);
+    free(st.counts);
+    if (!ok) {
+        int saved = errno;
+        tl_atomic_abort(&af);
+        errno = saved;
+        return false;
     }
-    fclose(f);
-    char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/summary.md", rep->dir);
-    bool ok = tl_write_atomic(path, text, len);
-    free(text);
-    return ok;
+    return tl_atomic_commit(&af);
 }

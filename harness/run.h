@@ -102,6 +102,11 @@ typedef struct {
     tl_mon_snapshot *last_snapshot;
     bool graph_dot, graph_svg;
 
+    /* An environment failure (the host could not start, a log could not be
+     * written, TSan could not start): never a scenario outcome. The plan
+     * stops and threadlab exits 3. "" when none. */
+    char env_error[256];
+
     /* --- verdict --- */
     tl_evidence expected, observed;
     bool met;

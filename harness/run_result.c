@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,10 +38,11 @@ void tl_run_take_records(tl_run *r, const char *text, size_t len)
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/results.jsonl", r->dir);
     FILE *f = fopen(path, "w");
-    if (f) {
-        fwrite(text, 1, len, f);
-        fclose(f);
-    }
+    bool ok = f && fwrite(text, 1, len, f) == len;
+    ok = f && fclose(f) == 0 && ok;
+    if (!ok && !r->env_error[0])
+        snprintf(r->env_error, sizeof r->env_error, "cannot write %s: %s", path,
+                 strerror(errno ? errno : EIO));
     size_t pos = 0;
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
@@ -91,4 +93,64 @@ void tl_run_take_tsan_log(tl_run *r)
         r->tsan_truncated = true;
     r->nfindings = tl_tsan_parse(text, len, r->findings, TL_RUN_MAX_FINDINGS);
     free(text);
+}
+
+/* What ThreadSanitizer prints when it cannot run at all (shadow memory it
+ * cannot map, an address-space limit, a runtime CHECK): the scenario never
+ * ran, so nothing about it may be concluded. */
+static const char *const tsan_cannot_run[] = {
+    "FATAL: ThreadSanitizer",
+    "ThreadSanitizer: CHECK failed",
+    "ERROR: ThreadSanitizer",
+    "ThreadSanitizer: out of memory",
+    "ThreadSanitizer failed to",
+    "ThreadSanitizer: failed to",
+};
+
+/* The first line of the file that says TSan could not run, or false. */
+static bool find_tsan_failure(const char *path, char *line, size_t size)
+{
+    size_t len;
+    bool cut;
+    char *text = tl_read_file(path, TL_CAPTURE_MAX, &len, &cut);
+    if (!text)
+        return false;
+    bool found = false;
+    for (size_t i = 0; !found && i < sizeof tsan_cannot_run / sizeof tsan_cannot_run[0]; i++) {
+        const char *at = strstr(text, tsan_cannot_run[i]);
+        if (!at)
+            continue;
+        const char *start = at, *end = strchr(at, '\n');
+        while (start > text && start[-1] != '\n')
+            start--;
+        int n = (int)(end ? end - start : (long)strlen(start));
+        snprintf(line, size, "%.*s", n, start);
+        found = true;
+    }
+    free(text);
+    return found;
+}
+
+void tl_run_check_environment(tl_run *r)
+{
+    if (r->env_error[0] || r->detector != TL_DETECTOR_TSAN || r->state != TL_RUN_FINISHED)
+        return;
+    char path[PATH_MAX + 32], line[160];
+    snprintf(path, sizeof path, "%s/stderr.log", r->dir);
+    bool failed = find_tsan_failure(path, line, sizeof line);
+    if (!failed && r->tsan_log_present) {
+        snprintf(path, sizeof path, "%s/tsan.log", r->dir);
+        failed = find_tsan_failure(path, line, sizeof line);
+    }
+    if (failed && r->nfindings == 0) {
+        snprintf(r->env_error, sizeof r->env_error, "ThreadSanitizer could not run: %s", line);
+        return;
+    }
+    /* Exit status 66 is TSan's "I reported something": a report with no
+     * log means the log could not be written (a full disk, a folder gone). */
+    if (r->exited && r->exit_status == 66 && !r->tsan_log_present)
+        snprintf(r->env_error, sizeof r->env_error,
+                 "TSan reported (exit status 66) but no log of it exists in %s: it could not "
+                 "be written",
+                 r->dir);
 }

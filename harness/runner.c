@@ -19,8 +19,11 @@
 #include "runner_slot.h"
 
 /* Reads what is available; keeps at most `cap` bytes in all, in a file
- * (file >= 0) or in the slot's record buffer, and flags the excess. */
-static void drain(slot_t *s, int *fd, int file, long *kept, long cap, bool *truncated)
+ * (file >= 0, named `name` in errors) or in the slot's record buffer, and
+ * flags the excess. A log that cannot be written (a full disk) makes the run
+ * an environment failure: its evidence would be incomplete. */
+static void drain(slot_t *s, int *fd, int file, const char *name, long *kept, long cap,
+                  bool *truncated)
 {
     char buf[65536];
     for (;;) {
@@ -39,7 +42,10 @@ static void drain(slot_t *s, int *fd, int file, long *kept, long cap, bool *trun
         if (take > 0) {
             if (file >= 0) {
                 ssize_t w = write(file, buf, (size_t)take);
-                (void)w; /* a full disk shows as a short log, not a lost run */
+                if (w != (ssize_t)take && !s->run->env_error[0])
+                    snprintf(s->run->env_error, sizeof s->run->env_error,
+                             "cannot write %s/%s: %s", s->run->dir, name,
+                             strerror(w < 0 ? errno : ENOSPC));
             } else {
                 memcpy(s->res + s->res_len, buf, (size_t)take);
                 s->res_len += (size_t)take;
@@ -54,14 +60,29 @@ static void drain_all(slot_t *s)
     tl_run *r = s->run;
     long res_kept = (long)s->res_len;
     if (s->fd_out >= 0)
-        drain(s, &s->fd_out, s->file_out, &r->stdout_bytes, TL_CAPTURE_MAX, &r->stdout_truncated);
+        drain(s, &s->fd_out, s->file_out, "stdout.log", &r->stdout_bytes, TL_CAPTURE_MAX,
+              &r->stdout_truncated);
     if (s->fd_err >= 0)
-        drain(s, &s->fd_err, s->file_err, &r->stderr_bytes, TL_CAPTURE_MAX, &r->stderr_truncated);
+        drain(s, &s->fd_err, s->file_err, "stderr.log", &r->stderr_bytes, TL_CAPTURE_MAX,
+              &r->stderr_truncated);
     if (s->fd_res >= 0)
-        drain(s, &s->fd_res, -1, &res_kept, TL_RESULTS_MAX, &r->results_truncated);
+        drain(s, &s->fd_res, -1, NULL, &res_kept, TL_RESULTS_MAX, &r->results_truncated);
 }
 
-static void finish(const tl_runner *rn, slot_t *s, bool interrupted)
+/* Gives a judged run to on_finish, then frees it. Returns whether it ran
+ * to its end (rather than being interrupted). */
+static bool hand_over(const tl_runner *rn, tl_run *r)
+{
+    bool ended = r->state == TL_RUN_FINISHED;
+    if (rn->on_finish)
+        rn->on_finish(r, rn->user);
+    free(r->monitor);
+    free(r->last_snapshot);
+    free(r);
+    return ended;
+}
+
+static bool finish(const tl_runner *rn, slot_t *s, bool interrupted)
 {
     tl_run *r = s->run;
     if (s->table) {
@@ -86,16 +107,18 @@ static void finish(const tl_runner *rn, slot_t *s, bool interrupted)
     r->state = interrupted ? TL_RUN_INTERRUPTED : TL_RUN_FINISHED;
     tl_run_take_records(r, s->res, s->res_len);
     tl_run_take_tsan_log(r);
+    tl_run_check_environment(r);
     free(s->res);
     s->res = NULL;
     tl_run_judge(r);
-    if (rn->on_finish)
-        rn->on_finish(r, rn->user);
+    return hand_over(rn, r);
 }
 
+enum { STEP_RUNNING, STEP_ENDED, STEP_INTERRUPTED };
+
 /* Advances one slot: reap, enforce the deadline, and finish when both the
- * process is gone and its pipes are closed. Returns true when finished. */
-static bool step(const tl_runner *rn, slot_t *s, double now, bool interrupted)
+ * process is gone and its pipes are closed. */
+static int step(const tl_runner *rn, slot_t *s, double now, bool interrupted)
 {
     tl_run *r = s->run;
     if (!s->reaped && waitpid(r->pid, &s->wstatus, WNOHANG) == r->pid) {
@@ -118,51 +141,77 @@ static bool step(const tl_runner *rn, slot_t *s, double now, bool interrupted)
     if (!s->reaped && s->kill_at > 0 && now >= s->kill_at)
         kill(-r->pid, SIGKILL);
     if (!s->reaped)
-        return false;
+        return STEP_RUNNING;
     /* The leader is gone; anything it left in its group goes too, which also
      * closes pipes a straggler might hold open. */
     kill(-r->pid, SIGKILL);
     drain_all(s);
     if (s->fd_out >= 0 || s->fd_err >= 0 || s->fd_res >= 0)
-        return false;
-    finish(rn, s, interrupted);
-    return true;
+        return STEP_RUNNING;
+    return finish(rn, s, interrupted) ? STEP_ENDED : STEP_INTERRUPTED;
 }
 
-size_t tl_runner_run(const tl_runner *rn, tl_run *runs, size_t n)
+/* A run that could not start: an environment failure, judged as such. */
+static void launch_failed(const tl_runner *rn, tl_run *r, const char *why)
+{
+    r->state = TL_RUN_FINISHED;
+    snprintf(r->env_error, sizeof r->env_error, "could not start the host: %s", why);
+    tl_run_judge(r);
+    hand_over(rn, r);
+}
+
+size_t tl_runner_run(const tl_runner *rn)
 {
     slot_t slots[MAX_JOBS];
     unsigned jobs = rn->jobs ? rn->jobs : 1;
     if (jobs > MAX_JOBS)
         jobs = MAX_JOBS;
     unsigned active = 0;
-    size_t next = 0, finished = 0;
+    size_t finished = 0;
     bool stop = false;
+    /* The next run of the plan, fetched ahead: a solo run must wait for the
+     * cores to be idle before it starts. */
+    tl_run *next = NULL;
+    bool more = true;
 
-    while ((next < n && !stop) || active) {
-        stop = stop || (rn->interrupted && *rn->interrupted);
-        while (!stop && active < jobs && next < n) {
+    for (;;) {
+        stop = stop || (rn->interrupted && *rn->interrupted) || (rn->stop && *rn->stop);
+        while (!stop && active < jobs) {
+            if (!next && more) {
+                next = malloc(sizeof *next);
+                if (!next || !rn->next(next, rn->user)) {
+                    free(next);
+                    next = NULL;
+                    more = false;
+                }
+            }
+            if (!next)
+                break;
             /* A solo run starts only on idle cores, and nothing joins it. */
             bool solo_active = false;
             for (unsigned i = 0; i < active; i++)
                 solo_active |= slots[i].run->scenario->solo;
-            if (solo_active || (runs[next].scenario->solo && active > 0))
+            if (solo_active || (next->scenario->solo && active > 0))
                 break;
-            tl_run *r = &runs[next++];
-            slots[active].res = malloc(TL_RESULTS_MAX);
+            tl_run *r = next;
+            next = NULL;
             slot_t *s = &slots[active];
-            char *res = s->res;
-            if (!res || !tl__runner_launch(rn, s, r)) {
-                free(res);
-                r->state = TL_RUN_FINISHED;
-                r->exited = true;
-                r->exit_status = 127;
-                snprintf(r->notes[r->nnotes++], sizeof r->notes[0],
-                         "could not start the host: %s", strerror(errno));
-                tl_run_judge(r);
-                if (rn->on_finish)
-                    rn->on_finish(r, rn->user);
+            char why[320];
+            s->res = malloc(TL_RESULTS_MAX);
+            if (!s->res) {
+                launch_failed(rn, r, strerror(ENOMEM));
                 finished++;
+                stop = stop || (rn->stop && *rn->stop);
+                continue;
+            }
+            char *res = s->res;
+            if (!tl__runner_launch(rn, s, r)) {
+                snprintf(why, sizeof why, "%s", strerror(errno));
+                free(res);
+                launch_failed(rn, r, why);
+                finished++;
+                /* on_finish decides, through rn->stop, whether to go on. */
+                stop = stop || (rn->stop && *rn->stop);
                 continue;
             }
             s->res = res;
@@ -170,6 +219,8 @@ size_t tl_runner_run(const tl_runner *rn, tl_run *runs, size_t n)
                 rn->on_start(r, rn->user);
             active++;
         }
+        if (active == 0 && (stop || (!next && !more)))
+            break;
 
         struct pollfd pfd[MAX_JOBS * 4];
         nfds_t np = 0;
@@ -197,16 +248,15 @@ size_t tl_runner_run(const tl_runner *rn, tl_run *runs, size_t n)
         now = tl__now_s();
         for (unsigned i = 0; i < active;) {
             drain_all(&slots[i]);
-            if (step(rn, &slots[i], now, stop)) {
-                if (slots[i].run->state == TL_RUN_FINISHED)
-                    finished++;
+            int how = step(rn, &slots[i], now, rn->interrupted && *rn->interrupted);
+            if (how != STEP_RUNNING) {
+                finished += how == STEP_ENDED;
                 slots[i] = slots[--active];
             } else {
                 i++;
             }
         }
     }
-    for (size_t i = next; i < n; i++)
-        runs[i].state = TL_RUN_PENDING;
+    free(next);
     return finished;
 }

@@ -15,19 +15,27 @@ typedef struct {
     char host_plain[PATH_MAX];
     char host_tsan[PATH_MAX];
     unsigned jobs;
+    /* The plan, one run at a time: fills *r with the next run's plan fields;
+     * false when none is left. Only --jobs runs are in memory at once. */
+    bool (*next)(tl_run *r, void *user);
     void (*on_start)(tl_run *r, void *user);
-    void (*on_finish)(tl_run *r, void *user); /* after the verdict */
+    /* After the verdict (or the interruption); r is freed when it returns. */
+    void (*on_finish)(tl_run *r, void *user);
     void *user;
     volatile sig_atomic_t *interrupted;      /* set by a signal handler: stop */
+    const bool *stop;                        /* set by on_finish: start no more
+                                              * runs, let the running ones end */
 } tl_runner;
 
 /* Finds the host for a detector next to this executable, else in the install
  * directory. Returns false (with the places looked in, in `out`) if missing. */
 bool tl_runner_find_host(tl_detector d, char *out, size_t size);
 
-/* Runs runs[0..n) (their plan fields and dir set; dir must exist). Returns
- * the number of runs that finished; the others are marked interrupted. */
-size_t tl_runner_run(const tl_runner *rn, tl_run *runs, size_t n);
+/* Runs the plan rn->next gives. Returns the number of runs that finished
+ * (ran to their end, or failed to start); on Ctrl-C the running ones are
+ * killed and handed to on_finish as interrupted, and no more start. A run
+ * whose environment failed (r->env_error) still goes to on_finish. */
+size_t tl_runner_run(const tl_runner *rn);
 
 /* Seconds to wait after SIGTERM before SIGKILL. */
 #define TL_RUNNER_GRACE_S 0.5

@@ -116,6 +116,10 @@ void tl_run_judge(tl_run *r)
     if (r->state == TL_RUN_INTERRUPTED) {
         r->met = false;
         snprintf(r->reason, sizeof r->reason, "interrupted before it finished");
+    } else if (r->env_error[0]) {
+        /* Nothing about the scenario can be concluded from this run. */
+        r->met = false;
+        snprintf(r->reason, sizeof r->reason, "environment error: %s", r->env_error);
     } else if (r->exited && r->exit_status != 0 && r->exit_status != 66) {
         /* The host's own failure (3: bad arguments) is never a scenario outcome. */
         r->met = false;

@@ -1,10 +1,376 @@
 /* SPDX-License-Identifier: MIT */
-/* Environment failures: exit 3, never not met; reports that survive. */
+/* Environment failures are environment failures: a full disk, output to a
+ * full device, a TSan that cannot start all end with exit 3 and a line
+ * saying what could not be done, never with "not met"; what was recorded
+ * before stays valid. Ctrl-C at any moment, planning included, leaves a
+ * valid report that lists the interrupted runs, no empty run folders and no
+ * temporary files. The report of a long plan holds every run, in plan order. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "harness_suites.h"
 #include "cli_run.h"
+
+extern char **environ;
+
+/* Starts ./threadlab with stdout to `out` and stderr to `err`. */
+static pid_t start_cli(const char *out, const char *err, const char *const *args)
+{
+    char bin[512];
+    snprintf(bin, sizeof bin, "%s/threadlab", TL_TEST_BUILDDIR);
+    const char *argv[64] = {bin};
+    int n = 1;
+    for (const char *const *a = args; *a; a++)
+        argv[n++] = *a;
+    argv[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    ck_assert_int_eq(posix_spawn(&pid, bin, &fa, NULL, (char **)argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* The report directory threadlab made under `out`; false if none yet. */
+static bool find_report_dir(const char *out, char *dir, size_t size)
+{
+    DIR *d = opendir(out);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    dir[0] = '\0';
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.' && e->d_type == DT_DIR)
+            snprintf(dir, size, "%s/%s", out, e->d_name);
+    closedir(d);
+    return dir[0] != '\0';
+}
+
+static void report_dir_in(const char *out, char *dir, size_t size)
+{
+    ck_assert_msg(find_report_dir(out, dir, size), "no report directory in %s", out);
+}
+
+/* Every line of runs.jsonl is a whole JSON record; returns how many. */
+static size_t count_records(const char *dir)
+{
+    char path[700], line[1 << 16];
+    snprintf(path, sizeof path, "%s/runs.jsonl", dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = 0;
+    while (fgets(line, sizeof line, f)) {
+        json_t *rec = json_loads(line, 0, NULL);
+        ck_assert_msg(rec, "a record of %s does not parse: %.80s", path, line);
+        json_decref(rec);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static json_t *load_json(const char *dir, const char *name)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    json_error_t err;
+    json_t *doc = json_load_file(path, 0, &err);
+    ck_assert_msg(doc, "%s does not parse: %s", path, err.text);
+    return doc;
+}
+
+/* No file named *.tmp.* anywhere in the report directory. */
+static void assert_no_temporaries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        ck_assert_msg(!strstr(e->d_name, ".tmp"), "temporary file left: %s/%s", dir, e->d_name);
+    closedir(d);
+}
+
+static size_t count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+START_TEST(test_output_to_a_full_device_is_an_error)
+{
+    char tmp[] = "/tmp/threadlab-test-XXXXXX", err[64], text[4096];
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    snprintf(err, sizeof err, "%s/stderr", tmp);
+    static const char *const cmds[][8] = {
+        {"list", NULL},
+        {"show", "race.counter", NULL},
+        {"list", "--json", NULL},
+        {"bench", "--lock", "tas", "--seconds", "0.02", "--json", "-", NULL},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        int status = wait_status(start_cli("/dev/full", err, cmds[i]));
+        tl_test_slurp(err, text, sizeof text);
+        ck_assert_msg(status == 3, "threadlab %s > /dev/full: exit %d, wanted 3\n%s", cmds[i][0],
+                      status, text);
+        ck_assert_msg(strstr(text, "cannot write standard output: No space left on device"),
+                      "%s", text);
+    }
+}
+END_TEST
+
+/* A 64 KiB file system fills up after a few runs: threadlab stops with exit
+ * 3 naming what it could not write, and what it recorded is whole. */
+START_TEST(test_full_disk_stops_with_exit_3)
+{
+    char tmp[] = "/tmp/threadlab-test-XXXXXX", out[64], err[64], dir[700], text[16384];
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    snprintf(out, sizeof out, "%s/small", tmp);
+    ck_assert_int_eq(mkdir(out, 0755), 0);
+    if (mount("tmpfs", out, "tmpfs", 0, "size=64k") != 0) {
+        printf("skip: test_full_disk_stops_with_exit_3: cannot mount a small tmpfs here (%s)\n",
+               strerror(errno));
+        return;
+    }
+    char stdout_path[64];
+    snprintf(stdout_path, sizeof stdout_path, "%s/stdout", tmp);
+    snprintf(err, sizeof err, "%s/stderr", tmp);
+    const char *detector = tl_test_have_tsan() ? "tsan" : "none";
+    int status = wait_status(start_cli(
+        stdout_path, err,
+        (const char *const[]){"run", "--all", "--detector", detector, "--out", out, NULL}));
+    tl_test_slurp(err, text, sizeof text);
+    report_dir_in(out, dir, sizeof dir);
+    size_t recorded = count_records(dir);
+    json_t *doc = load_json(dir, "report.json");
+    size_t in_report = json_array_size(json_object_get(doc, "runs"));
+    json_decref(doc);
+    assert_no_temporaries(dir);
+    umount2(out, MNT_DETACH);
+    ck_assert_msg(status == 3, "exit %d, wanted 3\n%s", status, text);
+    ck_assert_msg(strstr(text, "No space left on device") && strstr(text, "stopped by an "
+                                                                          "environment error"),
+                  "%s", text);
+    ck_assert_msg(!strstr(text, "not met:"), "a full disk read as 'not met':\n%s", text);
+    /* Stopped early, and report.json is a whole earlier version. */
+    ck_assert_uint_lt(recorded, 41);
+    ck_assert_uint_le(in_report, recorded);
+}
+END_TEST
+
+/* TSan that cannot map its memory (an address-space limit) is an
+ * environment error, not a crash of the scenario. */
+START_TEST(test_tsan_that_cannot_start_is_exit_3)
+{
+    if (!tl_test_have_tsan()) {
+        printf("skip: test_tsan_that_cannot_start_is_exit_3: no TSan host\n");
+        return;
+    }
+    char tmp[] = "/tmp/threadlab-test-XXXXXX", out[64], err[64], dir[700], text[16384];
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    snprintf(out, sizeof out, "%s/stdout", tmp);
+    snprintf(err, sizeof err, "%s/stderr", tmp);
+    struct rlimit old, small = {8000000000UL, 8000000000UL};
+    getrlimit(RLIMIT_AS, &old);
+    small.rlim_max = old.rlim_max;
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &small), 0);
+    pid_t pid = start_cli(out, err,
+                          (const char *const[]){"run", "race.counter", "--variant", "buggy",
+                                                "--out", tmp, NULL});
+    setrlimit(RLIMIT_AS, &old);
+    int status = wait_status(pid);
+    tl_test_slurp(err, text, sizeof text);
+    ck_assert_msg(status == 3, "exit %d, wanted 3\n%s", status, text);
+    ck_assert_msg(strstr(text, "ThreadSanitizer could not run"), "%s", text);
+    report_dir_in(tmp, dir, sizeof dir);
+    json_t *doc = load_json(dir, "report.json");
+    json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(run, "verdict")), "error");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(run, "error")),
+                                 "ThreadSanitizer"));
+    json_decref(doc);
+}
+END_TEST
+
+/* Ctrl-C while a 41 000-run plan is starting: exit 130, a valid report
+ * holding exactly the runs that started, no empty run folders. */
+START_TEST(test_interrupt_at_once_leaves_a_valid_report)
+{
+    char tmp[] = "/tmp/threadlab-test-XXXXXX", out[64], err[64], dir[700], runs[760];
+    char text[16384];
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    snprintf(out, sizeof out, "%s/stdout", tmp);
+    snprintf(err, sizeof err, "%s/stderr", tmp);
+    pid_t pid = start_cli(out, err,
+                          (const char *const[]){"run", "--all", "--repeat", "1000", "--detector",
+                                                "none", "--quiet", "--out", tmp, NULL});
+    sleep_s(0.15);
+    kill(pid, SIGINT);
+    int status = wait_status(pid);
+    tl_test_slurp(err, text, sizeof text);
+    ck_assert_msg(status == 130, "exit %d, wanted 130\n%s", status, text);
+    report_dir_in(tmp, dir, sizeof dir);
+    json_t *doc = load_json(dir, "report.json");
+    json_t *totals = json_object_get(doc, "totals");
+    size_t in_report = json_array_size(json_object_get(doc, "runs"));
+    ck_assert_int_eq(json_integer_value(json_object_get(totals, "planned")), 41000);
+    json_decref(doc);
+    ck_assert_uint_eq(in_report, count_records(dir));
+    /* A run's folder is made when it starts: one per recorded run. */
+    snprintf(runs, sizeof runs, "%s/runs", dir);
+    ck_assert_uint_eq(count_entries(runs), in_report);
+    assert_no_temporaries(dir);
+}
+END_TEST
+
+/* Interrupted runs are in the report: in report.json and in summary.md's
+ * table, with their verdict word. */
+START_TEST(test_interrupted_runs_are_in_the_summary)
+{
+    char tmp[] = "/tmp/threadlab-test-XXXXXX", out[64], err[64], dir[700], text[65536];
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    snprintf(out, sizeof out, "%s/stdout", tmp);
+    snprintf(err, sizeof err, "%s/stderr", tmp);
+    pid_t pid = start_cli(out, err,
+                          (const char *const[]){"run", "selftest.checker", "--variant", "hang",
+                                                "--detector", "none", "--timeout", "60",
+                                                "--out", tmp, NULL});
+    /* Wait for the run to start (its folder appears), then interrupt. */
+    char runs[760];
+    for (int i = 0; i < 2000; i++) {
+        if (find_report_dir(tmp, dir, sizeof dir)) {
+            snprintf(runs, sizeof runs, "%s/runs", dir);
+            if (count_entries(runs) > 0)
+                break;
+        }
+        sleep_s(0.01);
+    }
+    sleep_s(0.1);
+    kill(pid, SIGINT);
+    ck_assert_int_eq(wait_status(pid), 130);
+    char path[800];
+    snprintf(path, sizeof path, "%s/summary.md", dir);
+    tl_test_slurp(path, text, sizeof text);
+    ck_assert_msg(strstr(text, "| **interrupted**"), "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "1 interrupted"));
+}
+END_TEST
+
+/* The runner killed outright: every run it recorded is a whole line of
+ * runs.jsonl, and no temporary file is left behind. */
+START_TEST(test_sigkill_leaves_whole_records_and_no_temporaries)
+{
+    char tmp[] = "/tmp/threadlab-test-XXXXXX", out[64], err[64], dir[700];
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    snprintf(out, sizeof out, "%s/stdout", tmp);
+    snprintf(err, sizeof err, "%s/stderr", tmp);
+    pid_t pid = start_cli(out, err,
+                          (const char *const[]){"run", "--all", "--repeat", "50", "--detector",
+                                                "none", "--quiet", "--out", tmp, NULL});
+    /* Kill it once it has recorded something. */
+    for (int i = 0; i < 3000; i++) {
+        struct stat st;
+        char path[760];
+        if (find_report_dir(tmp, dir, sizeof dir)) {
+            snprintf(path, sizeof path, "%s/runs.jsonl", dir);
+            if (stat(path, &st) == 0 && st.st_size > 20000)
+                break;
+        }
+        sleep_s(0.01);
+    }
+    kill(pid, SIGKILL);
+    wait_status(pid);
+    ck_assert_uint_gt(count_records(dir), 0);
+    json_decref(load_json(dir, "report.json"));
+    assert_no_temporaries(dir);
+}
+END_TEST
+
+/* A plan of hundreds of runs: every run recorded once, in plan order, with
+ * the totals matching. */
+START_TEST(test_long_plan_records_every_run_in_order)
+{
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "--all", "--repeat", "10", "--detector",
+                                              "none", "--quiet", NULL});
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
+    size_t n = assert_all_met(&res);
+    json_t *doc = load_report(&res), *run;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "runs"), i, run)
+        ck_assert_int_eq(json_integer_value(json_object_get(run, "index")), (json_int_t)i + 1);
+    json_t *totals = json_object_get(doc, "totals");
+    ck_assert_int_eq(json_integer_value(json_object_get(totals, "planned")), (json_int_t)n);
+    ck_assert_int_eq(json_integer_value(json_object_get(totals, "met")), (json_int_t)n);
+    json_decref(doc);
+    ck_assert_uint_eq(count_records(res.report_dir), n);
+    ck_assert_uint_ge(n, 400);
+}
+END_TEST
+
+START_TEST(test_out_that_cannot_work_is_a_usage_error)
+{
+    static cli_result res;
+    static char longer[5000];
+    memset(longer, 'x', sizeof longer - 1);
+    run_cli(&res, false, (const char *const[]){"run", "race.counter", "--out", longer, NULL});
+    ck_assert_int_eq(res.status, 2);
+    ck_assert_msg(strstr(res.err, "--out:") && strstr(res.err, "characters long"), "%s",
+                  res.err);
+    run_cli(&res, false, (const char *const[]){"run", "race.counter", "--out", "", NULL});
+    ck_assert_int_eq(res.status, 2);
+}
+END_TEST
 
 Suite *tl_suite_faults(void)
 {
     Suite *s = suite_create("faults");
+    TCase *tc = tcase_create("environment");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_output_to_a_full_device_is_an_error);
+    tcase_add_test(tc, test_full_disk_stops_with_exit_3);
+    tcase_add_test(tc, test_tsan_that_cannot_start_is_exit_3);
+    tcase_add_test(tc, test_out_that_cannot_work_is_a_usage_error);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("interruptions and scale");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_interrupt_at_once_leaves_a_valid_report);
+    tcase_add_test(tc, test_interrupted_runs_are_in_the_summary);
+    tcase_add_test(tc, test_sigkill_leaves_whole_records_and_no_temporaries);
+    tcase_add_test(tc, test_long_plan_records_every_run_in_order);
+    suite_add_tcase(s, tc);
     return s;
 }

@@ -167,6 +167,8 @@ json_t *tl_report_run_json(const tl_run *r)
     json_object_set_new(o, "reason", json_string(r->reason));
     json_object_set_new(o, "error", r->env_error[0] ? json_string(r->env_error) : json_null());
     json_object_set_new(o, "exit", exit);
+    json_object_set_new(o, "started_unix_s",
+                        json_real((double)r->started.tv_sec + (double)r->started.tv_nsec / 1e9));
     json_object_set_new(o, "duration_s", json_real(r->duration_s));
     json_object_set_new(o, "oracle", oracle);
     json_object_set_new(o, "notes", notes);

@@ -152,13 +152,14 @@ size_t tl_runner_run(const tl_runner *rn, tl_run *runs, size_t n)
             slots[active].res = malloc(TL_RESULTS_MAX);
             slot_t *s = &slots[active];
             char *res = s->res;
-            if (!res || !tl__runner_launch(rn, s, r)) {
+            char why[PATH_MAX + 128] = "out of memory";
+            if (!res || !tl__runner_launch(rn, s, r, why, sizeof why)) {
                 free(res);
                 r->state = TL_RUN_FINISHED;
                 r->exited = true;
                 r->exit_status = 127;
                 snprintf(r->notes[r->nnotes++], sizeof r->notes[0],
-                         "could not start the host: %s", strerror(errno));
+                         "could not start the host: %s", why);
                 tl_run_judge(r);
                 if (rn->on_finish)
                     rn->on_finish(r, rn->user);

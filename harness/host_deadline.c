@@ -12,12 +12,20 @@
  * the deadline and then sends SIGKILL (which no runtime can defer or catch)
  * works in every case.
  *
+ * Why it can be called off: TSan sleeps a whole second (atexit_sleep_ms) at
+ * exit while any other thread still runs, so a watchdog left sleeping would
+ * add a second to every clean run. When the variant returns, the host closes
+ * the watchdog's pipe and joins it; the watchdog therefore waits in poll() on
+ * that pipe, with a timeout recomputed from the absolute deadline.
+ *
  * The watchdog is invisible to the scenario: it is not registered in the
  * monitor's track table (the monitor judges only the scenario's threads), it
  * reads nothing but its own deadline, handed over before it starts (so TSan
  * sees a happens-before and nothing shared), and it blocks every signal so a
  * scenario's signal handler can never run on it. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,20 +36,37 @@
 #include "host_deadline.h"
 
 typedef struct {
-    struct timespec due; /* CLOCK_MONOTONIC */
-    double seconds;
+    double due;     /* CLOCK_MONOTONIC seconds */
+    double seconds; /* as given, for the note */
+    int wake_fd;    /* read end: end of file means "called off" */
 } deadline_t;
 
-/* Written once by tl_host_arm_deadline before the thread starts; read only by
- * the watchdog afterwards. */
+/* Written by tl_host_arm_deadline before the thread starts, then read only by
+ * the watchdog (pthread_create orders the two). */
 static deadline_t the_deadline;
+static pthread_t the_watchdog;
+static int the_wake_write = -1;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void *watchdog(void *arg)
 {
     const deadline_t *d = arg;
-    /* Absolute time: an interruption cannot stretch the wait. */
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &d->due, NULL) == EINTR)
-        ;
+    for (;;) {
+        double left = d->due - now_s();
+        if (left <= 0)
+            break;
+        /* Rounded up, so the wait never ends early; capped to fit an int. */
+        int ms = left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
+        struct pollfd p = {.fd = d->wake_fd, .events = POLLIN};
+        if (poll(&p, 1, ms) > 0)
+            return NULL; /* the variant returned: called off */
+    }
     char note[200];
     int n = snprintf(note, sizeof note,
                      "threadlab-host: still running at its last-resort deadline (%.1f s): "
@@ -62,32 +87,37 @@ static void *watchdog(void *arg)
 
 bool tl_host_arm_deadline(double seconds)
 {
-    clock_gettime(CLOCK_MONOTONIC, &the_deadline.due);
-    double whole = (double)(time_t)seconds;
-    the_deadline.due.tv_sec += (time_t)seconds;
-    the_deadline.due.tv_nsec += (long)((seconds - whole) * 1e9);
-    if (the_deadline.due.tv_nsec >= 1000000000L) {
-        the_deadline.due.tv_sec++;
-        the_deadline.due.tv_nsec -= 1000000000L;
+    int wake[2];
+    if (pipe2(wake, O_CLOEXEC) != 0) {
+        fprintf(stderr, "threadlab-host: cannot arm the deadline: %s\n", strerror(errno));
+        return false;
     }
-    the_deadline.seconds = seconds;
-
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    the_deadline = (deadline_t){.due = now_s() + seconds, .seconds = seconds,
+                                .wake_fd = wake[0]};
     /* The new thread inherits the creator's signal mask: block everything
      * for the creation only. */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_t t;
-    int e = pthread_create(&t, &attr, watchdog, &the_deadline);
+    int e = pthread_create(&the_watchdog, NULL, watchdog, &the_deadline);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&attr);
     if (e != 0) {
+        close(wake[0]);
+        close(wake[1]);
         fprintf(stderr, "threadlab-host: cannot start the deadline's watchdog: %s\n",
                 strerror(e));
         return false;
     }
+    the_wake_write = wake[1];
     return true;
+}
+
+void tl_host_disarm_deadline(void)
+{
+    if (the_wake_write < 0)
+        return;
+    close(the_wake_write); /* the watchdog's poll sees end of file */
+    the_wake_write = -1;
+    pthread_join(the_watchdog, NULL);
+    close(the_deadline.wake_fd);
 }

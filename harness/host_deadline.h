@@ -10,5 +10,9 @@
 /* Starts the watchdog for `seconds` from now. False (with errno's reason on
  * stderr) if it cannot be started. */
 bool tl_host_arm_deadline(double seconds);
+/* Calls the watchdog off and waits for it to end (when the variant returned:
+ * TSan would otherwise wait a second at exit for the still-running thread).
+ * Does nothing when no deadline was armed. */
+void tl_host_disarm_deadline(void);
 
 #endif

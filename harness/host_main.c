@@ -105,6 +105,7 @@ int main(int argc, char **argv)
         tl_host_arm_deadline(deadline);
     tl__record_phase(&ctx, "start");
     ctx.variant->entry(&ctx);
+    tl_host_disarm_deadline();
     tl__record_phase(&ctx, "done");
     return 0;
 }

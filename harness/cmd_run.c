@@ -207,10 +207,10 @@ static void print_table(const tl_report *rep)
     tl_report_each(rep, table_row, NULL);
 }
 
-/* The longest --out accepted: a run's directory adds a time stamp and
- * "runs/NNN-scenario-variant/stderr.log" to it, and all of it must stay a
- * valid path. */
-#define TL_OUT_MAX (PATH_MAX - 256)
+/* The longest --out accepted: below it go "/YYYYmmdd-HHMMSS-N/", a run's
+ * folder (its relative name is at most 127 characters: tl_run.dir_rel) and
+ * "/results.jsonl", and all of it must stay shorter than PATH_MAX. */
+#define TL_OUT_MAX (PATH_MAX - 1 - 20 - 127 - 15)
 
 static int parse(int argc, char **argv, tl_plan *plan, const char **out, unsigned long *jobs,
                  progress_t *pr)

@@ -3,12 +3,15 @@
  * The CLI execs this (never a bare fork: TSan cannot start threads in a forked
  * multithreaded process) in a process group of its own, and reads the result
  * records from --result-fd. Not meant to be run by hand, but it can be:
- * without --result-fd the records go to stdout.
+ * without --result-fd the records go to stdout. --deadline SECONDS is the
+ * host's own last resort (host_deadline.c): past it the host SIGKILLs its
+ * process group, with a one-line note on stderr.
  *
  * Exit status: 0 the variant returned; 3 bad arguments (the CLI validated
  * them, so this means a CLI/host mismatch); anything else is the scenario's
  * doing (66 = TSan found something, a signal = it crashed). */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "host_deadline.h"
 #include "tl_track.h"
 #include "tl_scenario.h"
 
@@ -37,11 +41,13 @@ int main(int argc, char **argv)
         {"mode", required_argument, NULL, 'm'},
         {"result-fd", required_argument, NULL, 'r'},
         {"monitor-fd", required_argument, NULL, 'M'},
+        {"deadline", required_argument, NULL, 'd'},
         {NULL, 0, NULL, 0},
     };
     tl_ctx ctx = {.lock_kind = "mutex", .result_fd = -1, .mode = TL_MODE_POTENTIAL};
     long threads = 0, iterations = 0;
     int monitor_fd = -1;
+    double deadline = 0; /* seconds; 0: none */
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -55,13 +61,20 @@ int main(int argc, char **argv)
             break;
         case 'r': ctx.result_fd = (int)strtol(optarg, NULL, 10); break;
         case 'M': monitor_fd = (int)strtol(optarg, NULL, 10); break;
+        case 'd': {
+            char *end;
+            deadline = strtod(optarg, &end);
+            if (*end || end == optarg || !isfinite(deadline) || deadline <= 0 || deadline > 1e6)
+                return host_error("bad --deadline", optarg);
+            break;
+        }
         default: return 3;
         }
     }
     if (argc - optind != 2) {
         fprintf(stderr, "usage: threadlab-host SCENARIO VARIANT [--lock K] [--threads N] "
                         "[--iterations N] [--mode potential|actual] [--result-fd FD] "
-                        "[--monitor-fd FD]\n");
+                        "[--monitor-fd FD] [--deadline SECONDS]\n");
         return 3;
     }
     ctx.scenario = tl_catalog_find(argv[optind]);
@@ -85,8 +98,14 @@ int main(int argc, char **argv)
         tl_track_attach(table);
         tl_track_thread_begin("main");
     }
+    /* Armed before the variant runs, so nothing the variant does can keep
+     * this process alive past it. Without a watchdog the runner's deadline
+     * still applies: going on beats failing the run. */
+    if (deadline > 0)
+        tl_host_arm_deadline(deadline);
     tl__record_phase(&ctx, "start");
     ctx.variant->entry(&ctx);
+    tl_host_disarm_deadline();
     tl__record_phase(&ctx, "done");
     return 0;
 }

@@ -196,7 +196,7 @@ size_t tl_runner_run(const tl_runner *rn)
             tl_run *r = next;
             next = NULL;
             slot_t *s = &slots[active];
-            char why[320];
+            char why[PATH_MAX + 128];
             s->res = malloc(TL_RESULTS_MAX);
             if (!s->res) {
                 launch_failed(rn, r, strerror(ENOMEM));
@@ -205,8 +205,7 @@ size_t tl_runner_run(const tl_runner *rn)
                 continue;
             }
             char *res = s->res;
-            if (!tl__runner_launch(rn, s, r)) {
-                snprintf(why, sizeof why, "%s", strerror(errno));
+            if (!tl__runner_launch(rn, s, r, why, sizeof why)) {
                 free(res);
                 launch_failed(rn, r, why);
                 finished++;

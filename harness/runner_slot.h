@@ -37,8 +37,11 @@ static inline double tl__now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* runner_spawn.c: starts r's host in its own process group. */
-bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r);
+/* runner_spawn.c: starts r's host in its own process group, in r->dir (made
+ * here, with the runs/ folder above it if missing). On failure it has
+ * released everything it acquired and says why in `why` (e.g. "cannot create
+ * the run directory '...': No such file or directory"). */
+bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, size_t why_size);
 /* runner_monitor.c */
 bool tl__monitor_setup(slot_t *s);
 void tl__monitor_teardown(slot_t *s);

@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /* Starting a host: fork, then at once exec, in a process group of its own,
- * with stdout, stderr, the result pipe and the monitor table moved to the
- * descriptor numbers the host expects. The CLI never starts threads, so only
- * async-signal-safe calls run between fork and exec is easy to keep true. */
+ * in the run's directory, with stdout, stderr, the result pipe and the
+ * monitor table moved to the descriptor numbers the host expects. The CLI
+ * never starts threads, so only async-signal-safe calls run between fork and
+ * exec is easy to keep true.
+ *
+ * No host may outlive the runner: the child asks the kernel for SIGKILL when
+ * the runner dies (PR_SET_PDEATHSIG), and the host carries its own
+ * last-resort deadline (--deadline, see host_deadline.c) for a runner that is
+ * stopped rather than dead. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,16 +80,23 @@ static const char *symbolizer(void)
 }
 
 /* The child's environment: ours, with TSAN_OPTIONS replaced. Built before
- * fork, because only async-signal-safe calls may run between fork and exec. */
-static char **child_env(const tl_run *r, char *tsan_options, size_t size)
+ * fork, because only async-signal-safe calls may run between fork and exec.
+ *
+ * TSan's log path is the short relative "tsan", which the host resolves in
+ * the run's directory (the child changes into it before exec, and neither
+ * the host nor a scenario changes directory). No user path is pasted into
+ * TSAN_OPTIONS, so a --out holding a quote, a space or 4000 characters can
+ * neither break TSan's option parser nor hit its log path length limit;
+ * tl_run_take_tsan_log still finds DIR/tsan.PID. */
+static char **child_env(char *tsan_options, size_t size)
 {
     const char *sym = symbolizer();
     /* strip_path_prefix: frames read "scenarios/x.c:12" instead of the
      * build machine's absolute path. */
     snprintf(tsan_options, size,
-             "TSAN_OPTIONS=log_path=\"%s/tsan\" exitcode=66 halt_on_error=0 "
+             "TSAN_OPTIONS=log_path=tsan exitcode=66 halt_on_error=0 "
              "second_deadlock_stack=1 strip_path_prefix=\"%s/\"%s%s",
-             r->dir, TL_SRCDIR, sym ? " external_symbolizer_path=" : "", sym ? sym : "");
+             TL_SRCDIR, sym ? " external_symbolizer_path=" : "", sym ? sym : "");
     size_t n = 0;
     while (environ[n])
         n++;
@@ -97,94 +112,191 @@ static char **child_env(const tl_run *r, char *tsan_options, size_t size)
     return env;
 }
 
-static int open_log(const tl_run *r, const char *name)
+/* Says why a launch failed, in words, with the reason errno gives. */
+static bool fail_why(char *why, size_t size, const char *what, const char *path)
 {
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/%s", r->dir, name);
-    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int e = errno;
+    if (path)
+        snprintf(why, size, "%s '%s': %s", what, path, strerror(e));
+    else
+        snprintf(why, size, "%s: %s", what, strerror(e));
+    errno = e;
+    return false;
 }
 
-bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r)
+/* Run directories are made at launch, not when the plan is expanded, so a
+ * long plan does not fill the disk with empty directories up front; the
+ * runs/ folder above them is made here too if it is missing. The report
+ * directory itself must exist: if it vanished, the run fails and says so. */
+static bool make_run_dir(const char *dir, char *why, size_t size)
 {
-    int out[2], err[2], res[2];
-    char threads[16], iterations[32], tsan_options[PATH_MAX + 256], monfd[8];
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", dir);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = '\0';
+        if (mkdir(parent, 0755) != 0 && errno != EEXIST)
+            return fail_why(why, size, "cannot create the run directory", dir);
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return fail_why(why, size, "cannot create the run directory", dir);
+    return true;
+}
+
+/* What a launch holds before the fork, in one place, so that every way a
+ * launch can fail releases all of it: a launch failing once per run of a
+ * long plan used to leak thousands of descriptors. */
+typedef struct {
+    int dirfd, devnull, out[2], err[2], res[2];
+    char **env;
+} launch_t;
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* Releases what a failed launch acquired, in the slot too. */
+static void release(launch_t *l, slot_t *s)
+{
+    close_fd(&l->dirfd);
+    close_fd(&l->devnull);
+    for (int i = 0; i < 2; i++) {
+        close_fd(&l->out[i]);
+        close_fd(&l->err[i]);
+        close_fd(&l->res[i]);
+    }
+    free(l->env);
+    l->env = NULL;
+    close_fd(&s->file_out);
+    close_fd(&s->file_err);
+    tl__monitor_teardown(s);
+}
+
+/* Writes a fixed message to stderr and ends the child: for use between fork
+ * and exec, where only async-signal-safe calls are allowed. */
+static void child_fail(const char *msg, size_t len)
+{
+    ssize_t ignored = write(2, msg, len);
+    (void)ignored;
+    _exit(127);
+}
+
+#define CHILD_FAIL(msg) child_fail(msg, sizeof msg - 1)
+
+bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, size_t why_size)
+{
+    launch_t l = {.dirfd = -1, .devnull = -1, .out = {-1, -1}, .err = {-1, -1},
+                  .res = {-1, -1}, .env = NULL};
+    char threads[16], iterations[32], deadline[32], tsan_options[PATH_MAX + 256], monfd[8];
     const char *host = r->detector == TL_DETECTOR_TSAN ? rn->host_tsan : rn->host_plain;
     snprintf(threads, sizeof threads, "%u", r->threads);
     snprintf(iterations, sizeof iterations, "%lu", r->iterations);
+    /* The host's own last resort, later than any deadline of ours. */
+    snprintf(deadline, sizeof deadline, "%.3f", tl_run_host_deadline_s(r->timeout_s));
+    snprintf(monfd, sizeof monfd, "%d", MONITOR_FD);
     char *argv[] = {(char *)host, (char *)r->scenario->name, (char *)r->variant->name,
                     "--lock", r->lock, "--threads", threads, "--iterations", iterations,
                     "--mode", (char *)tl_mode_name(r->mode), "--result-fd", "3",
+                    "--deadline", deadline,
                     r->monitor_on ? "--monitor-fd" : NULL, monfd, NULL};
-    snprintf(monfd, sizeof monfd, "%d", MONITOR_FD);
 
-    /* TEMPORARY until the spawn rewrite lands: the run's folder is made here. */
-    {
-        char runs[PATH_MAX];
-        snprintf(runs, sizeof runs, "%s", r->dir);
-        char *slash = strrchr(runs, '/');
-        if (slash)
-            *slash = '\0';
-        if ((mkdir(runs, 0755) != 0 && errno != EEXIST) ||
-            (mkdir(r->dir, 0755) != 0 && errno != EEXIST))
-            return false;
-    }
     memset(s, 0, sizeof *s);
     s->run = r;
     s->fd_out = s->fd_err = s->fd_res = s->file_out = s->file_err = s->memfd = s->pidfd = -1;
+    if (!make_run_dir(r->dir, why, why_size))
+        goto fail;
     if (r->monitor_on && !tl__monitor_setup(s)) {
-        tl__monitor_teardown(s);
-        return false;
+        fail_why(why, why_size, "cannot set up the monitor's shared memory", NULL);
+        goto fail;
     }
-    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
-        return false;
-    s->file_out = open_log(r, "stdout.log");
-    s->file_err = open_log(r, "stderr.log");
-    char **env = child_env(r, tsan_options, sizeof tsan_options);
-    int devnull = above_child_fds(open("/dev/null", O_RDONLY | O_CLOEXEC));
-    out[1] = above_child_fds(out[1]);
-    err[1] = above_child_fds(err[1]);
-    res[1] = above_child_fds(res[1]);
-    s->memfd = above_child_fds(s->memfd);
-    if (s->file_out < 0 || s->file_err < 0 || !env || devnull < 0)
-        return false;
+    if (pipe2(l.out, O_CLOEXEC) || pipe2(l.err, O_CLOEXEC) || pipe2(l.res, O_CLOEXEC)) {
+        fail_why(why, why_size, "cannot create the host's pipes", NULL);
+        goto fail;
+    }
+    /* The directory by descriptor: the logs are opened in it and the child
+     * changes into it, whatever the length or the characters of its path. */
+    l.dirfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (l.dirfd < 0) {
+        fail_why(why, why_size, "cannot open the run directory", r->dir);
+        goto fail;
+    }
+    s->file_out = openat(l.dirfd, "stdout.log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (s->file_out < 0) {
+        fail_why(why, why_size, "cannot create stdout.log in", r->dir);
+        goto fail;
+    }
+    s->file_err = openat(l.dirfd, "stderr.log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (s->file_err < 0) {
+        fail_why(why, why_size, "cannot create stderr.log in", r->dir);
+        goto fail;
+    }
+    l.env = child_env(tsan_options, sizeof tsan_options);
+    if (!l.env) {
+        fail_why(why, why_size, "cannot build the host's environment", NULL);
+        goto fail;
+    }
+    l.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (l.devnull < 0) {
+        fail_why(why, why_size, "cannot open", "/dev/null");
+        goto fail;
+    }
+    int *child_fds[] = {&l.dirfd, &l.devnull, &l.out[1], &l.err[1], &l.res[1], &s->memfd};
+    for (size_t i = 0; i < sizeof child_fds / sizeof child_fds[0]; i++) {
+        if (*child_fds[i] < 0)
+            continue; /* no monitor: no memfd */
+        *child_fds[i] = above_child_fds(*child_fds[i]);
+        if (*child_fds[i] < 0) {
+            fail_why(why, why_size, "cannot move the host's descriptors", NULL);
+            goto fail;
+        }
+    }
 
     clock_gettime(CLOCK_REALTIME, &r->started);
     double t0 = tl__now_s();
+    pid_t runner = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        /* Dies with the runner: the kernel sends SIGKILL when we lose our
+         * parent. If the runner died between fork and prctl we were already
+         * re-parented and no signal will come, so check and leave. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+            CHILD_FAIL("threadlab: cannot tie the host to the runner's life\n");
+        if (getppid() != runner)
+            _exit(127);
         setpgid(0, 0);
-        move_fd(devnull, 0);
-        move_fd(out[1], 1);
-        move_fd(err[1], 2);
-        move_fd(res[1], RESULT_FD);
+        if (fchdir(l.dirfd) != 0)
+            CHILD_FAIL("threadlab: cannot enter the run directory\n");
+        move_fd(l.devnull, 0);
+        move_fd(l.out[1], 1);
+        move_fd(l.err[1], 2);
+        move_fd(l.res[1], RESULT_FD);
         if (s->memfd >= 0)
             move_fd(s->memfd, MONITOR_FD);
-        execve(host, argv, env);
-        static const char msg[] = "threadlab: cannot exec the host\n";
-        ssize_t ignored = write(2, msg, sizeof msg - 1);
-        (void)ignored;
-        _exit(127);
+        execve(host, argv, l.env);
+        CHILD_FAIL("threadlab: cannot exec the host\n");
     }
-    free(env);
-    close(devnull);
-    close(out[1]);
-    close(err[1]);
-    close(res[1]);
     if (pid < 0) {
-        close(out[0]);
-        close(err[0]);
-        close(res[0]);
-        return false;
+        fail_why(why, why_size, "cannot start a process for the host", NULL);
+        goto fail;
     }
+    free(l.env);
+    close(l.dirfd);
+    close(l.devnull);
+    close(l.out[1]);
+    close(l.err[1]);
+    close(l.res[1]);
     /* Also here: whichever of parent and child runs first, the group exists
      * before the parent may need to signal it. */
     setpgid(pid, pid);
     /* A pidfd wakes poll() the moment the host exits, so a run's measured
      * time is the run's, not the poll interval's. */
     s->pidfd = pidfd_open(pid, 0);
-    s->fd_out = out[0];
-    s->fd_err = err[0];
-    s->fd_res = res[0];
+    s->fd_out = l.out[0];
+    s->fd_err = l.err[0];
+    s->fd_res = l.res[0];
     fcntl(s->fd_out, F_SETFL, O_NONBLOCK);
     fcntl(s->fd_err, F_SETFL, O_NONBLOCK);
     fcntl(s->fd_res, F_SETFL, O_NONBLOCK);
@@ -196,4 +308,8 @@ bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r)
         tl_monitor_init(s->mon, r->scenario->judge_progress, TL_MON_WINDOW_NS,
                         (uint64_t)(t0 * 1e9));
     return true;
+
+fail:
+    release(&l, s);
+    return false;
 }

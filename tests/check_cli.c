@@ -18,6 +18,7 @@
 #include "catalog.h"
 #include "harness_suites.h"
 #include "cli_run.h"
+#include "proc_watch.h"
 
 extern char **environ;
 
@@ -198,9 +199,12 @@ START_TEST(test_flood_is_cut_and_marked)
 END_TEST
 
 /* Ctrl-C while a run hangs: exit 130, and report.json is valid and holds
- * every run that finished; the hanging host is gone. */
+ * every run that finished; the hanging host is gone, and no process of any
+ * host's group outlives threadlab (as the child subreaper we would inherit
+ * it). */
 START_TEST(test_interrupt_keeps_a_valid_report)
 {
+    tl_test_become_subreaper();
     char tmp[] = "/tmp/threadlab-test-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(tmp));
     char bin[512], out[600];
@@ -223,7 +227,10 @@ START_TEST(test_interrupt_keeps_a_valid_report)
     kill(pid, SIGINT);
     int st;
     waitpid(pid, &st, 0);
+    /* Anything left behind is our child now: reaped, or killed at the bound. */
+    size_t left = tl_test_reap_children(20.0);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130, "status %d", st);
+    ck_assert_msg(left == 0, "%zu process(es) outlived threadlab after Ctrl-C", left);
 
     static cli_result res;
     tl_test_slurp(out, res.out, sizeof res.out);

@@ -3,6 +3,7 @@
  * semantics and forced-order FIFO tests. In tests/unit-tsan the same tests run
  * under TSan, where any report fails the test (TSan exits 66). */
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include "suites.h"
 #include "tl_lock.h"

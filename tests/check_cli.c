@@ -21,6 +21,18 @@
 
 extern char **environ;
 
+/* Tests that run the TSan host skip in a build without it, and say so in the
+ * test log, so a --disable-tsan build passes without hiding what it left out. */
+#define SKIP_WITHOUT_TSAN(test)                                                         \
+    do {                                                                                \
+        if (!tl_test_have_tsan()) {                                                     \
+            printf("skip: %s: no TSan host (configured with --disable-tsan)\n", test);  \
+            /* Check's child may end without flushing stdio. */                         \
+            fflush(stdout);                                                             \
+            return;                                                                     \
+        }                                                                               \
+    } while (0)
+
 static size_t variants_of_all(void)
 {
     size_t n = 0;
@@ -32,6 +44,7 @@ static size_t variants_of_all(void)
 
 START_TEST(test_run_all_tsan_meets_every_expectation)
 {
+    SKIP_WITHOUT_TSAN("test_run_all_tsan_meets_every_expectation");
     static cli_result res;
     run_cli(&res, true, (const char *const[]){"run", "--all", NULL});
     size_t n = assert_all_met(&res);
@@ -47,6 +60,7 @@ END_TEST
  * semaphores, which have no owner) long before the deadline. */
 START_TEST(test_run_deadlocks_actual_mode_monitor)
 {
+    SKIP_WITHOUT_TSAN("test_run_deadlocks_actual_mode_monitor");
     static cli_result res;
     run_cli(&res, true, (const char *const[]){"run", "--category", "deadlock", "--mode", "actual",
                                               "--timeout", "30", NULL});
@@ -84,6 +98,7 @@ END_TEST
 /* Without the monitor, the same runs end at their deadline: "hang (deadline)". */
 START_TEST(test_run_deadlock_without_monitor_hits_the_deadline)
 {
+    SKIP_WITHOUT_TSAN("test_run_deadlock_without_monitor_hits_the_deadline");
     static cli_result res;
     run_cli(&res, true, (const char *const[]){"run", "deadlock.abba", "--variant", "buggy",
                                               "--mode", "actual", "--no-monitor", "--timeout",
@@ -96,6 +111,7 @@ END_TEST
 /* Every other stuck kind, through the CLI: hang, livelock, starvation. */
 START_TEST(test_run_stuck_scenarios)
 {
+    SKIP_WITHOUT_TSAN("test_run_stuck_scenarios");
     static cli_result res;
     run_cli(&res, true, (const char *const[]){"run", "hang.lost_wakeup", "livelock.polite",
                                               "starvation.unfair_spinlock", "selftest.monitor",
@@ -138,6 +154,7 @@ static json_t *selftest(cli_result *res, const char *variant, const char *timeou
 
 START_TEST(test_checker_can_say_not_met)
 {
+    SKIP_WITHOUT_TSAN("test_checker_can_say_not_met");
     static cli_result res;
     json_t *run = selftest(&res, "wrong", "10", 1);
     ck_assert_str_eq(json_string_value(json_object_get(run, "verdict")), "not met");
@@ -150,6 +167,7 @@ END_TEST
 
 START_TEST(test_checker_sees_a_hang_and_leaves_nothing_behind)
 {
+    SKIP_WITHOUT_TSAN("test_checker_sees_a_hang_and_leaves_nothing_behind");
     static cli_result res;
     json_t *run = selftest(&res, "hang", "0.5", 0);
     ck_assert_str_eq(json_string_value(json_object_get(run, "reason")), "hang (deadline)");
@@ -165,6 +183,7 @@ END_TEST
 
 START_TEST(test_checker_names_the_signal)
 {
+    SKIP_WITHOUT_TSAN("test_checker_names_the_signal");
     static cli_result res;
     json_t *run = selftest(&res, "crash", "10", 0);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(run, "exit"), "signal")),
@@ -178,6 +197,7 @@ END_TEST
 /* A flood of output is cut at the documented size and marked truncated. */
 START_TEST(test_flood_is_cut_and_marked)
 {
+    SKIP_WITHOUT_TSAN("test_flood_is_cut_and_marked");
     static cli_result res;
     run_cli(&res, true, (const char *const[]){"run", "selftest.flood", "--variant", "buggy",
                                               NULL});
@@ -201,6 +221,7 @@ END_TEST
  * every run that finished; the hanging host is gone. */
 START_TEST(test_interrupt_keeps_a_valid_report)
 {
+    SKIP_WITHOUT_TSAN("test_interrupt_keeps_a_valid_report");
     char tmp[] = "/tmp/threadlab-test-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(tmp));
     char bin[512], out[600];

@@ -61,13 +61,12 @@ static int above_child_fds(int fd)
 static const char *symbolizer(void)
 {
     /* clang's runtime prints file:line only through llvm-symbolizer, which is
-     * not always on PATH; gcc's runtime symbolizes by itself. */
-    static const char *const paths[] = {"/usr/bin/llvm-symbolizer",
-                                        "/usr/lib/llvm-14/bin/llvm-symbolizer"};
-    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
-        if (access(paths[i], X_OK) == 0)
-            return paths[i];
-    return NULL;
+     * not always on PATH; gcc's runtime symbolizes by itself. The search (the
+     * one of the compiler's LLVM version, found by configure, then PATH) lives
+     * in symbolizer.c. Declared here, not through symbolizer.h, only while the
+     * rest of this file is being rewritten: an #include belongs at the top. */
+    const char *tl_llvm_symbolizer(void);
+    return tl_llvm_symbolizer();
 }
 
 /* The child's environment: ours, with TSAN_OPTIONS replaced. Built before

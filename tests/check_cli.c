@@ -55,6 +55,27 @@ START_TEST(test_run_all_tsan_meets_every_expectation)
 }
 END_TEST
 
+/* TSan's reports name source lines: the runner found a symbolizer that
+ * reads this compiler's debug info (clang), or the runtime symbolized by
+ * itself (gcc). Without one, frames are bare addresses and the parser finds
+ * no frame in the lab's sources. */
+START_TEST(test_tsan_frames_have_file_and_line)
+{
+    SKIP_WITHOUT_TSAN("test_tsan_frames_have_file_and_line");
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "--variant", "buggy", NULL});
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
+    json_t *doc = load_report(&res);
+    json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
+    json_t *frame = json_object_get(json_array_get(json_object_get(run, "findings"), 0), "frame");
+    const char *file = json_string_value(json_object_get(frame, "file"));
+    ck_assert_msg(file && strcmp(file, "scenarios/race_counter.c") == 0, "frame file %s",
+                  file ? file : "(none)");
+    ck_assert_int_gt(json_integer_value(json_object_get(frame, "line")), 0);
+    json_decref(doc);
+}
+END_TEST
+
 /* Actual mode: the threads really block; the live monitor must name the
  * deadlock (with the evidence for all four Coffman conditions, or a hang for
  * semaphores, which have no owner) long before the deadline. */
@@ -331,6 +352,7 @@ Suite *tl_suite_cli(void)
     /* The whole catalogue under TSan on a busy 2-core machine: generous. */
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_run_all_tsan_meets_every_expectation);
+    tcase_add_test(tc, test_tsan_frames_have_file_and_line);
     tcase_add_test(tc, test_run_deadlocks_actual_mode_monitor);
     tcase_add_test(tc, test_run_deadlock_without_monitor_hits_the_deadline);
     tcase_add_test(tc, test_run_stuck_scenarios);

@@ -345,6 +345,48 @@ START_TEST(test_list_json_and_show)
 }
 END_TEST
 
+/* validate's deadline: a run that cannot finish in time (2 x 10^8
+ * acquisitions in 0.2 s) is stopped, reported unfinished with a line saying
+ * so, and exits 4; progress goes to stderr unless --quiet. */
+START_TEST(test_validate_deadline_and_progress)
+{
+    static cli_result res;
+    run_cli(&res, false, (const char *const[]){"validate", "--lock", "ticket", "--iterations",
+                                               "100000000", "--timeout", "0.2", "--progress",
+                                               "0.05", NULL});
+    ck_assert_msg(res.status == 4, "exit %d\n%s", res.status, res.out);
+    ck_assert_msg(strstr(res.out, "ticket         unfinished"), "%s", res.out);
+    ck_assert_msg(strstr(res.out, "ticket: not finished within 0.2 s: "), "%s", res.out);
+    ck_assert_msg(strstr(res.out, "no overlap and no lost update among them"), "%s", res.out);
+    ck_assert_msg(strstr(res.err, "validate: [1/1] ticket: "), "no progress line:\n%s", res.err);
+
+    run_cli(&res, false, (const char *const[]){"validate", "--lock", "ticket", "--iterations",
+                                               "100000000", "--timeout", "0.2", "--quiet", NULL});
+    ck_assert_int_eq(res.status, 4);
+    ck_assert_msg(res.err[0] == '\0', "--quiet printed:\n%s", res.err);
+}
+END_TEST
+
+START_TEST(test_validate_finishes_and_documents_its_exit_status)
+{
+    static cli_result res;
+    run_cli(&res, false, (const char *const[]){"validate", "--lock", "mutex,tas", "--iterations",
+                                               "1000", NULL});
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.out);
+    ck_assert_msg(strstr(res.out, "mutex          ok") && strstr(res.out, "tas            ok"),
+                  "%s", res.out);
+    ck_assert_ptr_null(strstr(res.out, "not finished"));
+    run_cli(&res, false, (const char *const[]){"validate", "--help", NULL});
+    ck_assert_int_eq(res.status, 0);
+    ck_assert(strstr(res.out, "--timeout SECONDS") && strstr(res.out, "default 60"));
+    ck_assert(strstr(res.out, "4 no correct kind failed"));
+    expect_usage_error((const char *const[]){"validate", "--timeout", "0", NULL},
+                       "--timeout: '0' is not a number of seconds from 0.01 to 86400");
+    expect_usage_error((const char *const[]){"validate", "--progress", "soon", NULL},
+                       "--progress: 'soon' is not a number of seconds");
+}
+END_TEST
+
 Suite *tl_suite_cli(void)
 {
     Suite *s = suite_create("cli");
@@ -366,6 +408,10 @@ Suite *tl_suite_cli(void)
     tc = tcase_create("errors");
     tcase_add_test(tc, test_usage_errors);
     tcase_add_test(tc, test_list_json_and_show);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("validate");
+    tcase_add_test(tc, test_validate_deadline_and_progress);
+    tcase_add_test(tc, test_validate_finishes_and_documents_its_exit_status);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -11,7 +11,9 @@ demo|check) ;;
 *) echo "quickstart.sh: unknown target '$what'; allowed: demo (default), check" >&2; exit 2 ;;
 esac
 
-packages="clang llvm libclang-rt-14-dev gcc make autoconf automake pkg-config check libjansson-dev valgrind graphviz"
+# clang-19, llvm-19 (its symbolizer) and libclang-rt-19-dev are for the
+# portability runs of `./quickstart.sh check` (tests/portability.sh).
+packages="clang llvm libclang-rt-14-dev gcc make autoconf automake pkg-config check libjansson-dev valgrind graphviz clang-19 llvm-19 libclang-rt-19-dev"
 missing=
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -47,6 +49,17 @@ if [ "$what" = check ]; then
         [ -f "$log" ] && grep -H '%: Checks:' "$log" || true
     done
     [ $status -eq 0 ] || { cat test-suite.log; exit $status; }
+    # The same suite built with gcc, with clang 19, with ASan + UBSan and
+    # without TSan, each in a temporary build of its own: what the README
+    # promises is tested, not hoped for.
+    tests/portability.sh
+    # A short bounded fuzz of the TSan log parser (make fuzz), when this
+    # build's compiler has libFuzzer (clang does, gcc does not).
+    if grep -q '^have_fuzzer = yes' Makefile; then
+        make -s fuzz FUZZ_SECONDS=30
+    else
+        echo "quickstart: no libFuzzer with this build's compiler; skipping make fuzz"
+    fi
 else
     # The headline demo: one race, one deadlock, one TLS and one
     # return-by-pointer scenario, buggy and fixed side by side under TSan;

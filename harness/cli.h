@@ -13,6 +13,7 @@ enum {
     TL_EXIT_NOT_MET = 1,  /* some expectation not met */
     TL_EXIT_USAGE = 2,    /* bad command line */
     TL_EXIT_ENV = 3,      /* the environment cannot run this (e.g. no TSan host) */
+    TL_EXIT_UNFINISHED = 4, /* validate: a lock kind did not finish within --timeout */
 };
 
 /* Prints "threadlab: MSG" on stderr and returns TL_EXIT_USAGE. */
@@ -22,6 +23,10 @@ int tl_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
  * prints which option, the bad value and the allowed range. */
 bool tl_cli_parse_ulong(const char *opt, const char *text, unsigned long min, unsigned long max,
                         unsigned long *out);
+
+/* Parses a number of seconds in [min, max] (decimals allowed) for `opt`; on
+ * failure prints which option, the bad value and the allowed range. */
+bool tl_cli_parse_seconds(const char *opt, const char *text, double min, double max, double *out);
 
 /* Parses a comma-separated list of lock kinds ("all" = every kind, "correct"
  * = every non-broken kind) into kinds[]; returns the count or -1 after an error. */

@@ -37,6 +37,20 @@ bool tl_cli_parse_ulong(const char *opt, const char *text, unsigned long min, un
     return true;
 }
 
+bool tl_cli_parse_seconds(const char *opt, const char *text, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    /* v != v: strtod accepts "nan", which no comparison would reject. */
+    if (errno || end == text || *end || v != v || v < min || v > max) {
+        tl_cli_usage_error("%s: '%s' is not a number of seconds from %g to %g", opt, text, min, max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 const char *tl_cli_suggest_kind(const char *word)
 {
     const char *names[32];

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "runner_slot.h"
+#include "symbolizer.h"
 
 extern char **environ;
 
@@ -67,18 +68,6 @@ static int above_child_fds(int fd)
     return high;
 }
 
-static const char *symbolizer(void)
-{
-    /* clang's runtime prints file:line only through llvm-symbolizer, which is
-     * not always on PATH; gcc's runtime symbolizes by itself. */
-    static const char *const paths[] = {"/usr/bin/llvm-symbolizer",
-                                        "/usr/lib/llvm-14/bin/llvm-symbolizer"};
-    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
-        if (access(paths[i], X_OK) == 0)
-            return paths[i];
-    return NULL;
-}
-
 /* The child's environment: ours, with TSAN_OPTIONS replaced. Built before
  * fork, because only async-signal-safe calls may run between fork and exec.
  *
@@ -90,7 +79,9 @@ static const char *symbolizer(void)
  * tl_run_take_tsan_log still finds DIR/tsan.PID. */
 static char **child_env(char *tsan_options, size_t size)
 {
-    const char *sym = symbolizer();
+    /* clang's runtime prints file:line only through llvm-symbolizer, which
+     * is not always on PATH; gcc's runtime symbolizes by itself. */
+    const char *sym = tl_llvm_symbolizer();
     /* strip_path_prefix: frames read "scenarios/x.c:12" instead of the
      * build machine's absolute path. */
     snprintf(tsan_options, size,

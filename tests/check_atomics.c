@@ -2,6 +2,7 @@
 /* Each tl_atomic operation's result and returned old value, on both backends:
  * the C11 one and, on x86-64, the inline-assembly one. One body, run once per
  * backend through a table of function pointers. */
+#include <pthread.h>
 #include <stdint.h>
 #include "suites.h"
 #include "tl_atomic.h"

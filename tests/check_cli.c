@@ -22,6 +22,18 @@
 
 extern char **environ;
 
+/* Tests that run the TSan host skip in a build without it, and say so in the
+ * test log, so a --disable-tsan build passes without hiding what it left out. */
+#define SKIP_WITHOUT_TSAN(test)                                                         \
+    do {                                                                                \
+        if (!tl_test_have_tsan()) {                                                     \
+            printf("skip: %s: no TSan host (configured with --disable-tsan)\n", test);  \
+            /* Check's child may end without flushing stdio. */                         \
+            fflush(stdout);                                                             \
+            return;                                                                     \
+        }                                                                               \
+    } while (0)
+
 static size_t variants_of_all(void)
 {
     size_t n = 0;
@@ -33,6 +45,7 @@ static size_t variants_of_all(void)
 
 START_TEST(test_run_all_tsan_meets_every_expectation)
 {
+    SKIP_WITHOUT_TSAN("test_run_all_tsan_meets_every_expectation");
     static cli_result res;
     run_cli(&res, true, (const char *const[]){"run", "--all", NULL});
     size_t n = assert_all_met(&res);
@@ -43,11 +56,33 @@ START_TEST(test_run_all_tsan_meets_every_expectation)
 }
 END_TEST
 
+/* TSan's reports name source lines: the runner found a symbolizer that
+ * reads this compiler's debug info (clang), or the runtime symbolized by
+ * itself (gcc). Without one, frames are bare addresses and the parser finds
+ * no frame in the lab's sources. */
+START_TEST(test_tsan_frames_have_file_and_line)
+{
+    SKIP_WITHOUT_TSAN("test_tsan_frames_have_file_and_line");
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "--variant", "buggy", NULL});
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
+    json_t *doc = load_report(&res);
+    json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
+    json_t *frame = json_object_get(json_array_get(json_object_get(run, "findings"), 0), "frame");
+    const char *file = json_string_value(json_object_get(frame, "file"));
+    ck_assert_msg(file && strcmp(file, "scenarios/race_counter.c") == 0, "frame file %s",
+                  file ? file : "(none)");
+    ck_assert_int_gt(json_integer_value(json_object_get(frame, "line")), 0);
+    json_decref(doc);
+}
+END_TEST
+
 /* Actual mode: the threads really block; the live monitor must name the
  * deadlock (with the evidence for all four Coffman conditions, or a hang for
  * semaphores, which have no owner) long before the deadline. */
 START_TEST(test_run_deadlocks_actual_mode_monitor)
 {
+    SKIP_WITHOUT_TSAN("test_run_deadlocks_actual_mode_monitor");
     static cli_result res;
     run_cli(&res, true, (const char *const[]){"run", "--category", "deadlock", "--mode", "actual",
                                               "--timeout", "30", NULL});
@@ -85,6 +120,7 @@ END_TEST
 /* Without the monitor, the same runs end at their deadline: "hang (deadline)". */
 START_TEST(test_run_deadlock_without_monitor_hits_the_deadline)
 {
+    SKIP_WITHOUT_TSAN("test_run_deadlock_without_monitor_hits_the_deadline");
     static cli_result res;
     run_cli(&res, true, (const char *const[]){"run", "deadlock.abba", "--variant", "buggy",
                                               "--mode", "actual", "--no-monitor", "--timeout",
@@ -97,6 +133,7 @@ END_TEST
 /* Every other stuck kind, through the CLI: hang, livelock, starvation. */
 START_TEST(test_run_stuck_scenarios)
 {
+    SKIP_WITHOUT_TSAN("test_run_stuck_scenarios");
     static cli_result res;
     run_cli(&res, true, (const char *const[]){"run", "hang.lost_wakeup", "livelock.polite",
                                               "starvation.unfair_spinlock", "selftest.monitor",
@@ -139,6 +176,7 @@ static json_t *selftest(cli_result *res, const char *variant, const char *timeou
 
 START_TEST(test_checker_can_say_not_met)
 {
+    SKIP_WITHOUT_TSAN("test_checker_can_say_not_met");
     static cli_result res;
     json_t *run = selftest(&res, "wrong", "10", 1);
     ck_assert_str_eq(json_string_value(json_object_get(run, "verdict")), "not met");
@@ -151,6 +189,7 @@ END_TEST
 
 START_TEST(test_checker_sees_a_hang_and_leaves_nothing_behind)
 {
+    SKIP_WITHOUT_TSAN("test_checker_sees_a_hang_and_leaves_nothing_behind");
     static cli_result res;
     json_t *run = selftest(&res, "hang", "0.5", 0);
     ck_assert_str_eq(json_string_value(json_object_get(run, "reason")), "hang (deadline)");
@@ -166,6 +205,7 @@ END_TEST
 
 START_TEST(test_checker_names_the_signal)
 {
+    SKIP_WITHOUT_TSAN("test_checker_names_the_signal");
     static cli_result res;
     json_t *run = selftest(&res, "crash", "10", 0);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(run, "exit"), "signal")),
@@ -179,6 +219,7 @@ END_TEST
 /* A flood of output is cut at the documented size and marked truncated. */
 START_TEST(test_flood_is_cut_and_marked)
 {
+    SKIP_WITHOUT_TSAN("test_flood_is_cut_and_marked");
     static cli_result res;
     run_cli(&res, true, (const char *const[]){"run", "selftest.flood", "--variant", "buggy",
                                               NULL});
@@ -204,6 +245,7 @@ END_TEST
  * it). */
 START_TEST(test_interrupt_keeps_a_valid_report)
 {
+    SKIP_WITHOUT_TSAN("test_interrupt_keeps_a_valid_report");
     tl_test_become_subreaper();
     char tmp[] = "/tmp/threadlab-test-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(tmp));
@@ -310,6 +352,48 @@ START_TEST(test_list_json_and_show)
 }
 END_TEST
 
+/* validate's deadline: a run that cannot finish in time (2 x 10^8
+ * acquisitions in 0.2 s) is stopped, reported unfinished with a line saying
+ * so, and exits 4; progress goes to stderr unless --quiet. */
+START_TEST(test_validate_deadline_and_progress)
+{
+    static cli_result res;
+    run_cli(&res, false, (const char *const[]){"validate", "--lock", "ticket", "--iterations",
+                                               "100000000", "--timeout", "0.2", "--progress",
+                                               "0.05", NULL});
+    ck_assert_msg(res.status == 4, "exit %d\n%s", res.status, res.out);
+    ck_assert_msg(strstr(res.out, "ticket         unfinished"), "%s", res.out);
+    ck_assert_msg(strstr(res.out, "ticket: not finished within 0.2 s: "), "%s", res.out);
+    ck_assert_msg(strstr(res.out, "no overlap and no lost update among them"), "%s", res.out);
+    ck_assert_msg(strstr(res.err, "validate: [1/1] ticket: "), "no progress line:\n%s", res.err);
+
+    run_cli(&res, false, (const char *const[]){"validate", "--lock", "ticket", "--iterations",
+                                               "100000000", "--timeout", "0.2", "--quiet", NULL});
+    ck_assert_int_eq(res.status, 4);
+    ck_assert_msg(res.err[0] == '\0', "--quiet printed:\n%s", res.err);
+}
+END_TEST
+
+START_TEST(test_validate_finishes_and_documents_its_exit_status)
+{
+    static cli_result res;
+    run_cli(&res, false, (const char *const[]){"validate", "--lock", "mutex,tas", "--iterations",
+                                               "1000", NULL});
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.out);
+    ck_assert_msg(strstr(res.out, "mutex          ok") && strstr(res.out, "tas            ok"),
+                  "%s", res.out);
+    ck_assert_ptr_null(strstr(res.out, "not finished"));
+    run_cli(&res, false, (const char *const[]){"validate", "--help", NULL});
+    ck_assert_int_eq(res.status, 0);
+    ck_assert(strstr(res.out, "--timeout SECONDS") && strstr(res.out, "default 60"));
+    ck_assert(strstr(res.out, "4 no correct kind failed"));
+    expect_usage_error((const char *const[]){"validate", "--timeout", "0", NULL},
+                       "--timeout: '0' is not a number of seconds from 0.01 to 86400");
+    expect_usage_error((const char *const[]){"validate", "--progress", "soon", NULL},
+                       "--progress: 'soon' is not a number of seconds");
+}
+END_TEST
+
 Suite *tl_suite_cli(void)
 {
     Suite *s = suite_create("cli");
@@ -317,6 +401,7 @@ Suite *tl_suite_cli(void)
     /* The whole catalogue under TSan on a busy 2-core machine: generous. */
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_run_all_tsan_meets_every_expectation);
+    tcase_add_test(tc, test_tsan_frames_have_file_and_line);
     tcase_add_test(tc, test_run_deadlocks_actual_mode_monitor);
     tcase_add_test(tc, test_run_deadlock_without_monitor_hits_the_deadline);
     tcase_add_test(tc, test_run_stuck_scenarios);
@@ -330,6 +415,10 @@ Suite *tl_suite_cli(void)
     tc = tcase_create("errors");
     tcase_add_test(tc, test_usage_errors);
     tcase_add_test(tc, test_list_json_and_show);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("validate");
+    tcase_add_test(tc, test_validate_deadline_and_progress);
+    tcase_add_test(tc, test_validate_finishes_and_documents_its_exit_status);
     suite_add_tcase(s, tc);
     return s;
 }

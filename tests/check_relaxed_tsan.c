@@ -7,6 +7,7 @@
  * Check runs each test in a forked child; tcase_add_exit_test expects the
  * child's exit status, and TSan turns a run with a report into exit 66. */
 #include <pthread.h>
+#include <sched.h>
 #include "suites.h"
 #include "tl_lock.h"
 

@@ -3,6 +3,7 @@
  * semantics and forced-order FIFO tests. In tests/unit-tsan the same tests run
  * under TSan, where any report fails the test (TSan exits 66). */
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include "suites.h"
 #include "tl_lock.h"
@@ -137,6 +138,63 @@ START_TEST(test_fifo_order)
 }
 END_TEST
 
+/* A deadline far shorter than the work: the threads stop early, the result
+ * says so, and what they did is still checked. 2 x 10^8 acquisitions cannot
+ * fit in 50 ms at any speed (the floor is a few ns each), so this holds on
+ * any machine; nothing here measures time. */
+START_TEST(test_deadline_stops_the_run)
+{
+    const tl_lock_kind *k = correct_kind(_i);
+    tl_validate_opts o = {.timeout_s = 0.05};
+    tl_validate_result r;
+    ck_assert_int_eq(tl_validate_run_opts(k, 2, 100000000, &o, &r), 0);
+    ck_assert_msg(!r.finished, "%s: finished 2 x 10^8 acquisitions in 50 ms", k->name);
+    ck_assert_uint_lt(r.expected, 200000000UL);
+    ck_assert_msg(r.overlaps == 0 && r.counted == r.expected, "%s: expected %lu, counted %lu, %lu overlaps",
+                  k->name, r.expected, r.counted, r.overlaps);
+}
+END_TEST
+
+typedef struct {
+    int calls;
+    unsigned long last_done, planned;
+} progress_seen;
+
+static void count_progress(void *arg, unsigned long done, unsigned long planned, double seconds)
+{
+    progress_seen *p = arg;
+    (void)seconds;
+    p->calls++;
+    p->last_done = done;
+    p->planned = planned;
+}
+
+/* Progress calls come from the starting thread while the work runs; a run
+ * that cannot end before its 100 ms deadline gets the 10 ms ones. */
+START_TEST(test_progress_is_reported)
+{
+    progress_seen seen = {0};
+    tl_validate_opts o = {.timeout_s = 0.1, .progress_every_s = 0.01, .progress = count_progress,
+                          .progress_arg = &seen};
+    tl_validate_result r;
+    ck_assert_int_eq(tl_validate_run_opts(tl_lock_kind_find("mutex"), 2, 100000000, &o, &r), 0);
+    ck_assert_int_ge(seen.calls, 1);
+    ck_assert_uint_eq(seen.planned, 200000000UL);
+    ck_assert_uint_le(seen.last_done, r.expected);
+}
+END_TEST
+
+/* Without a deadline the whole plan runs and counts as finished. */
+START_TEST(test_finished_without_deadline)
+{
+    tl_validate_result r;
+    ck_assert_int_eq(tl_validate_run(tl_lock_kind_find("mutex"), 2, 1000, &r), 0);
+    ck_assert(r.finished);
+    ck_assert_uint_eq(r.expected, 2000);
+    ck_assert(tl_validate_ok(&r));
+}
+END_TEST
+
 START_TEST(test_unknown_kind_rejected)
 {
     tl_lock_t l;
@@ -172,6 +230,9 @@ Suite *tl_suite_validate(void)
     tcase_add_loop_test(tc, test_exclusion_oversubscribed, 0, n);
     tcase_add_loop_test(tc, test_trylock_semantics, 0, n);
     tcase_add_loop_test(tc, test_fifo_order, 0, kinds_with(TL_KIND_FIFO));
+    tcase_add_loop_test(tc, test_deadline_stops_the_run, 0, n);
+    tcase_add_test(tc, test_progress_is_reported);
+    tcase_add_test(tc, test_finished_without_deadline);
     tcase_add_test(tc, test_unknown_kind_rejected);
     tcase_add_test(tc, test_kind_table);
     suite_add_tcase(s, tc);

@@ -10,6 +10,7 @@ int main(void)
     srunner_add_suite(sr, tl_suite_bench());
     srunner_add_suite(sr, tl_suite_monitor());
     srunner_add_suite(sr, tl_suite_cli());
+    srunner_add_suite(sr, tl_suite_symbolizer());
     srunner_add_suite(sr, tl_suite_load());
     srunner_add_suite(sr, tl_suite_faults());
     srunner_add_suite(sr, tl_suite_orphans());

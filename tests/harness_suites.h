@@ -11,6 +11,7 @@ Suite *tl_suite_catalog(void);
 Suite *tl_suite_bench(void);
 Suite *tl_suite_monitor(void);
 Suite *tl_suite_cli(void);
+Suite *tl_suite_symbolizer(void);
 Suite *tl_suite_load(void);
 Suite *tl_suite_faults(void);
 Suite *tl_suite_orphans(void);

@@ -36,9 +36,12 @@ void tl_spin_mcs_lock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
         return;
     /* release: the predecessor reads its next with acquire before handing off. */
     tl_atomic_store_ptr(&pred->next, me, tl_release);
-    /* acquire: pairs with the hand-off's release; we now own the lock. */
+    /* acquire: pairs with the hand-off's release; we now own the lock. Only
+     * our predecessor can clear `locked`: if it is descheduled, spinning on
+     * is useless, so the wait yields after a while (tl_spin_wait_step). */
+    unsigned spins = 0;
     while (tl_atomic_load_u32(&me->locked, tl_acquire) != 0)
-        tl_cpu_relax();
+        tl_spin_wait_step(&spins);
 }
 
 bool tl_spin_mcs_trylock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
@@ -59,9 +62,12 @@ void tl_spin_mcs_unlock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
          * hand-off, so this CAS is what publishes our critical section. */
         if (tl_atomic_cas_ptr(&l->tail, &expected, NULL, tl_release, tl_relaxed))
             return;
-        /* A successor swapped tail but has not linked yet: wait for it. */
+        /* A successor swapped tail but has not linked yet: wait for it. It
+         * may have been descheduled between its exchange and its link, so
+         * this wait yields too. */
+        unsigned spins = 0;
         while ((next = tl_atomic_load_ptr(&me->next, tl_acquire)) == NULL)
-            tl_cpu_relax();
+            tl_spin_wait_step(&spins);
     }
     /* release: hands the critical section to the successor. */
     tl_atomic_store_u32(&next->locked, 0, tl_release);

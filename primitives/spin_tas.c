@@ -21,8 +21,11 @@ bool tl_spin_tas_trylock(tl_spin_tas_t *l)
 
 void tl_spin_tas_lock(tl_spin_tas_t *l)
 {
+    /* Only the holder can free the word; if it is descheduled, spinning on
+     * is useless, so the wait yields after a while (tl_spin_wait_step). */
+    unsigned spins = 0;
     while (!tl_spin_tas_trylock(l))
-        tl_cpu_relax();
+        tl_spin_wait_step(&spins);
 }
 
 void tl_spin_tas_unlock(tl_spin_tas_t *l)

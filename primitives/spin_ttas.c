@@ -34,9 +34,12 @@ void tl_spin_ttas_lock(tl_spin_ttas_t *l)
             tl_cpu_relax();
         if (backoff < TTAS_BACKOFF_MAX)
             backoff <<= 1;
-        /* relaxed: we only wait for a 0 to try again; no data is read yet. */
+        /* relaxed: we only wait for a 0 to try again; no data is read yet.
+         * Only the holder can clear it: if the holder is descheduled,
+         * spinning on is useless, so the wait yields after a while. */
+        unsigned spins = 0;
         while (tl_atomic_load_u32(&l->held, tl_relaxed) != 0)
-            tl_cpu_relax();
+            tl_spin_wait_step(&spins);
     }
 }
 

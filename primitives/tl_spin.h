@@ -17,11 +17,16 @@
  * time slice, and with a FIFO lock each hand-off to a descheduled successor
  * then costs a whole slice (200 000 hand-offs took over 10 s instead of
  * 0.24 s on a loaded 2-core machine). So after TL_SPIN_YIELD_AFTER pauses
- * (a few microseconds, far longer than an uncontended hand-off of ~0.1-0.2
- * us, so an idle machine never gets there) the waiter calls sched_yield():
- * the scheduler can run the thread everyone waits for on this core. The
- * fast paths never reach this loop, so uncontended costs are unchanged. */
-enum { TL_SPIN_YIELD_AFTER = 256 };
+ * the waiter calls sched_yield(): the scheduler can run the thread everyone
+ * waits for on this core. Not much sooner: a yield beside a CPU hog gives
+ * the core away for a tick or more, so a waiter must not yield while the
+ * thread it waits for is merely slow (a TSan-instrumented hand-off takes
+ * microseconds). 2048 pauses is ~54 us here (26.5 ns per pause, AMD EPYC):
+ * race.counter fixed, 200 000 ticket/mcs acquisitions under TSan beside
+ * `stress-ng --cpu 2`, took 0.6-4.8 s with 2048, 1.4-9.1 s with 8192 and
+ * 9.8-22.9 s with 256. The fast paths never reach this loop, so uncontended
+ * costs are unchanged. */
+enum { TL_SPIN_YIELD_AFTER = 2048 };
 static inline void tl_spin_wait_step(unsigned *spins)
 {
     if (++*spins < TL_SPIN_YIELD_AFTER) {

@@ -15,19 +15,26 @@ void tl_spin_ticket_init(tl_spin_ticket_t *l)
     tl_atomic_store_u32(&l->serving, 0, tl_relaxed); /* not yet shared */
 }
 
+/* The wait for our turn, out of line (TL_SPIN_SLOW). acquire: pairs with
+ * the previous owner's release of serving. It yields after a while
+ * (tl_spin_wait_step): only the holder of ticket serving can move it, and if
+ * that thread is descheduled spinning on is useless. */
+TL_SPIN_SLOW static void ticket_wait(tl_spin_ticket_t *l, uint32_t mine)
+{
+    unsigned spins = 0;
+    while (tl_atomic_load_u32(&l->serving, tl_acquire) != mine)
+        tl_spin_wait_step(&spins);
+}
+
 /* Both lock() entry points share this body; inlined into each, so the plain
  * lock() is the same code as before the ticket-returning one existed. */
 static inline uint32_t ticket_lock(tl_spin_ticket_t *l)
 {
     /* relaxed: drawing a ticket orders nothing; the acquire is on serving. */
     uint32_t mine = tl_atomic_fetch_add_u32(&l->next, 1, tl_relaxed);
-    unsigned spins = 0;
-    /* acquire: pairs with the previous owner's release of serving. The wait
-     * yields after a while (tl_spin_wait_step): only the holder of ticket
-     * serving can move it, and if that thread is descheduled spinning on is
-     * useless. */
-    while (tl_atomic_load_u32(&l->serving, tl_acquire) != mine)
-        tl_spin_wait_step(&spins);
+    /* acquire: as in ticket_wait. */
+    if (tl_atomic_load_u32(&l->serving, tl_acquire) != mine)
+        ticket_wait(l, mine);
     return mine;
 }
 

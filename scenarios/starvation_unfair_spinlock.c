@@ -137,8 +137,8 @@ TL_SCENARIO(starvation_unfair_spinlock) = {
         "thread the scheduler runs less gets fewer turns with any lock - so they are shown "
         "as a note, not judged.",
     .detector_note = "TSan has nothing to report: the lock works, it is only unfair. The live "
-                     "monitor sees one thread's retries rise for a whole window without "
-                     "progress while the other progresses, and gives each thread's share of "
+                     "monitor sees one thread's retries rise, while it runs, for a whole window "
+                     "of its own CPU time without progress while the other progresses, and gives each thread's share of "
                      "acquisitions. --lock does not apply: the point is tas against ticket.",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 5000, .max_iterations = 10000000,

@@ -56,6 +56,7 @@ void tl_monitor_snapshot(const tl_track_table *shared, tl_mon_snapshot *snap, ui
         if (!copy_slot(&shared->object[i].seq, &snap->object[i], &shared->object[i],
                        sizeof snap->object[i]))
             snap->object[i].type = 0; /* unknown this time round */
+    snap->has_cpu = false; /* CPU times come from the caller, if at all */
 }
 
 void tl_monitor_init(tl_monitor *m, bool judge_progress, uint64_t window_ns, uint64_t now_ns)
@@ -202,13 +203,35 @@ static bool all_blocked(const tl_monitor *m, const tl_mon_snapshot *now, tl_mon_
     return true;
 }
 
-/* Updates the progress history; then livelock or starvation if the window
- * says so. */
+/* A thread's own clock: its CPU time when the snapshot has it, else the
+ * wall clock. Only this clock fills a livelock or starvation window. */
+static uint64_t clock_of(const tl_mon_snapshot *s, uint32_t t)
+{
+    return s->has_cpu ? s->cpu_ns[t] : s->taken_ns;
+}
+
+/* Clock time from `since` to `now`; 0 if the clock seems to have gone back
+ * (a CPU time that could not be read this once), never a wrapped huge one. */
+static uint64_t elapsed(uint64_t now, uint64_t since)
+{
+    return now > since ? now - since : 0;
+}
+
+/* Updates the progress history; then livelock or starvation if the windows
+ * say so. */
 static tl_mon_kind judge_progress(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdict *v)
 {
     uint64_t retries = 0;
-    bool anyone_blocked = false;
+    bool anyone_blocked = false, moved[TL_TRACK_THREADS] = {false};
+    uint32_t nmoved = 0;
     for (uint32_t t = 0; t < now->nthreads; t++) {
+        uint64_t clock = clock_of(now, t);
+        if (!m->seen[t]) {
+            /* A thread's windows start when the monitor first sees it. */
+            m->seen[t] = true;
+            m->clock_at_move[t] = m->clock_at_any[t] = m->clock_at_others[t] = clock;
+            m->clock_at_wait[t] = clock;
+        }
         if (now->torn[t])
             continue;
         const tl_track_thread *th = &now->thread[t];
@@ -216,36 +239,70 @@ static tl_mon_kind judge_progress(tl_monitor *m, const tl_mon_snapshot *now, tl_
         if (th->progress != m->progress_seen[t]) {
             m->progress_seen[t] = th->progress;
             m->progress_moved_ns[t] = now->taken_ns;
+            m->clock_at_move[t] = clock;
             m->retries_at_move[t] = th->retries;
             m->any_progress_ns = now->taken_ns;
+            moved[t] = true;
+            nmoved++;
+        }
+        if (th->state == TL_TS_WAIT_LOCK && th->wait_serial != m->wait_serial_seen[t]) {
+            /* A new wait: its CPU time is counted from this look on. */
+            m->wait_serial_seen[t] = th->wait_serial;
+            m->clock_at_wait[t] = clock;
         }
         /* A joiner waits for the others to finish, not for a resource: it
          * does not make a livelock any less of one. */
         anyone_blocked |= live(now, t) && th->state != TL_TS_JOINING &&
                           stable_wait(&m->prev, now, t);
     }
-    if (m->any_progress_ns == now->taken_ns)
+    if (nmoved) {
         m->retries_at_any = retries; /* the total when progress last moved */
+        for (uint32_t t = 0; t < now->nthreads; t++) {
+            m->clock_at_any[t] = clock_of(now, t);
+            if (nmoved > (moved[t] ? 1u : 0u)) { /* someone other than t moved */
+                m->clock_at_others[t] = clock_of(now, t);
+                m->others_moved_ns[t] = now->taken_ns;
+            }
+        }
+    }
     if (!m->judge_progress)
         return TL_MON_NONE;
-    /* Livelock: nobody blocked, nobody progressing, retries rising. */
-    if (!anyone_blocked && now->taken_ns - m->any_progress_ns >= m->window_ns &&
-        retries > m->retries_at_any) {
-        v->since_ns = m->any_progress_ns;
-        return TL_MON_LIVELOCK;
+    /* Livelock: nobody blocked, nobody progressing for the window, retries
+     * rising, and every thread still in the game (not joining) burned its
+     * share of CPU time since progress last moved. "Every", not "together":
+     * one thread spinning on a trylock while the holder is descheduled is a
+     * busy machine, not a livelock; and threads that were stopped all along
+     * burned nothing. */
+    if (!anyone_blocked && retries > m->retries_at_any &&
+        now->taken_ns - m->any_progress_ns >= m->window_ns) {
+        uint32_t players = 0;
+        bool all_burned = true;
+        for (uint32_t t = 0; t < now->nthreads; t++) {
+            if (!live(now, t) || now->thread[t].state == TL_TS_JOINING)
+                continue;
+            players++;
+            all_burned &= elapsed(clock_of(now, t), m->clock_at_any[t]) >=
+                          m->window_ns / TL_MON_LIVELOCK_CPU_DIV;
+        }
+        if (players && all_burned) {
+            v->since_ns = m->any_progress_ns;
+            return TL_MON_LIVELOCK;
+        }
     }
-    /* Starvation: others progressed within the window; this one wanted the
-     * whole window (retried, or sat in one wait) and got nowhere. */
+    /* Starvation: this thread ran for a window of its own CPU time without
+     * progress, wanting all along (it retried, or sat in one lock wait for
+     * that much of its CPU time), while another thread progressed after it
+     * last did and recently in its own running time. */
     for (uint32_t t = 0; t < now->nthreads; t++) {
-        if (!live(now, t) || now->taken_ns - m->progress_moved_ns[t] < m->window_ns)
+        uint64_t clock = clock_of(now, t);
+        if (!live(now, t) || elapsed(clock, m->clock_at_move[t]) < m->window_ns)
             continue;
         const tl_track_thread *th = &now->thread[t];
         bool wanted = th->retries > m->retries_at_move[t] ||
                       (th->state == TL_TS_WAIT_LOCK && stable_wait(&m->prev, now, t) &&
-                       now->taken_ns - th->wait_since_ns >= m->window_ns);
-        bool others = false;
-        for (uint32_t o = 0; o < now->nthreads; o++)
-            others |= o != t && now->taken_ns - m->progress_moved_ns[o] < m->window_ns / 4;
+                       elapsed(clock, m->clock_at_wait[t]) >= m->window_ns);
+        bool others = m->others_moved_ns[t] > m->progress_moved_ns[t] &&
+                      elapsed(clock, m->clock_at_others[t]) < m->window_ns / 4;
         if (wanted && others) {
             v->starved = t;
             v->since_ns = m->progress_moved_ns[t];

@@ -9,10 +9,22 @@
  *   hang        every live thread blocked in an untimed wait, no cycle, for
  *               two successive snapshots and at least TL_MON_HANG_MIN_NS.
  *   livelock    (scenarios that mark progress) no thread blocked, retries
- *               rising, nobody's progress moving for a window.
+ *               rising, nobody's progress moving for a window, in which
+ *               every thread still in the game (not joining) burned at
+ *               least window / TL_MON_LIVELOCK_CPU_DIV of its own CPU time.
  *   starvation  (scenarios that mark progress) one thread wanting (retrying
- *               or waiting) without progress for a window while others
- *               progress.
+ *               or waiting for a lock) without progress for a window of its
+ *               own CPU time, while others progress as it runs.
+ *
+ * Livelock and starvation rest on each thread's own CPU time (cpu_ns,
+ * filled by the runner from /proc), never on wall-clock time alone: a
+ * thread that is not running - stopped, or descheduled on a busy machine -
+ * cannot be starved or livelocked, and must not be judged so when it runs
+ * again. A livelock's threads may spend most of a round asleep in their
+ * back-off (livelock.polite's burn about 14% of a core), hence a fraction of
+ * the window for them; a starved thread wants all the time, hence the whole
+ * window. A snapshot without CPU times (has_cpu false) falls back to
+ * wall-clock time for every thread.
  *
  * Pure functions over snapshots, so the classification is unit-tested on
  * synthetic tables. */
@@ -26,6 +38,7 @@
 #define TL_MON_POLL_NS (2 * 1000 * 1000ull)       /* how often the runner looks */
 #define TL_MON_HANG_MIN_NS (10 * 1000 * 1000ull)  /* youngest wait before "hang" */
 #define TL_MON_WINDOW_NS (200 * 1000 * 1000ull)   /* livelock/starvation window */
+#define TL_MON_LIVELOCK_CPU_DIV 8                 /* livelock: CPU time each, window / 8 */
 
 typedef struct {
     uint64_t taken_ns;               /* CLOCK_MONOTONIC */
@@ -35,6 +48,10 @@ typedef struct {
     tl_track_object object[TL_TRACK_OBJECTS];
     uint32_t nfiles;
     tl_track_file file[TL_TRACK_FILES];
+    /* Each thread's CPU time so far (ns on a CPU, from the kernel), filled
+     * by whoever took the snapshot; has_cpu false when it did not. */
+    bool has_cpu;
+    uint64_t cpu_ns[TL_TRACK_THREADS];
 } tl_mon_snapshot;
 
 typedef enum {
@@ -66,6 +83,17 @@ typedef struct {
     uint64_t any_progress_ns;        /* last time anyone's progress rose */
     uint64_t retries_at_any;         /* total retries then */
     uint64_t started_ns;
+    /* Per thread, in its own clock (CPU time, or wall-clock time without
+     * it): at its last progress, at anyone's last progress, at the last look
+     * where another thread progressed (and that look's wall-clock time), and
+     * at the first look in its current lock wait. */
+    bool seen[TL_TRACK_THREADS];
+    uint64_t clock_at_move[TL_TRACK_THREADS];
+    uint64_t clock_at_any[TL_TRACK_THREADS];
+    uint64_t clock_at_others[TL_TRACK_THREADS];
+    uint64_t others_moved_ns[TL_TRACK_THREADS];
+    uint64_t clock_at_wait[TL_TRACK_THREADS];
+    uint64_t wait_serial_seen[TL_TRACK_THREADS];
 } tl_monitor;
 
 /* Copies the shared table into snap, slot by slot under each slot's sequence

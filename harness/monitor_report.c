@@ -153,11 +153,13 @@ static void explain_counters(const tl_mon_verdict *v, tl_mon_explanation *e)
     double window = (double)(v->verdict_ns - v->since_ns) / 1e6;
     if (v->kind == TL_MON_LIVELOCK)
         add(e->summary, sizeof e->summary,
-            "livelock: no thread blocked, retries rising, and no progress for %.0f ms: ", window);
+            "livelock: no thread blocked, retries rising, and no progress for %.0f ms%s: ",
+            window, s->has_cpu ? ", every thread running (CPU time below)" : "");
     else
         add(e->summary, sizeof e->summary,
             "starvation: '%s' wanted the lock for %.0f ms without progress while others "
-            "progressed: ", s->thread[v->starved].name, window);
+            "progressed%s: ", s->thread[v->starved].name, window,
+            s->has_cpu ? ", running for a window of its own CPU time" : "");
     for (uint32_t t = 0; t < s->nthreads; t++) {
         const tl_track_thread *th = &s->thread[t];
         if (th->state == TL_TS_UNUSED)
@@ -166,6 +168,9 @@ static void explain_counters(const tl_mon_verdict *v, tl_mon_explanation *e)
             "%s'%s' progress %llu, retries %llu, acquisitions %llu (%.0f%%)", t ? "; " : "",
             th->name, (unsigned long long)th->progress, (unsigned long long)th->retries,
             (unsigned long long)th->acquisitions, tl_monitor_share(s, t));
+        if (s->has_cpu) /* the windows are counted in it: show it */
+            add(e->summary, sizeof e->summary, ", CPU %.0f ms",
+                (double)s->cpu_ns[t] / 1e6);
     }
     add(e->summary, sizeof e->summary, ".");
 }

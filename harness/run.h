@@ -34,6 +34,8 @@ enum {
  * resort a little later still, so a runner that is gone (or stopped) never
  * leaves a host running for ever. */
 #define TL_RUN_HARD_FACTOR 4
+#define TL_RUN_EXTEND_S 0.5          /* one extension; progress is checked again after it */
+#define TL_RUN_PROGRESS_RECENT_S 0.5 /* "still progressing": counters moved this recently */
 #define TL_RUN_HOST_MARGIN_S 5.0
 static inline double tl_run_hard_deadline_s(double timeout_s)
 {
@@ -84,6 +86,8 @@ typedef struct {
     int exit_status;
     int term_signal;            /* the signal that ended it, 0 if none */
     bool timed_out;             /* we killed it at its deadline */
+    double deadline_extended_s; /* how far past --timeout the deadline was moved
+                                 * because the run still progressed (0: never) */
     bool host_started, host_done; /* the host's "start"/"done" records seen */
     bool stdout_truncated, stderr_truncated, results_truncated, tsan_truncated;
     long stdout_bytes, stderr_bytes;

@@ -133,6 +133,14 @@ static int step(const tl_runner *rn, slot_t *s, double now, bool interrupted)
         kill(-r->pid, SIGKILL);
         s->kill_at = now;
     }
+    /* Still progressing at the deadline: slow (a busy machine), not stuck.
+     * Extend a little at a time, never past the hard deadline (run.h). */
+    if (!s->reaped && !interrupted && s->kill_at == 0 && now >= s->deadline &&
+        tl__monitor_progressing(s, now)) {
+        double hard = s->t0 + tl_run_hard_deadline_s(r->timeout_s);
+        s->deadline = now + TL_RUN_EXTEND_S < hard ? now + TL_RUN_EXTEND_S : hard;
+        r->deadline_extended_s = s->deadline - (s->t0 + r->timeout_s);
+    }
     if (!s->reaped && !interrupted && s->kill_at == 0 && now >= s->deadline) {
         r->timed_out = true;
         kill(-r->pid, SIGTERM);

@@ -28,6 +28,7 @@ typedef struct {
     tl_track_table *table;
     tl_monitor *mon;
     tl_mon_snapshot *snap;
+    struct tl__mon_extra *extra; /* runner_monitor.c: CPU times, recent progress */
 } slot_t;
 
 static inline double tl__now_s(void)
@@ -46,6 +47,10 @@ bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, siz
 bool tl__monitor_setup(slot_t *s);
 void tl__monitor_teardown(slot_t *s);
 bool tl__monitor_look(slot_t *s, double now);
+/* Whether the run's threads still progress: their acquisitions or progress
+ * counters moved within the last TL_RUN_PROGRESS_RECENT_S (as of the last
+ * look). A run reaching its deadline in that state is slow, not stuck. */
+bool tl__monitor_progressing(slot_t *s, double now);
 void tl__monitor_write_graph(tl_run *r);
 
 #endif

@@ -83,24 +83,35 @@ void *tl_thread_join_at(tl_thread_t *t, const char *file, int line)
 }
 
 /* --- handshakes ---------------------------------------------------------------- */
-/* Spinning, with a yield now and then: runs may have more threads than cores. */
-static void spin_pause(unsigned *spins)
+/* Spinning, with a yield now and then: runs may have more threads than
+ * cores. The busy form never yields (see tl_scenario.h for who needs it). */
+static void spin_pause(unsigned *spins, bool busy)
 {
-    if (++*spins % 64 == 0)
+    if (!busy && ++*spins % 64 == 0)
         sched_yield();
     else
         tl_cpu_relax();
 }
 
-void tl_turn_wait(tl_turns_t *t, unsigned step)
+static void turn_wait(tl_turns_t *t, unsigned step, bool busy)
 {
     unsigned spins = 0;
     IGNORE_SYNC_BEGIN();
     /* acquire: pairs with tl_turn_pass's release, so what happened before the
      * pass really is done (TSan is told to ignore this edge, the CPU is not). */
     while (tl_atomic_load_u32(&t->step, tl_acquire) < step)
-        spin_pause(&spins);
+        spin_pause(&spins, busy);
     IGNORE_SYNC_END();
+}
+
+void tl_turn_wait(tl_turns_t *t, unsigned step)
+{
+    turn_wait(t, step, false);
+}
+
+void tl_turn_wait_busy(tl_turns_t *t, unsigned step)
+{
+    turn_wait(t, step, true);
 }
 
 void tl_turn_pass(tl_turns_t *t)
@@ -118,7 +129,7 @@ void tl_lockstep_init(tl_lockstep_t *b, unsigned parties)
     b->parties = parties;
 }
 
-void tl_lockstep_wait(tl_lockstep_t *b)
+static void lockstep_wait(tl_lockstep_t *b, bool busy)
 {
     unsigned spins = 0;
     IGNORE_SYNC_BEGIN();
@@ -130,9 +141,19 @@ void tl_lockstep_wait(tl_lockstep_t *b)
         tl_atomic_store_u32(&b->generation, gen + 1, tl_release);
     } else {
         while (tl_atomic_load_u32(&b->generation, tl_acquire) == gen)
-            spin_pause(&spins);
+            spin_pause(&spins, busy);
     }
     IGNORE_SYNC_END();
+}
+
+void tl_lockstep_wait(tl_lockstep_t *b)
+{
+    lockstep_wait(b, false);
+}
+
+void tl_lockstep_wait_busy(tl_lockstep_t *b)
+{
+    lockstep_wait(b, true);
 }
 
 /* --- result records ------------------------------------------------------------- */

@@ -23,6 +23,11 @@ TL__ADAPT(broken_tas, broken_tas, tl_broken_tas)
 TL__ADAPT(relaxed_tas, relaxed_tas, tl_relaxed_tas)
 
 static unsigned ticket_waiters(tl_lock_t *l) { return tl_spin_ticket_waiters(&l->u.ticket); }
+static uint32_t ticket_lock_ticket(tl_lock_t *l) { return tl_spin_ticket_lock_ticket(&l->u.ticket); }
+static bool ticket_trylock_ticket(tl_lock_t *l, uint32_t *ticket)
+{
+    return tl_spin_ticket_trylock_ticket(&l->u.ticket, ticket);
+}
 
 /* MCS needs a queue node per acquisition. Each thread keeps a small pool of
  * nodes; lock takes a free one and parks it in the lock (owner_node), unlock
@@ -129,27 +134,28 @@ static void pthread_spin_kind_destroy(tl_lock_t *l) { pthread_spin_destroy(&l->u
 #define HB TL_KIND_HANDBUILT
 static const tl_lock_kind kinds[] = {
     {"mutex", "3-state futex mutex (0 free, 1 locked, 2 contended); sleeps", HB | TL_KIND_SLEEPS,
-     mutex_init, mutex_lock, mutex_trylock, mutex_unlock, NULL, NULL},
+     mutex_init, mutex_lock, mutex_trylock, mutex_unlock, NULL, NULL, NULL, NULL},
     {"tas", "test-and-set spinlock (exchange); unfair", HB,
-     tas_init, tas_lock, tas_trylock, tas_unlock, NULL, NULL},
+     tas_init, tas_lock, tas_trylock, tas_unlock, NULL, NULL, NULL, NULL},
     {"ttas", "test-and-test-and-set spinlock, bounded exponential backoff; unfair", HB,
-     ttas_init, ttas_lock, ttas_trylock, ttas_unlock, NULL, NULL},
+     ttas_init, ttas_lock, ttas_trylock, ttas_unlock, NULL, NULL, NULL, NULL},
     {"ticket", "ticket spinlock; FIFO", HB | TL_KIND_FIFO,
-     ticket_init, ticket_lock, ticket_trylock, ticket_unlock, NULL, ticket_waiters},
+     ticket_init, ticket_lock, ticket_trylock, ticket_unlock, NULL, ticket_waiters,
+     ticket_lock_ticket, ticket_trylock_ticket},
     {"mcs", "MCS queue spinlock; FIFO, each waiter spins on its own node", HB | TL_KIND_FIFO,
-     mcs_init, mcs_lock, mcs_trylock, mcs_unlock, NULL, mcs_waiters},
+     mcs_init, mcs_lock, mcs_trylock, mcs_unlock, NULL, mcs_waiters, NULL, NULL},
     {"pthread-mutex", "libc pthread_mutex_t (baseline)", TL_KIND_SLEEPS,
      pthread_mutex_kind_init, pthread_mutex_kind_lock, pthread_mutex_kind_trylock,
-     pthread_mutex_kind_unlock, pthread_mutex_kind_destroy, NULL},
+     pthread_mutex_kind_unlock, pthread_mutex_kind_destroy, NULL, NULL, NULL},
     {"pthread-spin", "libc pthread_spinlock_t (baseline)", 0,
      pthread_spin_kind_init, pthread_spin_kind_lock, pthread_spin_kind_trylock,
-     pthread_spin_kind_unlock, pthread_spin_kind_destroy, NULL},
+     pthread_spin_kind_unlock, pthread_spin_kind_destroy, NULL, NULL, NULL},
     {"broken-tas", "BROKEN: test then set as a separate load and store (two owners)",
      HB | TL_KIND_BROKEN, broken_tas_init, broken_tas_lock, broken_tas_trylock,
-     broken_tas_unlock, NULL, NULL},
+     broken_tas_unlock, NULL, NULL, NULL, NULL},
     {"relaxed-tas", "BROKEN: TAS with relaxed exchange/store (no happens-before)",
      HB | TL_KIND_BROKEN, relaxed_tas_init, relaxed_tas_lock, relaxed_tas_trylock,
-     relaxed_tas_unlock, NULL, NULL},
+     relaxed_tas_unlock, NULL, NULL, NULL, NULL},
 };
 #undef HB
 

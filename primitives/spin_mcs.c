@@ -26,6 +26,32 @@ static void mcs_node_reset(tl_mcs_node_t *me)
     tl_atomic_store_u32(&me->locked, 1, tl_relaxed);
 }
 
+/* The waits, out of line (TL_SPIN_SLOW). acquire: pairs with the
+ * hand-off's release; we then own the lock. Only our predecessor can clear
+ * `locked`: if it is descheduled, spinning on is useless, so the wait yields
+ * after a while (tl_spin_wait_step). */
+TL_SPIN_SLOW static void mcs_wait_handoff(tl_mcs_node_t *me)
+{
+    unsigned spins = 0;
+    while (tl_atomic_load_u32(&me->locked, tl_acquire) != 0)
+        tl_spin_wait_step(&spins);
+}
+
+/* A successor swapped tail but has not linked yet: wait for the link, then
+ * hand off. acquire: we will write into the successor's node. The successor
+ * may have been descheduled between its exchange on tail and its link, so
+ * this wait yields too. Called last in unlock (a tail call: unlock's fast
+ * path saves nothing on the stack). */
+TL_SPIN_SLOW static void mcs_handoff_when_linked(tl_mcs_node_t *me)
+{
+    unsigned spins = 0;
+    tl_mcs_node_t *next;
+    while ((next = tl_atomic_load_ptr(&me->next, tl_acquire)) == NULL)
+        tl_spin_wait_step(&spins);
+    /* release: hands the critical section to the successor. */
+    tl_atomic_store_u32(&next->locked, 0, tl_release);
+}
+
 void tl_spin_mcs_lock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
 {
     mcs_node_reset(me);
@@ -36,9 +62,7 @@ void tl_spin_mcs_lock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
         return;
     /* release: the predecessor reads its next with acquire before handing off. */
     tl_atomic_store_ptr(&pred->next, me, tl_release);
-    /* acquire: pairs with the hand-off's release; we now own the lock. */
-    while (tl_atomic_load_u32(&me->locked, tl_acquire) != 0)
-        tl_cpu_relax();
+    mcs_wait_handoff(me);
 }
 
 bool tl_spin_mcs_trylock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
@@ -59,9 +83,9 @@ void tl_spin_mcs_unlock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
          * hand-off, so this CAS is what publishes our critical section. */
         if (tl_atomic_cas_ptr(&l->tail, &expected, NULL, tl_release, tl_relaxed))
             return;
-        /* A successor swapped tail but has not linked yet: wait for it. */
-        while ((next = tl_atomic_load_ptr(&me->next, tl_acquire)) == NULL)
-            tl_cpu_relax();
+        /* A successor swapped tail but has not linked yet. */
+        mcs_handoff_when_linked(me);
+        return;
     }
     /* release: hands the critical section to the successor. */
     tl_atomic_store_u32(&next->locked, 0, tl_release);

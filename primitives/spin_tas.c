@@ -19,10 +19,21 @@ bool tl_spin_tas_trylock(tl_spin_tas_t *l)
     return tl_atomic_exchange_u32(&l->held, 1, tl_acquire) == 0;
 }
 
+/* Only the holder can free the word; if it is descheduled, spinning on is
+ * useless, so the wait yields after a while (tl_spin_wait_step). Out of line
+ * (TL_SPIN_SLOW), so lock()'s fast path stays a leaf. */
+TL_SPIN_SLOW static void tas_wait(tl_spin_tas_t *l)
+{
+    unsigned spins = 0;
+    do
+        tl_spin_wait_step(&spins);
+    while (!tl_spin_tas_trylock(l));
+}
+
 void tl_spin_tas_lock(tl_spin_tas_t *l)
 {
-    while (!tl_spin_tas_trylock(l))
-        tl_cpu_relax();
+    if (!tl_spin_tas_trylock(l))
+        tas_wait(l);
 }
 
 void tl_spin_tas_unlock(tl_spin_tas_t *l)

@@ -15,25 +15,61 @@ void tl_spin_ticket_init(tl_spin_ticket_t *l)
     tl_atomic_store_u32(&l->serving, 0, tl_relaxed); /* not yet shared */
 }
 
-void tl_spin_ticket_lock(tl_spin_ticket_t *l)
+/* The wait for our turn, out of line (TL_SPIN_SLOW). acquire: pairs with
+ * the previous owner's release of serving. It yields after a while
+ * (tl_spin_wait_step): only the holder of ticket serving can move it, and if
+ * that thread is descheduled spinning on is useless. */
+TL_SPIN_SLOW static void ticket_wait(tl_spin_ticket_t *l, uint32_t mine)
+{
+    unsigned spins = 0;
+    while (tl_atomic_load_u32(&l->serving, tl_acquire) != mine)
+        tl_spin_wait_step(&spins);
+}
+
+/* Both lock() entry points share this body; inlined into each, so the plain
+ * lock() is the same code as before the ticket-returning one existed. */
+static inline uint32_t ticket_lock(tl_spin_ticket_t *l)
 {
     /* relaxed: drawing a ticket orders nothing; the acquire is on serving. */
     uint32_t mine = tl_atomic_fetch_add_u32(&l->next, 1, tl_relaxed);
-    /* acquire: pairs with the previous owner's release of serving. */
-    while (tl_atomic_load_u32(&l->serving, tl_acquire) != mine)
-        tl_cpu_relax();
+    /* acquire: as in ticket_wait. */
+    if (tl_atomic_load_u32(&l->serving, tl_acquire) != mine)
+        ticket_wait(l, mine);
+    return mine;
 }
 
-bool tl_spin_ticket_trylock(tl_spin_ticket_t *l)
+static inline bool ticket_trylock(tl_spin_ticket_t *l, uint32_t *ticket)
 {
     /* acquire: if we win, this read of s is the previous owner's release of
      * serving = s, which orders its critical section before ours. */
     uint32_t s = tl_atomic_load_u32(&l->serving, tl_acquire);
     uint32_t expected = s;
+    *ticket = s;
     /* Drawing ticket s succeeds only if next == s; since serving <= next and
      * serving never goes back, serving == s at that moment: the lock is ours.
      * relaxed: the load above already carries the acquire. */
     return tl_atomic_cas_u32(&l->next, &expected, s + 1, tl_relaxed, tl_relaxed);
+}
+
+void tl_spin_ticket_lock(tl_spin_ticket_t *l)
+{
+    (void)ticket_lock(l);
+}
+
+uint32_t tl_spin_ticket_lock_ticket(tl_spin_ticket_t *l)
+{
+    return ticket_lock(l);
+}
+
+bool tl_spin_ticket_trylock(tl_spin_ticket_t *l)
+{
+    uint32_t ignored;
+    return ticket_trylock(l, &ignored);
+}
+
+bool tl_spin_ticket_trylock_ticket(tl_spin_ticket_t *l, uint32_t *ticket)
+{
+    return ticket_trylock(l, ticket);
 }
 
 void tl_spin_ticket_unlock(tl_spin_ticket_t *l)

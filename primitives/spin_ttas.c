@@ -25,19 +25,32 @@ bool tl_spin_ttas_trylock(tl_spin_ttas_t *l)
     return tl_atomic_exchange_u32(&l->held, 1, tl_acquire) == 0;
 }
 
-void tl_spin_ttas_lock(tl_spin_ttas_t *l)
+/* After a lost exchange: back off, then wait reading until the word is 0,
+ * and try again. Out of line (TL_SPIN_SLOW), so lock()'s fast path stays a
+ * leaf. */
+TL_SPIN_SLOW static void ttas_wait(tl_spin_ttas_t *l)
 {
     unsigned backoff = 1;
-    /* acquire on the exchange, as in trylock. */
-    while (tl_atomic_exchange_u32(&l->held, 1, tl_acquire) != 0) {
+    do {
         for (unsigned i = 0; i < backoff; i++)
             tl_cpu_relax();
         if (backoff < TTAS_BACKOFF_MAX)
             backoff <<= 1;
-        /* relaxed: we only wait for a 0 to try again; no data is read yet. */
+        /* relaxed: we only wait for a 0 to try again; no data is read yet.
+         * Only the holder can clear it: if the holder is descheduled,
+         * spinning on is useless, so the wait yields after a while. */
+        unsigned spins = 0;
         while (tl_atomic_load_u32(&l->held, tl_relaxed) != 0)
-            tl_cpu_relax();
-    }
+            tl_spin_wait_step(&spins);
+        /* acquire on the exchange, as in trylock. */
+    } while (tl_atomic_exchange_u32(&l->held, 1, tl_acquire) != 0);
+}
+
+void tl_spin_ttas_lock(tl_spin_ttas_t *l)
+{
+    /* acquire on the exchange, as in trylock. */
+    if (tl_atomic_exchange_u32(&l->held, 1, tl_acquire) != 0)
+        ttas_wait(l);
 }
 
 void tl_spin_ttas_unlock(tl_spin_ttas_t *l)

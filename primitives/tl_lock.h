@@ -40,6 +40,10 @@ typedef struct tl_lock_kind {
     void (*destroy)(tl_lock_t *l);
     /* Threads queued behind the owner, for FIFO kinds; NULL elsewhere. */
     unsigned (*waiters)(tl_lock_t *l);
+    /* Kinds that number arrivals (ticket): lock and trylock that also give
+     * the ticket drawn; NULL elsewhere. */
+    uint32_t (*lock_ticket)(tl_lock_t *l);
+    bool (*trylock_ticket)(tl_lock_t *l, uint32_t *ticket);
 } tl_lock_kind;
 
 struct tl_lock {
@@ -93,6 +97,16 @@ bool(tl_lock_trylock)(tl_lock_t *l);
 #define tl_lock_trylock(l) tl_lock_trylock_at((l), __FILE__, __LINE__)
 void tl_lock_unlock(tl_lock_t *l);
 void tl_lock_destroy(tl_lock_t *l);
+/* Kinds that number their arrivals (ticket) hand the lock out in ticket
+ * order; tl_lock_lock_ticket locks like tl_lock_lock and returns the ticket
+ * the caller drew on arriving, so a scenario can check that order itself
+ * (see tl_overtakes.h). Only for kinds where tl_lock_has_tickets is true. */
+static inline bool tl_lock_has_tickets(const tl_lock_t *l)
+{
+    return l->kind->lock_ticket != NULL;
+}
+uint32_t tl_lock_lock_ticket_at(tl_lock_t *l, const char *file, int line);
+#define tl_lock_lock_ticket(l) tl_lock_lock_ticket_at((l), __FILE__, __LINE__)
 /* Waiters behind the owner for FIFO kinds, 0 for the others. */
 unsigned tl_lock_waiters(tl_lock_t *l);
 

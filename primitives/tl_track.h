@@ -22,7 +22,7 @@
 
 enum {
     TL_TRACK_MAGIC = 0x746c6d31, /* "tlm1" */
-    TL_TRACK_VERSION = 1,
+    TL_TRACK_VERSION = 2,       /* 2: thread slots carry the kernel tid */
     TL_TRACK_THREADS = 64,
     TL_TRACK_OBJECTS = 256,
     TL_TRACK_HELD = 8,
@@ -81,6 +81,8 @@ typedef struct {
     uint64_t progress;          /* useful work done (tl_track_progress) */
     uint64_t retries;           /* failed attempts (trylock failures count) */
     uint64_t acquisitions;      /* locks taken */
+    int32_t tid;                /* kernel thread id, 0 until the thread adopts the slot:
+                                 * the monitor reads its CPU time from /proc */
     char name[16];
 } tl_track_thread;
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tl_sanitizer.h"
 #include "tl_track.h"
@@ -174,12 +175,19 @@ NOT_INSTRUMENTED uint32_t tl_track_thread_reserve(const char *name)
     return i;
 }
 
-void tl_track_thread_adopt(uint32_t index)
+/* The thread records its kernel id here, in its own slot: the monitor
+ * judges starvation and livelock by each thread's CPU time, which the runner
+ * reads from /proc/PID/task/TID, so time a thread spent descheduled or
+ * stopped never counts against it. */
+NOT_INSTRUMENTED void tl_track_thread_adopt(uint32_t index)
 {
     if (!tl__track_table || self || index >= TL_TRACK_THREADS)
         return;
     self = &tl__track_table->thread[index];
     self_index = index;
+    write_begin(&self->seq);
+    self->tid = (int32_t)gettid();
+    write_end(&self->seq);
 }
 
 void tl_track_thread_begin(const char *name)

@@ -19,11 +19,14 @@ static bool attempt(walker *w)
 {
     tl_lock_t *mine = &lock[w->me], *theirs = &lock[1 - w->me];
     tl_lock_lock(mine);
+    /* The rounds spin without yielding (busy): real livelocked threads run
+     * all the time, and the monitor judges a livelock by the threads' own
+     * CPU time, so on a busy machine they must still be seen running. */
     if (w->ctx->variant->role == TL_ROLE_BUGGY)
-        tl_lockstep_wait(&rhythm); /* both hold their own lock now */
+        tl_lockstep_wait_busy(&rhythm); /* both hold their own lock now */
     bool done = tl_lock_trylock(theirs); /* a failure counts as a retry */
     if (w->ctx->variant->role == TL_ROLE_BUGGY)
-        tl_lockstep_wait(&rhythm); /* both have tried before either lets go */
+        tl_lockstep_wait_busy(&rhythm); /* both have tried before either lets go */
     if (done) {
         completed[w->me]++;
         tl_progress(w->ctx);

@@ -308,6 +308,135 @@ START_TEST(test_livelock_and_starvation)
 }
 END_TEST
 
+/* --- windows in each thread's own CPU time ---------------------------------
+ * Snapshots 10 ms apart with CPU times: a thread's clock moves only by what
+ * `cpu_per_look[t]` says (0: stopped or descheduled all along). */
+static uint64_t cpu_per_look[2];
+
+static tl_mon_kind run_cpu_window(tl_monitor *m, int looks, void (*step)(int),
+                                  tl_mon_verdict *v)
+{
+    for (int i = 0; i < looks; i++) {
+        step(i);
+        snap.has_cpu = true;
+        for (int t = 0; t < 2; t++)
+            snap.cpu_ns[t] += cpu_per_look[t];
+        snap.taken_ns = (uint64_t)(i + 1) * 10 * MS;
+        if (tl_monitor_observe(m, &snap, v))
+            return v->kind;
+    }
+    return TL_MON_NONE;
+}
+
+/* t0 progresses every look; t1 sits in one wait for a lock t0 holds. */
+static void waiting_starved_step(int i)
+{
+    snap.thread[0].progress = (uint64_t)i;
+    snap.thread[0].acquisitions = (uint64_t)i;
+}
+
+START_TEST(test_stopped_thread_is_never_starved)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    /* Two seconds of wall-clock time in a lock wait, while the other thread
+     * progresses, but no CPU time: the waiter was not running (SIGSTOP, a busy
+     * machine), so it was not starved. */
+    reset();
+    uint32_t l = lock_obj("ticket_lock");
+    snap.object[l].flags |= TL_OBJ_SPINS | TL_OBJ_FIFO;
+    uint32_t t0 = thread("worker-0"), t1 = thread("worker-1");
+    holds(t0, l);
+    waits(t1, TL_TS_WAIT_LOCK, l, 1 * MS, 1);
+    cpu_per_look[t0] = 10 * MS;
+    cpu_per_look[t1] = 0;
+    tl_monitor_init(&m, true, 100 * MS, 0);
+    ck_assert_int_eq(run_cpu_window(&m, 200, waiting_starved_step, &v), TL_MON_NONE);
+    /* The same wait while it runs (spins) the whole time: starved. */
+    reset();
+    l = lock_obj("ticket_lock");
+    t0 = thread("worker-0");
+    t1 = thread("worker-1");
+    holds(t0, l);
+    waits(t1, TL_TS_WAIT_LOCK, l, 1 * MS, 1);
+    cpu_per_look[t1] = 10 * MS;
+    tl_monitor_init(&m, true, 100 * MS, 0);
+    ck_assert_int_eq(run_cpu_window(&m, 200, waiting_starved_step, &v), TL_MON_STARVATION);
+    ck_assert_uint_eq(v.starved, t1);
+    /* Running a quarter of the time, it needs four times the wall-clock time. */
+    reset();
+    l = lock_obj("ticket_lock");
+    t0 = thread("worker-0");
+    t1 = thread("worker-1");
+    holds(t0, l);
+    waits(t1, TL_TS_WAIT_LOCK, l, 1 * MS, 1);
+    cpu_per_look[t1] = 10 * MS / 4;
+    tl_monitor_init(&m, true, 100 * MS, 0);
+    ck_assert_int_eq(run_cpu_window(&m, 200, waiting_starved_step, &v), TL_MON_STARVATION);
+    ck_assert_uint_ge(v.verdict_ns, 400 * MS);
+}
+END_TEST
+
+START_TEST(test_retrying_thread_burning_cpu_is_starved)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    /* starvation_step: t0 progresses, t1 only retries. */
+    reset();
+    thread("greedy");
+    thread("starved");
+    cpu_per_look[0] = cpu_per_look[1] = 10 * MS;
+    tl_monitor_init(&m, true, 100 * MS, 0);
+    ck_assert_int_eq(run_cpu_window(&m, 30, starvation_step, &v), TL_MON_STARVATION);
+    ck_assert_uint_eq(v.starved, 1);
+    /* The retries were counted, but the thread then stood still: no window. */
+    reset();
+    thread("greedy");
+    thread("starved");
+    cpu_per_look[1] = 0;
+    tl_monitor_init(&m, true, 100 * MS, 0);
+    ck_assert_int_eq(run_cpu_window(&m, 200, starvation_step, &v), TL_MON_NONE);
+}
+END_TEST
+
+START_TEST(test_livelock_needs_every_thread_running)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    /* Retries rising, no progress, both running: a livelock. */
+    reset();
+    thread("left");
+    thread("right");
+    cpu_per_look[0] = cpu_per_look[1] = 10 * MS;
+    tl_monitor_init(&m, true, 100 * MS, 0);
+    ck_assert_int_eq(run_cpu_window(&m, 30, livelock_step, &v), TL_MON_LIVELOCK);
+    /* Both mostly asleep in a back-off but running now and then (2 ms of
+     * every 10): still a livelock, over the same window. */
+    reset();
+    thread("left");
+    thread("right");
+    cpu_per_look[0] = cpu_per_look[1] = 2 * MS;
+    tl_monitor_init(&m, true, 100 * MS, 0);
+    ck_assert_int_eq(run_cpu_window(&m, 30, livelock_step, &v), TL_MON_LIVELOCK);
+    /* Two seconds with no CPU time at all (the host stopped): nothing. */
+    reset();
+    thread("left");
+    thread("right");
+    cpu_per_look[0] = cpu_per_look[1] = 0;
+    tl_monitor_init(&m, true, 100 * MS, 0);
+    ck_assert_int_eq(run_cpu_window(&m, 200, livelock_step, &v), TL_MON_NONE);
+    /* One spins on its retries while the other is descheduled: a busy
+     * machine, not a livelock. */
+    reset();
+    thread("left");
+    thread("right");
+    cpu_per_look[0] = 10 * MS;
+    cpu_per_look[1] = 0;
+    tl_monitor_init(&m, true, 100 * MS, 0);
+    ck_assert_int_eq(run_cpu_window(&m, 200, livelock_step, &v), TL_MON_NONE);
+}
+END_TEST
+
 Suite *tl_suite_monitor(void)
 {
     Suite *s = suite_create("monitor");
@@ -318,6 +447,9 @@ Suite *tl_suite_monitor(void)
     tcase_add_test(tc, test_all_blocked_without_cycle_is_a_hang);
     tcase_add_test(tc, test_not_stuck_tables);
     tcase_add_test(tc, test_livelock_and_starvation);
+    tcase_add_test(tc, test_stopped_thread_is_never_starved);
+    tcase_add_test(tc, test_retrying_thread_burning_cpu_is_starved);
+    tcase_add_test(tc, test_livelock_needs_every_thread_running);
     suite_add_tcase(s, tc);
     return s;
 }

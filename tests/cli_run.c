@@ -21,13 +21,13 @@ void tl_test_slurp(const char *path, char *buf, size_t size)
         fclose(f);
 }
 
-void run_cli(cli_result *res, bool with_out, const char *const *args)
+int run_cli_start(cli_result *res, bool with_out, const char *const *args)
 {
-    char tmp[] = "/tmp/threadlab-test-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
-    char out_path[64], err_path[64], bin[512];
-    snprintf(out_path, sizeof out_path, "%s/stdout", tmp);
-    snprintf(err_path, sizeof err_path, "%s/stderr", tmp);
+    snprintf(res->tmp, sizeof res->tmp, "/tmp/threadlab-test-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(res->tmp));
+    char out_path[96], err_path[96], bin[512];
+    snprintf(out_path, sizeof out_path, "%s/stdout", res->tmp);
+    snprintf(err_path, sizeof err_path, "%s/stderr", res->tmp);
     snprintf(bin, sizeof bin, "%s/threadlab", TL_TEST_BUILDDIR);
     const char *argv[64] = {bin};
     int n = 1;
@@ -35,7 +35,7 @@ void run_cli(cli_result *res, bool with_out, const char *const *args)
         argv[n++] = *a;
     if (with_out) {
         argv[n++] = "--out";
-        argv[n++] = tmp;
+        argv[n++] = res->tmp;
     }
     argv[n] = NULL;
     posix_spawn_file_actions_t fa;
@@ -45,6 +45,14 @@ void run_cli(cli_result *res, bool with_out, const char *const *args)
     pid_t pid;
     ck_assert_int_eq(posix_spawn(&pid, bin, &fa, NULL, (char **)argv, environ), 0);
     posix_spawn_file_actions_destroy(&fa);
+    return (int)pid;
+}
+
+void run_cli_wait(cli_result *res, int pid)
+{
+    char out_path[96], err_path[96];
+    snprintf(out_path, sizeof out_path, "%s/stdout", res->tmp);
+    snprintf(err_path, sizeof err_path, "%s/stderr", res->tmp);
     int st;
     waitpid(pid, &st, 0);
     res->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -57,6 +65,11 @@ void run_cli(cli_result *res, bool with_out, const char *const *args)
     char *slash = strrchr(res->report_dir, '/');
     if (slash && strcmp(slash, "/summary.md") == 0)
         *slash = '\0';
+}
+
+void run_cli(cli_result *res, bool with_out, const char *const *args)
+{
+    run_cli_wait(res, run_cli_start(res, with_out, args));
 }
 
 json_t *load_report(const cli_result *res)

@@ -16,6 +16,7 @@ typedef struct {
     int status;           /* exit status, or 128 + signal */
     char out[65536], err[16384];
     char report_dir[512]; /* parsed from the "Report: DIR/summary.md" line */
+    char tmp[64];         /* the temporary directory of its output files */
 } cli_result;
 
 /* Reads a whole (small) file into buf, NUL-terminated; "" if unreadable. */
@@ -23,6 +24,11 @@ void tl_test_slurp(const char *path, char *buf, size_t size);
 /* Runs ./threadlab with args (NULL-terminated) and an --out under a fresh
  * temporary directory when `with_out`. */
 void run_cli(cli_result *res, bool with_out, const char *const *args);
+/* The same in two halves, for a test that acts on the run while it goes
+ * (signals its host): start returns threadlab's pid, wait reaps it and
+ * fills res. */
+int run_cli_start(cli_result *res, bool with_out, const char *const *args);
+void run_cli_wait(cli_result *res, int pid);
 /* report.json of the run's report directory, parsed (asserts it parses). */
 json_t *load_report(const cli_result *res);
 /* Whether the TSan host was built (configure without --disable-tsan). A test

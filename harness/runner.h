@@ -2,7 +2,9 @@
 /* The runner: executes runs, each in its own exec'd host process in its own
  * process group, --jobs at a time, with stdout, stderr, the result records
  * and the TSan log captured separately and bounded, and a deadline after
- * which the whole group gets SIGTERM, then SIGKILL. */
+ * which the whole group gets SIGTERM, then SIGKILL. No host outlives the
+ * runner: each dies with it (PR_SET_PDEATHSIG) and carries its own
+ * last-resort deadline (--deadline) for a runner that is stopped. */
 #ifndef TL_RUNNER_H
 #define TL_RUNNER_H
 
@@ -25,8 +27,9 @@ typedef struct {
  * directory. Returns false (with the places looked in, in `out`) if missing. */
 bool tl_runner_find_host(tl_detector d, char *out, size_t size);
 
-/* Runs runs[0..n) (their plan fields and dir set; dir must exist). Returns
- * the number of runs that finished; the others are marked interrupted. */
+/* Runs runs[0..n) (their plan fields and dir set). Each run's directory, and
+ * the runs/ folder above it, is made when its host is launched. Returns the
+ * number of runs that finished; the others are marked interrupted. */
 size_t tl_runner_run(const tl_runner *rn, tl_run *runs, size_t n);
 
 /* Seconds to wait after SIGTERM before SIGKILL. */

@@ -163,11 +163,12 @@ bool tl_plan_check_expectations(const tl_plan *p)
 
 bool tl_plan_next(const tl_plan *p, tl_plan_cursor *c, const char *report_dir, tl_run *r)
 {
-    /* Order: scenario by scenario, each repetition of all its variants
-     * before the next, so buggy and fixed stand side by side. */
-    for (; c->scenario < p->nscenarios; c->scenario++, c->rep = 0, c->variant = 0) {
-        const tl_scenario *s = p->scenarios[c->scenario];
-        for (; c->rep < p->repeat; c->rep++, c->variant = 0)
+    /* Order: the whole plan once, then again for each repetition, so every
+     * stretch of a long plan holds the same mix of runs, and each scenario's
+     * variants stand side by side. */
+    for (; c->rep < p->repeat; c->rep++, c->scenario = 0, c->variant = 0)
+        for (; c->scenario < p->nscenarios; c->scenario++, c->variant = 0) {
+            const tl_scenario *s = p->scenarios[c->scenario];
             for (; c->variant < tl_catalog_nvariants(s); c->variant++) {
                 if (!selected(p, &s->variants[c->variant]))
                     continue;
@@ -178,6 +179,6 @@ bool tl_plan_next(const tl_plan *p, tl_plan_cursor *c, const char *report_dir, t
                 c->variant++;
                 return true;
             }
-    }
+        }
     return false;
 }

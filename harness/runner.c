@@ -124,6 +124,12 @@ static int step(const tl_runner *rn, slot_t *s, double now, bool interrupted)
     if (!s->reaped && waitpid(r->pid, &s->wstatus, WNOHANG) == r->pid) {
         s->reaped = true;
         s->ended = tl__now_s();
+        /* SIGKILLed past its deadline without our doing: the host's own
+         * last resort fired while this runner was stopped. That is the
+         * deadline, not a crash of the scenario. */
+        if (WIFSIGNALED(s->wstatus) && WTERMSIG(s->wstatus) == SIGKILL && s->kill_at == 0 &&
+            s->ended >= s->deadline)
+            r->timed_out = true;
     }
     if (!s->reaped && interrupted)
         kill(-r->pid, SIGKILL);

@@ -2,7 +2,9 @@
 /* The runner: executes runs, each in its own exec'd host process in its own
  * process group, --jobs at a time, with stdout, stderr, the result records
  * and the TSan log captured separately and bounded, and a deadline after
- * which the whole group gets SIGTERM, then SIGKILL. */
+ * which the whole group gets SIGTERM, then SIGKILL. No host outlives the
+ * runner: each dies with it (PR_SET_PDEATHSIG) and carries its own
+ * last-resort deadline (--deadline) for a runner that is stopped. */
 #ifndef TL_RUNNER_H
 #define TL_RUNNER_H
 
@@ -31,10 +33,11 @@ typedef struct {
  * directory. Returns false (with the places looked in, in `out`) if missing. */
 bool tl_runner_find_host(tl_detector d, char *out, size_t size);
 
-/* Runs the plan rn->next gives. Returns the number of runs that finished
- * (ran to their end, or failed to start); on Ctrl-C the running ones are
- * killed and handed to on_finish as interrupted, and no more start. A run
- * whose environment failed (r->env_error) still goes to on_finish. */
+/* Runs the plan rn->next gives. Each run's directory, and the runs/ folder
+ * above it, is made when its host is launched. Returns the number of runs
+ * that finished (ran to their end, or failed to start); on Ctrl-C the running
+ * ones are killed and handed to on_finish as interrupted, and no more start.
+ * A run whose environment failed (r->env_error) still goes to on_finish. */
 size_t tl_runner_run(const tl_runner *rn);
 
 /* Seconds to wait after SIGTERM before SIGKILL. */

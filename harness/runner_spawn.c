@@ -251,8 +251,11 @@ bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, siz
     pid_t pid = fork();
     if (pid == 0) {
         /* Dies with the runner: the kernel sends SIGKILL when we lose our
-         * parent. If the runner died between fork and prctl we were already
-         * re-parented and no signal will come, so check and leave. */
+         * parent (strictly, the thread that forked: the CLI has only one).
+         * If the runner died between fork and prctl we were already
+         * re-parented and no signal will come, so check and leave. prctl is
+         * not on POSIX's list of async-signal-safe calls only because POSIX
+         * has no prctl: it is one system call, like the others here. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
             CHILD_FAIL("threadlab: cannot tie the host to the runner's life\n");
         if (getppid() != runner)

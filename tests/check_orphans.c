@@ -409,19 +409,23 @@ Suite *tl_suite_orphans(void)
     TCase *tc = tcase_create("runner killed");
     tcase_add_test(tc, test_runner_killed_leaves_no_plain_host);
     tcase_add_test(tc, test_runner_killed_leaves_no_tsan_host);
+    tcase_set_timeout(tc, 120); /* bounds of BOUND_S each, never reached when all is well */
     suite_add_tcase(s, tc);
     tc = tcase_create("host deadline");
     tcase_add_test(tc, test_plain_host_deadline_kills_its_group);
     tcase_add_test(tc, test_tsan_host_deadline_kills_its_group);
     tcase_add_test(tc, test_host_deadline_spares_a_finished_run);
+    tcase_set_timeout(tc, 120); /* bounds of BOUND_S each, never reached when all is well */
     suite_add_tcase(s, tc);
     tc = tcase_create("tsan log path");
     tcase_add_test(tc, test_tsan_log_with_a_quote_in_out);
     tcase_add_test(tc, test_tsan_log_with_a_very_long_out);
+    tcase_set_timeout(tc, 120); /* bounds of BOUND_S each, never reached when all is well */
     suite_add_tcase(s, tc);
     tc = tcase_create("launch");
     tcase_add_test(tc, test_failed_launch_releases_everything);
     tcase_add_test(tc, test_launch_makes_the_run_directory);
+    tcase_set_timeout(tc, 120); /* bounds of BOUND_S each, never reached when all is well */
     suite_add_tcase(s, tc);
     return s;
 }

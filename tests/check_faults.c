@@ -28,21 +28,7 @@ extern char **environ;
 /* Starts ./threadlab with stdout to `out` and stderr to `err`. */
 static pid_t start_cli(const char *out, const char *err, const char *const *args)
 {
-    char bin[512];
-    snprintf(bin, sizeof bin, "%s/threadlab", TL_TEST_BUILDDIR);
-    const char *argv[64] = {bin};
-    int n = 1;
-    for (const char *const *a = args; *a; a++)
-        argv[n++] = *a;
-    argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid;
-    ck_assert_int_eq(posix_spawn(&pid, bin, &fa, NULL, (char **)argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    return pid;
+    return (pid_t)tl_test_spawn_cli(out, err, NULL, args);
 }
 
 static int wait_status(pid_t pid)

@@ -21,21 +21,18 @@ void tl_test_slurp(const char *path, char *buf, size_t size)
         fclose(f);
 }
 
-int run_cli_start(cli_result *res, bool with_out, const char *const *args)
+int tl_test_spawn_cli(const char *out_path, const char *err_path, const char *out_dir,
+                      const char *const *args)
 {
-    snprintf(res->tmp, sizeof res->tmp, "/tmp/threadlab-test-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(res->tmp));
-    char out_path[96], err_path[96], bin[512];
-    snprintf(out_path, sizeof out_path, "%s/stdout", res->tmp);
-    snprintf(err_path, sizeof err_path, "%s/stderr", res->tmp);
+    char bin[512];
     snprintf(bin, sizeof bin, "%s/threadlab", TL_TEST_BUILDDIR);
     const char *argv[64] = {bin};
     int n = 1;
-    for (const char *const *a = args; *a; a++)
+    for (const char *const *a = args; *a && n < 60; a++)
         argv[n++] = *a;
-    if (with_out) {
+    if (out_dir) {
         argv[n++] = "--out";
-        argv[n++] = res->tmp;
+        argv[n++] = out_dir;
     }
     argv[n] = NULL;
     posix_spawn_file_actions_t fa;
@@ -46,6 +43,16 @@ int run_cli_start(cli_result *res, bool with_out, const char *const *args)
     ck_assert_int_eq(posix_spawn(&pid, bin, &fa, NULL, (char **)argv, environ), 0);
     posix_spawn_file_actions_destroy(&fa);
     return (int)pid;
+}
+
+int run_cli_start(cli_result *res, bool with_out, const char *const *args)
+{
+    snprintf(res->tmp, sizeof res->tmp, "/tmp/threadlab-test-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(res->tmp));
+    char out_path[96], err_path[96];
+    snprintf(out_path, sizeof out_path, "%s/stdout", res->tmp);
+    snprintf(err_path, sizeof err_path, "%s/stderr", res->tmp);
+    return tl_test_spawn_cli(out_path, err_path, with_out ? res->tmp : NULL, args);
 }
 
 void run_cli_wait(cli_result *res, int pid)

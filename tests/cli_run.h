@@ -29,6 +29,10 @@ void run_cli(cli_result *res, bool with_out, const char *const *args);
  * fills res. */
 int run_cli_start(cli_result *res, bool with_out, const char *const *args);
 void run_cli_wait(cli_result *res, int pid);
+/* Starts ./threadlab with args (NULL-terminated), stdout and stderr to the
+ * given files, and --out out_dir unless it is NULL; returns its pid. */
+int tl_test_spawn_cli(const char *out_path, const char *err_path, const char *out_dir,
+                      const char *const *args);
 /* report.json of the run's report directory, parsed (asserts it parses). */
 json_t *load_report(const cli_result *res);
 /* Whether the TSan host was built (configure without --disable-tsan). A test

@@ -58,8 +58,10 @@ void tl_report_close(tl_report *rep);
  * when runs.jsonl cannot be read. */
 bool tl_report_each(const tl_report *rep, bool (*fn)(json_t *run, void *user), void *user);
 
-/* The writers, one per format, each over the records. */
+/* One run as its record (record.c). */
 json_t *tl_report_run_json(const tl_run *r);
+/* The writers, one file each (json.c, markdown.c), over the records; listed
+ * in records.c's table. */
 bool tl_report_write_json(const tl_report *rep);
 bool tl_report_write_md(const tl_report *rep);
 

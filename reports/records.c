@@ -155,17 +155,25 @@ bool tl_report_each(const tl_report *rep, bool (*fn)(json_t *run, void *user), v
     return ok;
 }
 
+/* The report formats, each a writer of one file over the records. A new
+ * format is one file in reports/ and one row here. */
+static const struct {
+    const char *file;
+    bool (*write)(const tl_report *rep);
+} writers[] = {
+    {"report.json", tl_report_write_json},
+    {"summary.md", tl_report_write_md},
+};
+
 bool tl_report_write(tl_report *rep)
 {
-    const char *which = "report.json";
-    bool ok = tl_report_write_json(rep);
-    if (ok) {
-        which = "summary.md";
-        ok = tl_report_write_md(rep);
-    }
-    if (!ok)
-        fprintf(stderr, "threadlab: cannot write %s/%s: %s\n", rep->dir, which, strerror(errno));
-    return ok;
+    for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++)
+        if (!writers[i].write(rep)) {
+            fprintf(stderr, "threadlab: cannot write %s/%s: %s\n", rep->dir, writers[i].file,
+                    strerror(errno));
+            return false;
+        }
+    return true;
 }
 
 bool tl_report_write_due(tl_report *rep)

@@ -247,8 +247,8 @@ START_TEST(test_interrupt_keeps_a_valid_report)
 {
     SKIP_WITHOUT_TSAN("test_interrupt_keeps_a_valid_report");
     tl_test_become_subreaper();
-    char tmp[] = "/tmp/threadlab-test-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    char tmp[64];
+    tl_test_mkdtemp(tmp, sizeof tmp);
     char bin[512], out[600];
     snprintf(bin, sizeof bin, "%s/threadlab", TL_TEST_BUILDDIR);
     snprintf(out, sizeof out, "%s/stdout", tmp);

@@ -118,8 +118,8 @@ static size_t count_entries(const char *dir)
 
 START_TEST(test_output_to_a_full_device_is_an_error)
 {
-    char tmp[] = "/tmp/threadlab-test-XXXXXX", err[64], text[4096];
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    char tmp[64], err[64], text[4096];
+    tl_test_mkdtemp(tmp, sizeof tmp);
     snprintf(err, sizeof err, "%s/stderr", tmp);
     static const char *const cmds[][8] = {
         {"list", NULL},
@@ -142,8 +142,8 @@ END_TEST
  * 3 naming what it could not write, and what it recorded is whole. */
 START_TEST(test_full_disk_stops_with_exit_3)
 {
-    char tmp[] = "/tmp/threadlab-test-XXXXXX", out[64], err[64], dir[700], text[16384];
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    char tmp[64], out[64], err[64], dir[700], text[16384];
+    tl_test_mkdtemp(tmp, sizeof tmp);
     snprintf(out, sizeof out, "%s/small", tmp);
     ck_assert_int_eq(mkdir(out, 0755), 0);
     if (mount("tmpfs", out, "tmpfs", 0, "size=64k") != 0) {
@@ -185,8 +185,8 @@ START_TEST(test_tsan_that_cannot_start_is_exit_3)
         printf("skip: test_tsan_that_cannot_start_is_exit_3: no TSan host\n");
         return;
     }
-    char tmp[] = "/tmp/threadlab-test-XXXXXX", out[64], err[64], dir[700], text[16384];
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    char tmp[64], out[64], err[64], dir[700], text[16384];
+    tl_test_mkdtemp(tmp, sizeof tmp);
     snprintf(out, sizeof out, "%s/stdout", tmp);
     snprintf(err, sizeof err, "%s/stderr", tmp);
     struct rlimit old, small = {8000000000UL, 8000000000UL};
@@ -215,9 +215,9 @@ END_TEST
  * holding exactly the runs that started, no empty run folders. */
 START_TEST(test_interrupt_at_once_leaves_a_valid_report)
 {
-    char tmp[] = "/tmp/threadlab-test-XXXXXX", out[64], err[64], dir[700], runs[760];
+    char tmp[64], out[64], err[64], dir[700], runs[760];
     char text[16384];
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    tl_test_mkdtemp(tmp, sizeof tmp);
     snprintf(out, sizeof out, "%s/stdout", tmp);
     snprintf(err, sizeof err, "%s/stderr", tmp);
     pid_t pid = start_cli(out, err,
@@ -246,8 +246,8 @@ END_TEST
  * table, with their verdict word. */
 START_TEST(test_interrupted_runs_are_in_the_summary)
 {
-    char tmp[] = "/tmp/threadlab-test-XXXXXX", out[64], err[64], dir[700], text[65536];
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    char tmp[64], out[64], err[64], dir[700], text[65536];
+    tl_test_mkdtemp(tmp, sizeof tmp);
     snprintf(out, sizeof out, "%s/stdout", tmp);
     snprintf(err, sizeof err, "%s/stderr", tmp);
     pid_t pid = start_cli(out, err,
@@ -279,8 +279,8 @@ END_TEST
  * runs.jsonl, and no temporary file is left behind. */
 START_TEST(test_sigkill_leaves_whole_records_and_no_temporaries)
 {
-    char tmp[] = "/tmp/threadlab-test-XXXXXX", out[64], err[64], dir[700];
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    char tmp[64], out[64], err[64], dir[700];
+    tl_test_mkdtemp(tmp, sizeof tmp);
     snprintf(out, sizeof out, "%s/stdout", tmp);
     snprintf(err, sizeof err, "%s/stderr", tmp);
     pid_t pid = start_cli(out, err,

@@ -30,8 +30,7 @@ extern char **environ;
 
 static void make_tmp(char *tmp, size_t size)
 {
-    snprintf(tmp, size, "/tmp/threadlab-test-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    tl_test_mkdtemp(tmp, size);
 }
 
 /* Starts argv with stdout and stderr into files in `dir`; with `pgroup` >= 0

@@ -13,8 +13,9 @@
 
 #include "harness_suites.h"
 #include "symbolizer.h"
+#include "cli_run.h"
 
-static char dir[] = "/tmp/threadlab-sym-XXXXXX";
+static char dir[64];
 
 /* A file named name in the temporary directory, executable or not. */
 static void make_file(const char *name, mode_t mode)
@@ -29,8 +30,7 @@ static void make_file(const char *name, mode_t mode)
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/threadlab-sym-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tl_test_mkdtemp(dir, sizeof dir);
 }
 
 static void teardown(void)

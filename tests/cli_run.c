@@ -2,6 +2,7 @@
 /* Running the real ./threadlab from a test (see cli_run.h). */
 #include <check.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +48,7 @@ int tl_test_spawn_cli(const char *out_path, const char *err_path, const char *ou
 
 int run_cli_start(cli_result *res, bool with_out, const char *const *args)
 {
-    snprintf(res->tmp, sizeof res->tmp, "/tmp/threadlab-test-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(res->tmp));
+    tl_test_mkdtemp(res->tmp, sizeof res->tmp);
     char out_path[96], err_path[96];
     snprintf(out_path, sizeof out_path, "%s/stdout", res->tmp);
     snprintf(err_path, sizeof err_path, "%s/stderr", res->tmp);
@@ -113,4 +113,42 @@ bool tl_test_have_tsan(void)
     char host[512];
     snprintf(host, sizeof host, "%s/threadlab-host-tsan", TL_TEST_BUILDDIR);
     return access(host, X_OK) == 0;
+}
+
+/* Every temporary folder of a test run lives below one base folder, made by
+ * the test program before any test forks and removed when all passed, so a
+ * run of the suite leaves nothing in /tmp (and keeps everything to look at
+ * when something failed). */
+static char tmp_base[64];
+
+void tl_test_tmp_begin(void)
+{
+    snprintf(tmp_base, sizeof tmp_base, "/tmp/threadlab-tests-XXXXXX");
+    if (!mkdtemp(tmp_base)) {
+        perror("threadlab tests: mkdtemp");
+        exit(99); /* automake's hard error */
+    }
+}
+
+void tl_test_mkdtemp(char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/t-XXXXXX", tmp_base[0] ? tmp_base : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(buf));
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path); /* best effort: go on whatever happens */
+    return 0;
+}
+
+void tl_test_tmp_end(bool keep)
+{
+    if (!tmp_base[0])
+        return;
+    if (keep)
+        printf("threadlab tests: temporary files kept in %s\n", tmp_base);
+    else
+        nftw(tmp_base, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -19,6 +19,12 @@ typedef struct {
     char tmp[64];         /* the temporary directory of its output files */
 } cli_result;
 
+/* The test program's temporary folders: begin before the tests run, end
+ * after (keep them when a test failed); tl_test_mkdtemp makes a fresh folder
+ * below the base, asserting it could. */
+void tl_test_tmp_begin(void);
+void tl_test_mkdtemp(char *buf, size_t size);
+void tl_test_tmp_end(bool keep);
 /* Reads a whole (small) file into buf, NUL-terminated; "" if unreadable. */
 void tl_test_slurp(const char *path, char *buf, size_t size);
 /* Runs ./threadlab with args (NULL-terminated) and an --out under a fresh

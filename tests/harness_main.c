@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdlib.h>
 #include "harness_suites.h"
+#include "cli_run.h"
 
 int main(void)
 {
+    tl_test_tmp_begin();
     SRunner *sr = srunner_create(tl_suite_tsan_parse());
     srunner_add_suite(sr, tl_suite_evidence());
     srunner_add_suite(sr, tl_suite_catalog());
@@ -17,5 +19,6 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    tl_test_tmp_end(failed != 0);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -226,6 +226,19 @@ static void print_table(const tl_report *rep)
         printf("(%zu met runs not listed: summary.md has every run)\n", t.skipped);
 }
 
+/* Under the table, one line per chosen scenario that --lock did not reach,
+ * so that its "-" in the lock column is explained where it is read (each of
+ * its runs carries the same note in report.json). */
+static void print_lock_notes(const tl_plan *p)
+{
+    if (!p->lock_given)
+        return;
+    for (size_t i = 0; i < p->nscenarios; i++)
+        if (!p->scenarios[i]->takes_lock)
+            printf("note: %s: --lock %s does not apply: %s (lock \"-\")\n",
+                   p->scenarios[i]->name, p->lock, p->scenarios[i]->own_locking);
+}
+
 /* The longest --out accepted: below it go "/YYYYmmdd-HHMMSS-N/", a run's
  * folder (its relative name is at most 127 characters: tl_run.dir_rel) and
  * "/results.jsonl", and all of it must stay shorter than PATH_MAX. */
@@ -400,6 +413,7 @@ int tl_cmd_run(int argc, char **argv)
     tl_report_close(&report);
 
     print_table(&report);
+    print_lock_notes(&plan);
     printf("\n%zu runs: %zu met, %zu not met", report.recorded - report.interrupted, report.met,
            report.not_met);
     if (report.errors)

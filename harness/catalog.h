@@ -24,4 +24,27 @@ const char *tl_closest(const char *word, const char *const *candidates, size_t n
 const char *tl_catalog_suggest(const char *word);
 const char *tl_catalog_suggest_category(const char *word);
 
+/* --- validation (catalog_validate.c) ---------------------------------------
+ * The rules every scenario descriptor must follow, in-tree or out of tree,
+ * checked when threadlab and the hosts start (scenarios/README.md lists them).
+ * Longest names: the list and run tables are laid out for these widths. */
+enum { TL_SCENARIO_NAME_MAX = 34, TL_VARIANT_NAME_MAX = 24 };
+
+/* Called once per problem: the scenario's name (or "?" when it has none),
+ * the rule broken (a short fixed word such as "name", "threads", "expect")
+ * and a detail sentence. */
+typedef void (*tl_catalog_problem_fn)(const char *scenario, const char *rule,
+                                      const char *detail, void *user);
+/* Checks n descriptors against every rule, uniqueness of names included;
+ * returns the number of problems reported. */
+size_t tl_catalog_check(const tl_scenario *const *list, size_t n, tl_catalog_problem_fn fn,
+                        void *user);
+/* Checks the linked catalogue; prints "PROG: scenario NAME breaks rule RULE:
+ * DETAIL" on stderr for each problem and returns false when there was one. */
+bool tl_catalog_validate(const char *prog);
+/* The categories the rules accept, comma-separated. */
+const char *tl_catalog_known_categories(void);
+/* The scenarios that take --lock (selftests left out), comma-separated. */
+const char *tl_catalog_lock_takers(void);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "config.h"
 #include "cli.h"
 #include "tl_lock.h"
@@ -26,7 +27,7 @@ static void usage(FILE *to)
           "  -V, --version  show the version and exit\n"
           "\n"
           "Exit status: 0 every expectation met, 1 some not met, 2 usage error,\n"
-          "3 environment error.\n",
+          "3 environment error or a scenario descriptor that breaks a catalogue rule.\n",
           to);
 }
 
@@ -51,6 +52,10 @@ int main(int argc, char **argv)
 
 static int dispatch(int argc, char **argv)
 {
+    /* Before any command: a descriptor that breaks a rule would otherwise
+     * show up much later as a wrong verdict or a misaligned table. */
+    if (!tl_catalog_validate("threadlab"))
+        return TL_EXIT_ENV;
     if (argc < 2) {
         usage(stderr);
         return TL_EXIT_USAGE;

@@ -46,7 +46,8 @@ static void usage(FILE *to)
           "  -a, --all                run every scenario\n"
           "  -c, --category C         run every scenario of category C\n"
           "  -V, --variant V          buggy, fixed, both (default) or a variant's name\n"
-          "  -l, --lock KIND          lock kind for the scenarios' locks (default mutex)\n"
+          "  -l, --lock KIND          lock kind for the scenarios that take one (default\n"
+          "                           mutex; threadlab list shows which do)\n"
           "  -d, --detector D         tsan (default) or none (the plain host)\n"
           "  -t, --threads N          threads (default: the scenario's)\n"
           "  -i, --iterations N       iterations (default: the scenario's)\n"
@@ -205,8 +206,9 @@ static bool table_row(json_t *run, void *user)
     json_array_foreach(json_object_get(run, "observed"), i, token)
         tl_evidence_add(&e, json_string_value(token));
     const tl_scenario *s = tl_catalog_find(json_str(run, "scenario"));
-    printf("%-34s %-14s %-13s %-8s %-9s %-8s %-40s %6.2f s\n", json_str(run, "scenario"),
-           json_str(run, "variant"), json_str(run, "lock"), json_str(run, "detector"),
+    printf("%-*s %-*s %-13s %-8s %-9s %-8s %-40s %6.2f s\n", TL_SCENARIO_NAME_MAX,
+           json_str(run, "scenario"), TL_VARIANT_NAME_MAX, json_str(run, "variant"),
+           json_str(run, "lock"), json_str(run, "detector"),
            s && s->has_modes ? json_str(run, "mode") : "-", json_str(run, "verdict"),
            tl_evidence_format(&e, ev, sizeof ev),
            json_real_value(json_object_get(run, "duration_s")));
@@ -216,11 +218,25 @@ static bool table_row(json_t *run, void *user)
 static void print_table(const tl_report *rep)
 {
     table_t t = {.all = rep->recorded <= TABLE_ALL_MAX};
-    printf("%-34s %-14s %-13s %-8s %-9s %-8s %-40s %8s\n", "scenario", "variant", "lock",
-           "detector", "mode", "verdict", "evidence", "time");
+    printf("%-*s %-*s %-13s %-8s %-9s %-8s %-40s %8s\n", TL_SCENARIO_NAME_MAX, "scenario",
+           TL_VARIANT_NAME_MAX, "variant", "lock", "detector", "mode", "verdict", "evidence",
+           "time");
     tl_report_each(rep, table_row, &t);
     if (t.skipped)
         printf("(%zu met runs not listed: summary.md has every run)\n", t.skipped);
+}
+
+/* Under the table, one line per chosen scenario that --lock did not reach,
+ * so that its "-" in the lock column is explained where it is read (each of
+ * its runs carries the same note in report.json). */
+static void print_lock_notes(const tl_plan *p)
+{
+    if (!p->lock_given)
+        return;
+    for (size_t i = 0; i < p->nscenarios; i++)
+        if (!p->scenarios[i]->takes_lock)
+            printf("note: %s: --lock %s does not apply: %s (lock \"-\")\n",
+                   p->scenarios[i]->name, p->lock, p->scenarios[i]->own_locking);
 }
 
 /* The longest --out accepted: below it go "/YYYYmmdd-HHMMSS-N/", a run's
@@ -262,6 +278,7 @@ static int parse(int argc, char **argv, tl_plan *plan, const char **out, unsigne
                                           tl_lock_kind_names());
             }
             plan->lock = optarg;
+            plan->lock_given = true;
             break;
         case 'd':
             if (strcmp(optarg, "tsan") && strcmp(optarg, "none"))
@@ -396,6 +413,7 @@ int tl_cmd_run(int argc, char **argv)
     tl_report_close(&report);
 
     print_table(&report);
+    print_lock_notes(&plan);
     printf("\n%zu runs: %zu met, %zu not met", report.recorded - report.interrupted, report.met,
            report.not_met);
     if (report.errors)

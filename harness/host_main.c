@@ -8,7 +8,8 @@
  * process group, with a one-line note on stderr.
  *
  * Exit status: 0 the variant returned; 3 bad arguments (the CLI validated
- * them, so this means a CLI/host mismatch); anything else is the scenario's
+ * them, so this means a CLI/host mismatch) or a catalogue that breaks a rule
+ * (catalog_validate.c); anything else is the scenario's
  * doing (66 = TSan found something, a signal = it crashed). */
 #include <getopt.h>
 #include <math.h>
@@ -77,13 +78,20 @@ int main(int argc, char **argv)
                         "[--monitor-fd FD] [--deadline SECONDS]\n");
         return 3;
     }
+    /* Same rules, same exit status as the CLI: a host built with a bad
+     * descriptor (out of tree) refuses to run any of it. */
+    if (!tl_catalog_validate("threadlab-host"))
+        return 3;
     ctx.scenario = tl_catalog_find(argv[optind]);
     if (!ctx.scenario)
         return host_error("unknown scenario", argv[optind]);
     ctx.variant = tl_catalog_variant(ctx.scenario, argv[optind + 1]);
     if (!ctx.variant)
         return host_error("unknown variant", argv[optind + 1]);
-    if (!tl_lock_kind_find(ctx.lock_kind))
+    /* "-" is what the plan records for a scenario that does not take a lock
+     * kind; anything else must be a kind such a scenario can use. */
+    if (strcmp(ctx.lock_kind, "-") == 0 ? ctx.scenario->takes_lock
+                                        : !tl_lock_kind_find(ctx.lock_kind))
         return host_error("unknown lock kind", ctx.lock_kind);
     ctx.threads = threads > 0 ? (unsigned)threads : ctx.scenario->threads;
     ctx.iterations = iterations > 0 ? (unsigned long)iterations : ctx.scenario->iterations;

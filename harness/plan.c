@@ -9,20 +9,24 @@
 #include "cli.h"
 #include "plan.h"
 
-static void add(tl_plan *p, const tl_scenario *s)
+static void add(tl_plan *p, const tl_scenario *s, bool named)
 {
     for (size_t i = 0; i < p->nscenarios; i++)
-        if (p->scenarios[i] == s)
+        if (p->scenarios[i] == s) {
+            p->named[i] |= named;
             return;
-    if (p->nscenarios < sizeof p->scenarios / sizeof p->scenarios[0])
+        }
+    if (p->nscenarios < sizeof p->scenarios / sizeof p->scenarios[0]) {
+        p->named[p->nscenarios] = named;
         p->scenarios[p->nscenarios++] = s;
+    }
 }
 
 bool tl_plan_add_name(tl_plan *p, const char *name)
 {
     const tl_scenario *s = tl_catalog_find(name);
     if (s) {
-        add(p, s);
+        add(p, s, true);
         return true;
     }
     const char *near = tl_catalog_suggest(name);
@@ -46,7 +50,7 @@ bool tl_plan_add_category(tl_plan *p, const char *category)
     }
     for (size_t i = 0; i < tl_catalog_count(); i++)
         if (strcmp(tl_catalog_at(i)->category, category) == 0)
-            add(p, tl_catalog_at(i));
+            add(p, tl_catalog_at(i), false);
     return true;
 }
 
@@ -54,7 +58,7 @@ void tl_plan_add_all(tl_plan *p)
 {
     for (size_t i = 0; i < tl_catalog_count(); i++)
         if (!tl_catalog_is_selftest(tl_catalog_at(i)))
-            add(p, tl_catalog_at(i));
+            add(p, tl_catalog_at(i), false);
 }
 
 /* Does variant v take part under the --variant selection? */
@@ -74,10 +78,26 @@ static bool is_role_word(const char *v)
     return !strcmp(v, "both") || !strcmp(v, "buggy") || !strcmp(v, "fixed");
 }
 
+/* A lock kind asked for by name of a scenario that cannot use it is a
+ * mistake worth stopping for; under --all or --category the same scenario
+ * runs with its own locking and its runs say so (fill). mutex is the
+ * default, so asking for it is never an error. */
+static bool check_lock(const tl_plan *p, size_t i)
+{
+    const tl_scenario *s = p->scenarios[i];
+    if (!p->named[i] || s->takes_lock || strcmp(p->lock, "mutex") == 0)
+        return true;
+    tl_cli_usage_error("--lock: %s does not take a lock kind (%s); scenarios that do: %s",
+                       s->name, s->own_locking, tl_catalog_lock_takers());
+    return false;
+}
+
 bool tl_plan_check(const tl_plan *p)
 {
     for (size_t i = 0; i < p->nscenarios; i++) {
         const tl_scenario *s = p->scenarios[i];
+        if (!check_lock(p, i))
+            return false;
         if (p->threads && (p->threads < s->min_threads || p->threads > s->max_threads)) {
             tl_cli_usage_error("--threads: %lu is outside %s's range %u to %u", p->threads,
                                s->name, s->min_threads, s->max_threads);
@@ -130,7 +150,10 @@ static void fill(const tl_plan *p, size_t i, size_t v, unsigned rep, size_t inde
     r->index = (unsigned)index;
     r->scenario = s;
     r->variant = &s->variants[v];
-    snprintf(r->lock, sizeof r->lock, "%s", p->lock);
+    snprintf(r->lock, sizeof r->lock, "%s", s->takes_lock ? p->lock : "-");
+    if (!s->takes_lock && p->lock_given)
+        snprintf(r->notes[r->nnotes++], sizeof r->notes[0], "--lock %s does not apply: %s",
+                 p->lock, s->own_locking);
     r->detector = p->detector;
     r->threads = p->threads ? (unsigned)p->threads : s->threads;
     r->iterations = p->iterations ? p->iterations : s->iterations;

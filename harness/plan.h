@@ -10,9 +10,11 @@
 
 typedef struct {
     const tl_scenario *scenarios[256];
+    bool named[256];            /* scenarios[i] was named on the command line */
     size_t nscenarios;
     const char *variant;        /* buggy | fixed | both | a variant's name */
     const char *lock;
+    bool lock_given;            /* --lock was on the command line */
     tl_detector detector;
     unsigned long threads;      /* 0: each scenario's default */
     unsigned long iterations;   /* 0: each scenario's default */
@@ -30,7 +32,8 @@ bool tl_plan_add_category(tl_plan *p, const char *category);
 void tl_plan_add_all(tl_plan *p);
 
 /* Checks the options against every chosen scenario (thread and iteration
- * ranges, variant names) and prints a one-line error for the first problem. */
+ * ranges, variant names, a --lock kind other than mutex only for named
+ * scenarios that take it) and prints a one-line error for the first problem. */
 bool tl_plan_check(const tl_plan *p);
 
 /* How many runs the plan makes. */
@@ -46,7 +49,9 @@ typedef struct {
     size_t scenario, rep, variant, index;
 } tl_plan_cursor;
 /* Fills r (zeroed first) with the next run's plan fields; its directory
- * will be report_dir/runs/NNN-scenario-variant. False when none is left. */
+ * will be report_dir/runs/NNN-scenario-variant. A scenario that does not
+ * take a lock kind gets lock "-" and, when --lock was given, a note saying
+ * why it does not apply. False when none is left. */
 bool tl_plan_next(const tl_plan *p, tl_plan_cursor *c, const char *report_dir, tl_run *r);
 
 #endif

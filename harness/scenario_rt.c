@@ -28,6 +28,14 @@ void AnnotateIgnoreSyncEnd(const char *file, int line);
 
 void tl_ctx_lock_init(tl_ctx *ctx, tl_lock_t *l, const char *name)
 {
+    /* A scenario that has not declared takes_lock would be recorded with lock
+     * "-" while --lock silently chose its kind: refuse, so that the
+     * declaration cannot drift from the code. */
+    if (!ctx->scenario->takes_lock) {
+        fprintf(stderr, "threadlab-host: scenario '%s' calls tl_ctx_lock_init but does not "
+                        "declare .takes_lock = true\n", ctx->scenario->name);
+        exit(3);
+    }
     /* The host validated the kind before calling the scenario. */
     if (tl_lock_init_by_name(l, ctx->lock_kind, name) != 0) {
         fprintf(stderr, "threadlab-host: unknown lock kind '%s'\n", ctx->lock_kind);

@@ -56,6 +56,11 @@ typedef struct {
                                 * judge livelock and starvation */
     bool solo;                 /* timing-sensitive: the runner runs it alone,
                                 * never beside another run (--jobs) */
+    bool takes_lock;           /* its variants take their locks through
+                                * tl_ctx_lock_init, so --lock chooses their kind */
+    const char *own_locking;   /* when !takes_lock: why --lock does not apply, as
+                                * a phrase ("its variants use atomics"); the
+                                * error, the run's note and `show` quote it */
     tl_variant variants[TL_MAX_VARIANTS]; /* ends at the first name == NULL */
 } tl_scenario;
 

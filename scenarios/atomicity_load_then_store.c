@@ -87,6 +87,7 @@ TL_SCENARIO(atomicity_load_then_store) = {
                      "oracle shows it.",
     .threads = 2, .min_threads = 2, .max_threads = 64,
     .iterations = 100000, .max_iterations = 10000000,
+    .own_locking = "its variants use atomics",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy, .expect = "oracle:violated",
          .about = "atomic load, then atomic store of the value + 1"},

@@ -136,6 +136,7 @@ TL_SCENARIO(deadlock_abba) = {
                      "fixed-trylock is clean.",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 1000, .max_iterations = 10000000,
+    .takes_lock = true,
     .has_modes = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,

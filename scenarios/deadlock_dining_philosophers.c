@@ -115,6 +115,7 @@ TL_SCENARIO(deadlock_dining_philosophers) = {
                      "reports the N-thread cycle.",
     .threads = 5, .min_threads = 2, .max_threads = MAX_PHILOSOPHERS,
     .iterations = 500, .max_iterations = 1000000,
+    .takes_lock = true,
     .has_modes = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,

@@ -107,6 +107,7 @@ TL_SCENARIO(deadlock_self) = {
                      "(actual: a self-cycle) show it.",
     .threads = 1, .min_threads = 1, .max_threads = 1,
     .iterations = 1, .max_iterations = 1,
+    .takes_lock = true,
     .has_modes = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy, .expect = "oracle:violated",

@@ -98,6 +98,7 @@ TL_SCENARIO(deadlock_semaphore_order) = {
                      "joining) blocked; with no owner on a semaphore the verdict is hang.",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 1000, .max_iterations = 1000000,
+    .takes_lock = true,
     .has_modes = false,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy, .expect = "monitor:hang",

@@ -89,6 +89,7 @@ TL_SCENARIO(hang_lost_wakeup) = {
                      "thread blocked with nobody left to signal.",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 1, .max_iterations = 1,
+    .takes_lock = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy, .expect = "monitor:hang",
          .about = "waits without a predicate; the signal is forced to come first"},

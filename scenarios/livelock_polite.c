@@ -111,6 +111,7 @@ TL_SCENARIO(livelock_polite) = {
                      "(retries rising, progress flat for its window).",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 200, .max_iterations = 1000000,
+    .takes_lock = true,
     .judge_progress = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy, .expect = "monitor:livelock",

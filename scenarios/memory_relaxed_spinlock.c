@@ -82,6 +82,7 @@ TL_SCENARIO(memory_relaxed_spinlock) = {
                      "the count is only noted, never claimed.",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 10000, .max_iterations = 10000000,
+    .own_locking = "it compares two fixed kinds, relaxed-tas and tas",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy, .expect = "tsan:data-race",
          .about = "relaxed exchange to lock, relaxed store to unlock"},

@@ -105,6 +105,7 @@ TL_SCENARIO(primitive_broken_tas) = {
                      "was meant to protect.",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 1000, .max_iterations = 1000000,
+    .own_locking = "it compares two fixed kinds, broken-tas and tas",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
          .expect = "tsan:data-race oracle:violated",

@@ -133,6 +133,7 @@ TL_SCENARIO(race_check_then_act) = {
                      "shared_config.",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 1, .max_iterations = 1,
+    .own_locking = "its fixes use pthread_once and a compare-and-swap",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
          .expect = "tsan:data-race oracle:violated",

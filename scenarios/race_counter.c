@@ -118,6 +118,7 @@ TL_SCENARIO(race_counter) = {
                      "('Location is global counter').",
     .threads = 2, .min_threads = 2, .max_threads = 64,
     .iterations = 100000, .max_iterations = 10000000, /* 64 x 1e7 fits the 32-bit atomic */
+    .takes_lock = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
          .expect = "tsan:data-race oracle:violated",

@@ -98,6 +98,7 @@ TL_SCENARIO(race_publish) = {
                      "unordered).",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 1, .max_iterations = 1,
+    .own_locking = "its variants use atomics: a release/acquire flag",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
          .expect = "tsan:data-race oracle:violated",

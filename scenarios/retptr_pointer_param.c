@@ -89,6 +89,7 @@ TL_SCENARIO(retptr_pointer_param) = {
                      "callers' stacks showing which threads passed the same address.",
     .threads = 2, .min_threads = 2, .max_threads = 64,
     .iterations = 100000, .max_iterations = 10000000,
+    .own_locking = "its fix gives each thread its own total; no lock",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
          .expect = "tsan:data-race oracle:violated",

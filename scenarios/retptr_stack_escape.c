@@ -124,6 +124,7 @@ TL_SCENARIO(retptr_stack_escape) = {
                      "stack bytes ('Location is stack of main thread').",
     .threads = 1, .min_threads = 1, .max_threads = 1,
     .iterations = 1, .max_iterations = 1,
+    .own_locking = "its fixes hand over a heap copy or join the worker; no lock",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
          .expect = "tsan:data-race oracle:violated",

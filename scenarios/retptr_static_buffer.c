@@ -107,6 +107,7 @@ TL_SCENARIO(retptr_static_buffer) = {
                      "format_order's static buffer ('Location is global text').",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 1, .max_iterations = 1,
+    .own_locking = "its fixes give each thread its own buffer; no lock",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
          .expect = "tsan:data-race oracle:violated",

@@ -142,6 +142,7 @@ TL_SCENARIO(starvation_unfair_spinlock) = {
                      "acquisitions. --lock does not apply: the point is tas against ticket.",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 5000, .max_iterations = 10000000,
+    .own_locking = "it compares two fixed kinds, tas and ticket",
     .judge_progress = true,
     /* Not solo: the fixed verdict is the order of hand-offs, which no
      * competing run can change, and the monitor counts each thread's own CPU

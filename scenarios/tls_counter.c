@@ -84,6 +84,7 @@ TL_SCENARIO(tls_counter) = {
                      "so there is nothing to report in the fixed variant.",
     .threads = 2, .min_threads = 2, .max_threads = 64,
     .iterations = 100000, .max_iterations = 10000000,
+    .own_locking = "its fix gives each thread its own counter; no lock",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
          .expect = "tsan:data-race oracle:violated",

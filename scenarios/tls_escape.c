@@ -73,6 +73,7 @@ TL_SCENARIO(tls_escape) = {
                      "('Location is TLS of thread T1').",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 1, .max_iterations = 1,
+    .own_locking = "its fix returns the result by value; no lock",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = run,
          .expect = "tsan:data-race oracle:violated",

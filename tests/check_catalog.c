@@ -1,59 +1,224 @@
 /* SPDX-License-Identifier: MIT */
-/* The catalogue: every registered scenario is well formed, the categories of
- * the brief are all covered, and names resolve (with suggestions). */
+/* The catalogue: every registered scenario keeps the catalogue's rules
+ * (tl_catalog_check), each rule fires on a descriptor that breaks it, the
+ * categories of the brief are all covered, and names resolve. */
 #include <stdio.h>
 #include <string.h>
 #include "catalog.h"
-#include "evidence.h"
 #include "harness_suites.h"
 
+/* Collects the rules a check reported, for the assertions below. */
+typedef struct {
+    char rules[1024];
+    char first[512];
+    size_t n;
+} problems_t;
+
+static void collect(const char *scenario, const char *rule, const char *detail, void *user)
+{
+    problems_t *p = user;
+    size_t off = strlen(p->rules);
+    snprintf(p->rules + off, sizeof p->rules - off, "%s;", rule);
+    if (p->n++ == 0)
+        snprintf(p->first, sizeof p->first, "%s: %s: %s", scenario, rule, detail);
+}
+
+/* The real catalogue, every linked scenario selftests included, breaks no
+ * rule: the same check threadlab and the hosts make when they start. */
 START_TEST(test_every_scenario_is_well_formed)
 {
-    for (size_t i = 0; i < tl_catalog_count(); i++) {
-        const tl_scenario *s = tl_catalog_at(i);
-        size_t cl = strlen(s->category);
-        ck_assert_msg(strncmp(s->name, s->category, cl) == 0 && s->name[cl] == '.',
-                      "%s: name must be category.slug", s->name);
-        ck_assert_msg(s->summary && s->summary[0], "%s: no summary", s->name);
-        ck_assert_msg(s->teaching && strlen(s->teaching) >= 100, "%s: teaching text too short",
-                      s->name);
-        ck_assert_msg(s->min_threads >= 1 && s->min_threads <= s->threads &&
-                          s->threads <= s->max_threads && s->max_threads <= 64,
-                      "%s: thread range", s->name);
-        ck_assert_msg(s->iterations >= 1 && s->iterations <= s->max_iterations, "%s: iterations",
-                      s->name);
-        bool buggy = false, fixed = false;
-        for (size_t v = 0; v < tl_catalog_nvariants(s); v++) {
-            const tl_variant *var = &s->variants[v];
-            tl_evidence e, a;
-            const char *bad = NULL;
-            ck_assert_msg(var->entry, "%s %s: no entry", s->name, var->name);
-            ck_assert_msg(tl_evidence_parse(&e, var->expect, &bad), "%s %s: bad token %s",
-                          s->name, var->name, bad);
-            ck_assert_msg(!var->expect_actual || tl_evidence_parse(&a, var->expect_actual, &bad),
-                          "%s %s: bad token %s", s->name, var->name, bad);
-            ck_assert_msg(var->about && var->about[0], "%s %s: no about", s->name, var->name);
-            if (var->role == TL_ROLE_BUGGY) {
-                buggy = true;
-                if (!tl_catalog_is_selftest(s))
-                    ck_assert_msg(e.n > 0, "%s %s: a buggy variant must expect evidence",
-                                  s->name, var->name);
-            } else {
-                fixed = true;
-                ck_assert_msg(e.n == 0, "%s %s: a fixed variant must expect clean", s->name,
-                              var->name);
-                if (strcmp(s->category, "deadlock") == 0)
-                    ck_assert_msg(var->breaks, "%s %s: a deadlock fix names the condition it "
-                                               "breaks", s->name, var->name);
-            }
-        }
-        ck_assert_msg(buggy && fixed, "%s: needs a buggy and a fixed variant", s->name);
-        if (strcmp(s->category, "deadlock") == 0)
-            ck_assert_msg(s->coffman, "%s: deadlocks state the Coffman conditions", s->name);
-        if (i > 0)
-            ck_assert_msg(strcmp(tl_catalog_at(i - 1)->name, s->name) < 0,
-                          "%s: names sorted and unique", s->name);
-    }
+    const tl_scenario *list[256];
+    size_t n = tl_catalog_count();
+    for (size_t i = 0; i < n; i++)
+        list[i] = tl_catalog_at(i);
+    problems_t p = {0};
+    ck_assert_msg(tl_catalog_check(list, n, collect, &p) == 0, "%zu problems, first: %s", p.n,
+                  p.first);
+    ck_assert(tl_catalog_validate("check_catalog"));
+}
+END_TEST
+
+/* --- synthetic descriptors: each rule must be shown to fire ----------------- */
+static void entry(tl_ctx *ctx) { (void)ctx; }
+
+/* A descriptor that keeps every rule; each case below breaks one. */
+static tl_scenario good(void)
+{
+    return (tl_scenario){
+        .name = "race.synthetic", .category = "race", .summary = "a synthetic scenario",
+        .teaching = "A descriptor made up by the test: it keeps every rule of the catalogue, "
+                    "so each case can break exactly one and see that rule fire.",
+        .threads = 2, .min_threads = 1, .max_threads = 4,
+        .iterations = 10, .max_iterations = 100,
+        .takes_lock = true,
+        .variants = {
+            {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = entry,
+             .expect = "tsan:data-race", .about = "the bug"},
+            {.name = "fixed", .role = TL_ROLE_FIXED, .entry = entry, .expect = "",
+             .about = "the fix"},
+        },
+    };
+}
+
+/* Checks s alone; asserts `rule` is among the reported rules. */
+static void assert_fires(const tl_scenario *s, const char *rule, const char *why)
+{
+    const tl_scenario *list[] = {s};
+    problems_t p = {0};
+    char want[64];
+    snprintf(want, sizeof want, "%s;", rule);
+    tl_catalog_check(list, 1, collect, &p);
+    ck_assert_msg(strstr(p.rules, want), "%s: rule '%s' did not fire (got '%s')", why, rule,
+                  p.rules);
+}
+
+START_TEST(test_the_good_descriptor_passes)
+{
+    tl_scenario s = good();
+    const tl_scenario *list[] = {&s};
+    problems_t p = {0};
+    ck_assert_msg(tl_catalog_check(list, 1, collect, &p) == 0, "%s", p.first);
+}
+END_TEST
+
+START_TEST(test_name_and_category_rules)
+{
+    tl_scenario s = good();
+    s.name = "race.Synthetic";
+    assert_fires(&s, "name", "upper case");
+    s.name = "race";
+    assert_fires(&s, "name", "no slug");
+    s.name = "race.a.b";
+    assert_fires(&s, "name", "two dots");
+    s.name = "tls.synthetic";
+    assert_fires(&s, "name", "category mismatch");
+    s.name = "race.a_name_much_longer_than_the_tables";
+    assert_fires(&s, "name", "too long");
+    s.name = NULL;
+    assert_fires(&s, "name", "no name");
+    s = good();
+    s.name = "raec.synthetic";
+    s.category = "raec";
+    assert_fires(&s, "category", "unknown category");
+    s.category = NULL;
+    assert_fires(&s, "category", "no category");
+}
+END_TEST
+
+START_TEST(test_unique_names)
+{
+    tl_scenario a = good(), b = good();
+    const tl_scenario *list[] = {&a, &b};
+    problems_t p = {0};
+    tl_catalog_check(list, 2, collect, &p);
+    ck_assert_msg(strstr(p.rules, "unique;"), "got '%s'", p.rules);
+}
+END_TEST
+
+START_TEST(test_text_and_deadlock_rules)
+{
+    tl_scenario s = good();
+    s.summary = "";
+    assert_fires(&s, "text", "no summary");
+    s = good();
+    s.teaching = "too short";
+    assert_fires(&s, "text", "short teaching");
+    s = good();
+    s.variants[0].about = NULL;
+    assert_fires(&s, "text", "no about");
+    s = good();
+    s.name = "deadlock.synthetic";
+    s.category = "deadlock";
+    s.has_modes = true;
+    assert_fires(&s, "deadlock", "no coffman, no breaks");
+    s.coffman = "all four";
+    s.variants[1].breaks = "circular wait";
+    const tl_scenario *list[] = {&s};
+    problems_t p = {0};
+    ck_assert_msg(tl_catalog_check(list, 1, collect, &p) == 0, "%s", p.first);
+}
+END_TEST
+
+START_TEST(test_limit_rules)
+{
+    tl_scenario s = good();
+    s.threads = 8;
+    assert_fires(&s, "threads", "threads above max_threads");
+    s = good();
+    s.min_threads = 0;
+    assert_fires(&s, "threads", "min_threads 0");
+    s = good();
+    s.max_threads = 65;
+    assert_fires(&s, "threads", "max_threads above the CLI's 64");
+    s = good();
+    s.iterations = 1000;
+    assert_fires(&s, "iterations", "iterations above max_iterations");
+    s = good();
+    s.iterations = 0;
+    assert_fires(&s, "iterations", "zero iterations");
+}
+END_TEST
+
+START_TEST(test_lock_rules)
+{
+    tl_scenario s = good();
+    s.own_locking = "its variants use atomics";
+    assert_fires(&s, "lock", "takes_lock and own_locking");
+    s.takes_lock = false;
+    s.own_locking = NULL;
+    assert_fires(&s, "lock", "neither takes_lock nor own_locking");
+    s.own_locking = "";
+    assert_fires(&s, "lock", "empty own_locking");
+}
+END_TEST
+
+START_TEST(test_variant_rules)
+{
+    tl_scenario s = good();
+    s.variants[1].name = "fixed-with-a-very-long-nam"; /* 26 characters */
+    assert_fires(&s, "variant-name", "too long");
+    s.variants[1].name = "Fixed";
+    assert_fires(&s, "variant-name", "upper case");
+    s.variants[1].name = "buggy";
+    assert_fires(&s, "variant-name", "duplicate, and buggy for a fix");
+    s.variants[1].name = "both";
+    assert_fires(&s, "variant-name", "both");
+    s = good();
+    s.variants[1].role = (tl_role)7;
+    assert_fires(&s, "role", "no such role");
+    s = good();
+    s.variants[0].entry = NULL;
+    assert_fires(&s, "entry", "no entry");
+    s = good();
+    s.variants[1] = (tl_variant){0};
+    assert_fires(&s, "variants", "no fixed variant");
+    s = good();
+    s.variants[0] = s.variants[1];
+    s.variants[1] = (tl_variant){0};
+    assert_fires(&s, "variants", "no buggy variant");
+}
+END_TEST
+
+START_TEST(test_expectation_rules)
+{
+    tl_scenario s = good();
+    s.variants[0].expect = "tsan:data-rase";
+    assert_fires(&s, "expect", "unknown token");
+    s = good();
+    s.variants[0].expect = NULL;
+    assert_fires(&s, "expect", "no expect");
+    s = good();
+    s.variants[0].expect = "";
+    assert_fires(&s, "expect", "buggy expects clean");
+    s = good();
+    s.variants[1].expect = "oracle:violated";
+    assert_fires(&s, "expect", "fixed expects evidence");
+    s = good();
+    s.variants[0].expect_actual = "monitor:deadlock";
+    assert_fires(&s, "modes", "expect_actual without modes");
+    s.has_modes = true;
+    s.variants[0].expect_actual = "monitor:deadlok";
+    assert_fires(&s, "expect", "unknown token in expect_actual");
 }
 END_TEST
 
@@ -123,6 +288,16 @@ Suite *tl_suite_catalog(void)
     tcase_add_test(tc, test_catalogue_covers_the_brief);
     tcase_add_test(tc, test_suggestions);
     tcase_add_test(tc, test_readme_example_is_the_compiled_one);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("rules");
+    tcase_add_test(tc, test_the_good_descriptor_passes);
+    tcase_add_test(tc, test_name_and_category_rules);
+    tcase_add_test(tc, test_unique_names);
+    tcase_add_test(tc, test_text_and_deadlock_rules);
+    tcase_add_test(tc, test_limit_rules);
+    tcase_add_test(tc, test_lock_rules);
+    tcase_add_test(tc, test_variant_rules);
+    tcase_add_test(tc, test_expectation_rules);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -280,11 +280,16 @@ START_TEST(test_fixed_variants_met_under_load)
 {
     static const char *const kinds[] = {"ticket", "mcs"};
     for (int k = 0; k < 2; k++) {
-        const char *args[] = {"run", "starvation.unfair_spinlock", "livelock.polite",
-                              "race.counter", "--variant", "fixed", "--lock", kinds[k],
-                              "--repeat", "3", "--detector", "none", "--quiet", NULL};
-        run_all_met_under_load(args, 9);
+        const char *args[] = {"run", "livelock.polite", "race.counter", "--variant", "fixed",
+                              "--lock", kinds[k], "--repeat", "3", "--detector", "none",
+                              "--quiet", NULL};
+        run_all_met_under_load(args, 6);
     }
+    /* starvation.unfair_spinlock fixes its own kinds (tas, ticket): --lock
+     * does not reach it, so it runs once without. */
+    const char *own[] = {"run", "starvation.unfair_spinlock", "--variant", "fixed", "--repeat",
+                         "3", "--detector", "none", "--quiet", NULL};
+    run_all_met_under_load(own, 3);
 }
 END_TEST
 

@@ -66,6 +66,7 @@ TL_SCENARIO(example_total) = {
                 "run's lock around each addition, so no addition can be split.",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 10000, .max_iterations = 1000000,
+    .takes_lock = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
          .expect = "tsan:data-race oracle:violated", .about = "no lock; one lost update forced"},

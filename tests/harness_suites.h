@@ -15,5 +15,6 @@ Suite *tl_suite_symbolizer(void);
 Suite *tl_suite_load(void);
 Suite *tl_suite_faults(void);
 Suite *tl_suite_orphans(void);
+Suite *tl_suite_lock_scope(void);
 
 #endif

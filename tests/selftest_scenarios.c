@@ -42,6 +42,7 @@ TL_SCENARIO(selftest_checker) = {
                 "a crash (must be seen as its signal).",
     .threads = 1, .min_threads = 1, .max_threads = 1,
     .iterations = 1000, .max_iterations = 1000000,
+    .own_locking = "a self-test of the checker; it takes no lock",
     .variants = {
         {.name = "wrong", .role = TL_ROLE_BUGGY, .entry = clean, .expect = "tsan:data-race",
          .about = "clean, but expects a data race: the verdict must be 'not met'"},
@@ -122,6 +123,7 @@ TL_SCENARIO(selftest_monitor) = {
                 "and a trylock that fails for ever without progress (livelock).",
     .threads = 2, .min_threads = 1, .max_threads = 2,
     .iterations = 1, .max_iterations = 1,
+    .takes_lock = true,
     .judge_progress = true,
     .variants = {
         {.name = "deadlock", .role = TL_ROLE_BUGGY, .entry = monitor_deadlock,
@@ -160,6 +162,7 @@ TL_SCENARIO(selftest_flood) = {
                 "each stream is kept up to its documented size and marked truncated.",
     .threads = 1, .min_threads = 1, .max_threads = 1,
     .iterations = 1, .max_iterations = 1,
+    .own_locking = "a self-test of the checker; it takes no lock",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = flood, .expect = "",
          .about = "4 MiB on each stream"},

@@ -136,7 +136,8 @@ bool tl_report_each(const tl_report *rep, bool (*fn)(json_t *run, void *user), v
         at += len;
     }
     ok = ok && !ferror(f);
-    qsort(pos, n, sizeof *pos, by_index);
+    if (n > 1) /* qsort wants a real array, even of nothing */
+        qsort(pos, n, sizeof *pos, by_index);
     bool go = true;
     for (size_t i = 0; ok && go && i < n; i++) {
         if (fseeko(f, pos[i].at, SEEK_SET) != 0 || getline(&line, &linecap, f) <= 0) {

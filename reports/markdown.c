@@ -59,10 +59,17 @@ static const char *mode_of(json_t *run)
     return s && s->has_modes ? str(run, "mode") : "-";
 }
 
+typedef struct {
+    FILE *f;
+    size_t own_locking; /* runs whose scenario takes no lock kind (lock "-") */
+} table_t;
+
 static bool table_row(json_t *run, void *user)
 {
-    FILE *f = user;
+    table_t *t = user;
+    FILE *f = t->f;
     char ev[256];
+    t->own_locking += strcmp(str(run, "lock"), "-") == 0;
     fprintf(f, "| %lld | %s | %s | %s | %s | %s | %s | ", num(run, "index"), str(run, "scenario"),
             str(run, "variant"), str(run, "lock"), str(run, "detector"), mode_of(run),
             tokens(json_object_get(run, "expected"), ev, sizeof ev));
@@ -250,7 +257,13 @@ bool tl_report_write_md(const tl_report *rep)
           "verdict | time |\n|---|---|---|---|---|---|---|---|---|---|\n",
           f);
     sections_t st = {.f = f, .dir = rep->dir, .counting = true};
-    bool ok = tl_report_each(rep, table_row, f) && tl_report_each(rep, section, &st);
+    table_t t = {.f = f};
+    bool ok = tl_report_each(rep, table_row, &t) && tl_report_each(rep, section, &st);
+    if (t.own_locking)
+        fprintf(f, "\nLock `-`: the scenario takes no lock kind (it does its own locking), so "
+                   "--lock did not apply to those %zu runs; each run's notes in report.json say "
+                   "why.\n",
+                t.own_locking);
     fputs("\n## Runs worth reading\n\nEvery run not met, and the first met run with evidence "
           "of each kind.\n",
           f);

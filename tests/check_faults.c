@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -177,6 +176,26 @@ START_TEST(test_full_disk_stops_with_exit_3)
 }
 END_TEST
 
+/* Runs argv (NULL-terminated) under an 8 GB address-space limit, set by a
+ * shell in the child only (this test process may itself be an ASan build,
+ * which cannot live under such a limit), stdout and stderr to files. */
+static int run_limited(const char *const *argv, const char *out, const char *err)
+{
+    const char *sh_argv[32] = {"sh", "-c", "ulimit -v 7812500 && exec \"$@\"", "sh"};
+    int n = 4;
+    for (const char *const *a = argv; *a && n < 31; a++)
+        sh_argv[n++] = *a;
+    sh_argv[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    ck_assert_int_eq(posix_spawn(&pid, "/bin/sh", &fa, NULL, (char **)sh_argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    return wait_status(pid);
+}
+
 /* TSan that cannot map its memory (an address-space limit) is an
  * environment error, not a crash of the scenario. */
 START_TEST(test_tsan_that_cannot_start_is_exit_3)
@@ -185,51 +204,31 @@ START_TEST(test_tsan_that_cannot_start_is_exit_3)
         printf("skip: test_tsan_that_cannot_start_is_exit_3: no TSan host\n");
         return;
     }
-    char tmp[64], out[64], err[64], dir[700], text[16384];
+    char tmp[64], out[64], err[64], dir[700], text[16384], cli[512], host[512];
     tl_test_mkdtemp(tmp, sizeof tmp);
     snprintf(out, sizeof out, "%s/stdout", tmp);
     snprintf(err, sizeof err, "%s/stderr", tmp);
-    struct rlimit old, small = {8000000000UL, 8000000000UL};
-    getrlimit(RLIMIT_AS, &old);
-    small.rlim_max = old.rlim_max;
-    ck_assert_int_eq(setrlimit(RLIMIT_AS, &small), 0);
+    snprintf(cli, sizeof cli, "%s/threadlab", TL_TEST_BUILDDIR);
+    snprintf(host, sizeof host, "%s/threadlab-host-tsan", TL_TEST_BUILDDIR);
     /* threadlab itself must run under the limit (an --enable-asan build
      * cannot: ASan's shadow needs more), and this build's TSan runtime must
      * really fail under it (clang 14's stops with a CHECK failure, clang 19's
      * re-maps and runs). Otherwise there is nothing to test here. */
-    char version[64];
-    snprintf(version, sizeof version, "%s/version", tmp);
-    if (wait_status(start_cli(version, "/dev/null", (const char *const[]){"--version", NULL})) !=
-        0) {
-        setrlimit(RLIMIT_AS, &old);
+    if (run_limited((const char *const[]){cli, "--version", NULL}, out, err) != 0) {
         printf("skip: test_tsan_that_cannot_start_is_exit_3: threadlab itself cannot run under "
                "an 8 GB address-space limit (a sanitizer build)\n");
         return;
     }
-    char host[512], probe[64];
-    snprintf(host, sizeof host, "%s/threadlab-host-tsan", TL_TEST_BUILDDIR);
-    snprintf(probe, sizeof probe, "%s/probe", tmp);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, probe, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    char *const host_argv[] = {host, "race.counter", "buggy", NULL};
-    pid_t host_pid;
-    ck_assert_int_eq(posix_spawn(&host_pid, host, &fa, NULL, host_argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    wait_status(host_pid);
-    tl_test_slurp(probe, text, sizeof text);
+    run_limited((const char *const[]){host, "race.counter", "buggy", NULL}, out, err);
+    tl_test_slurp(err, text, sizeof text);
     if (!strstr(text, "FATAL: ThreadSanitizer") && !strstr(text, "ThreadSanitizer: CHECK failed")) {
-        setrlimit(RLIMIT_AS, &old);
         printf("skip: test_tsan_that_cannot_start_is_exit_3: this build's TSan runtime runs "
                "under an 8 GB address-space limit\n");
         return;
     }
-    pid_t pid = start_cli(out, err,
-                          (const char *const[]){"run", "race.counter", "--variant", "buggy",
-                                                "--out", tmp, NULL});
-    setrlimit(RLIMIT_AS, &old);
-    int status = wait_status(pid);
+    int status = run_limited((const char *const[]){cli, "run", "race.counter", "--variant",
+                                                   "buggy", "--out", tmp, NULL},
+                             out, err);
     tl_test_slurp(err, text, sizeof text);
     ck_assert_msg(status == 3, "exit %d, wanted 3\n%s", status, text);
     ck_assert_msg(strstr(text, "ThreadSanitizer could not run"), "%s", text);

@@ -622,7 +622,7 @@ START_TEST(test_frame_first_own_stack)
 END_TEST
 
 /* A header without a rule before it, a report cut short by the next header,
- * a rule pair around someone else's banner, an unknown kind. */
+ * a rule pair around someone else's banner. */
 START_TEST(test_loose_structure)
 {
     static const char text[] =
@@ -645,8 +645,8 @@ START_TEST(test_loose_structure)
     ck_assert_int_eq(f[0].access[0].thread, 1);
     ck_assert(strncmp(text + f[0].start, "==================\nWARNING", 26) == 0);
     ck_assert(strncmp(text + f[0].end, "WARNING: ThreadSanitizer: read lock", 35) == 0);
-    ck_assert_int_eq(f[1].kind, TL_TSAN_OTHER);
-    ck_assert_str_eq(tl_tsan_kind_token(f[1].kind), "other");
+    ck_assert_int_eq(f[1].kind, TL_TSAN_READ_LOCK_WRITE_LOCKED);
+    ck_assert_str_eq(tl_tsan_kind_token(f[1].kind), "read-lock-of-write-locked-mutex");
     ck_assert_str_eq(f[1].kind_text, "read lock of a write locked mutex");
     ck_assert_str_eq(f[1].frame.function, "f");
     ck_assert_uint_eq(f[1].start, f[0].end);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The TSan report parser against real logs captured from clang 14 and gcc 12
- * (tests/tsan-logs/{clang,gcc}/, see the README there). The racy programs
- * lived under /tmp/tlcap/scenarios/, so the line numbers asserted here are
+ * (tests/tsan-logs/{clang,gcc}/, see the README there: it names each log's
+ * program and compiler). The racy programs lived under /tmp/tlcap/scenarios/
+ * (external-race's under /tmp/tlcap/outside/, to have no own frame), so the
+ * line numbers asserted here are
  * those of that capture; they are the same for both compilers, columns are
  * clang-only. Each log test is a loop test: _i 0 = clang, 1 = gcc. */
 #include <check.h>
@@ -38,6 +40,12 @@ static const struct {
     {"thread-leak", TL_TSAN_THREAD_LEAK, "thread-leak"},
     {"bad-unlock", TL_TSAN_BAD_UNLOCK, "bad-unlock"},
     {"destroy-locked", TL_TSAN_DESTROY_LOCKED, "destroy-locked"},
+    {"read-lock-of-write-locked-mutex", TL_TSAN_READ_LOCK_WRITE_LOCKED,
+     "read-lock-of-write-locked-mutex"},
+    {"read-unlock-of-write-locked-mutex", TL_TSAN_READ_UNLOCK_WRITE_LOCKED,
+     "read-unlock-of-write-locked-mutex"},
+    {"external-race", TL_TSAN_EXTERNAL_RACE, "external-race"},
+    {"lock-cycle-10", TL_TSAN_LOCK_ORDER_INVERSION, "lock-order-inversion"},
 };
 enum { NLOGS = sizeof logs / sizeof logs[0] };
 
@@ -263,6 +271,8 @@ START_TEST(test_lock_order_inversion)
     ck_assert_str_eq(f.kind_text, "lock-order-inversion (potential deadlock)");
     ck_assert_int_eq(f.naccess, 0);
     ck_assert_int_eq(f.ncycle, 3);
+    ck_assert_int_eq(f.cycle_len, 3);
+    ck_assert(!f.cycle_cut);
     ck_assert_str_eq(f.cycle[0], "M0");
     ck_assert_str_eq(f.cycle[1], "M1");
     ck_assert_str_eq(f.cycle[2], "M0");
@@ -366,6 +376,157 @@ START_TEST(test_destroy_locked)
     ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_STACK);
     ck_assert_int_eq(f.location.thread, 0);
     ck_assert_str_eq(f.location.text, "Location is stack of main thread.");
+}
+END_TEST
+
+/* ---- kinds added for issue 10 (logs captured as the README says) ------- */
+
+/* Parses a log that must hold exactly one finding, without the pid check of
+ * parse_single: a runtime message need not print one. */
+static void parse_one(const char *cc, const char *name, tl_tsan_finding *f, size_t *len)
+{
+    log_text lt = read_log(cc, name);
+    size_t n = tl_tsan_parse(lt.text, lt.len, f, 1);
+    ck_assert_msg(n == 1, "%s/%s: %zu findings", cc, name, n);
+    *len = lt.len;
+    free(lt.text);
+}
+
+/* A pthread_rwlock_t write-locked, wiped behind TSan's back, then read-locked. */
+START_TEST(test_read_lock_write_locked)
+{
+    bool clang = _i == 0;
+    tl_tsan_finding f;
+    parse_single(compilers[_i], "read-lock-of-write-locked-mutex", &f);
+    ck_assert_int_eq(f.kind, TL_TSAN_READ_LOCK_WRITE_LOCKED);
+    ck_assert_str_eq(tl_tsan_kind_token(f.kind), "read-lock-of-write-locked-mutex");
+    ck_assert_str_eq(f.kind_text, "read lock of a write locked mutex");
+    ck_assert_int_eq(f.naccess, 0);
+    assert_frame(&f.frame, "rw_read_lock.c", 11, 5, "main", clang);
+    ck_assert(f.frame.own);
+    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_GLOBAL);
+    ck_assert_str_eq(f.location.name, "table_lock");
+    ck_assert_int_eq(f.location.size, 56);
+    if (clang)
+        ck_assert(ends_with(f.summary, " in pthread_rwlock_rdlock"));
+    else
+        assert_src_summary(&f, "read lock of a write locked mutex", "rw_read_lock.c", 11, 5,
+                           "main", clang);
+}
+END_TEST
+
+/* A lock annotated with __tsan_mutex_*, write-locked, released as a read lock. */
+START_TEST(test_read_unlock_write_locked)
+{
+    bool clang = _i == 0;
+    tl_tsan_finding f;
+    parse_single(compilers[_i], "read-unlock-of-write-locked-mutex", &f);
+    ck_assert_int_eq(f.kind, TL_TSAN_READ_UNLOCK_WRITE_LOCKED);
+    ck_assert_str_eq(tl_tsan_kind_token(f.kind), "read-unlock-of-write-locked-mutex");
+    ck_assert_str_eq(f.kind_text, "read unlock of a write locked mutex");
+    assert_frame(&f.frame, "rw_read_unlock.c", 7, 5, "rw_read_release", clang);
+    ck_assert_str_eq(f.location.name, "rw_word");
+    ck_assert_int_eq(f.location.size, 4);
+    if (clang)
+        ck_assert(ends_with(f.summary, " in __tsan_mutex_pre_unlock"));
+    else
+        assert_src_summary(&f, "read unlock of a write locked mutex", "rw_read_unlock.c", 7, 5,
+                           "rw_read_release", clang);
+}
+END_TEST
+
+/* __tsan_external_write on a "WorkQueue" tag from two threads, in a program
+ * under /tmp/tlcap/outside/: no own frame anywhere, so every location is the
+ * out-of-tree fallback, and the libc frames under main (which have source
+ * lines: Debian's libc debug info) are not taken. */
+START_TEST(test_external_race)
+{
+    bool clang = _i == 0;
+    tl_tsan_finding f;
+    parse_single(compilers[_i], "external-race", &f);
+    ck_assert_int_eq(f.kind, TL_TSAN_EXTERNAL_RACE);
+    ck_assert_str_eq(tl_tsan_kind_token(f.kind), "external-race");
+    ck_assert_str_eq(f.kind_text, "race on WorkQueue");
+    ck_assert_int_eq(f.naccess, 2);
+    assert_access(&f.access[0], TL_TSAN_ACC_WRITE, 0, false, false, 0, "main");
+    assert_access(&f.access[1], TL_TSAN_ACC_WRITE, 0, false, true, 1, "");
+    for (int i = 0; i < 2; i++) {
+        assert_frame(&f.access[i].frame, "ext_race.c", 12, 5, "queue_push", clang);
+        ck_assert(!f.access[i].frame.own);
+        ck_assert_str_eq(f.access[i].frame.file, "/tmp/tlcap/outside/ext_race.c");
+    }
+    assert_frame(&f.frame, "ext_race.c", 12, 5, "queue_push", clang);
+    ck_assert(!f.frame.own);
+    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_GLOBAL);
+    ck_assert_str_eq(f.location.name, "queue_obj");
+    ck_assert_int_eq(f.location.size, 8);
+    if (clang)
+        ck_assert_str_eq(f.summary,
+                         "race on WorkQueue /tmp/tlcap/outside/ext_race.c:12:5 in queue_push");
+    else
+        ck_assert_str_eq(f.summary,
+                         "race on WorkQueue /tmp/tlcap/outside/ext_race.c:12 in queue_push");
+}
+END_TEST
+
+/* Ten mutexes taken pairwise in a ring: TSan prints all eleven ids of the
+ * cycle, the finding keeps eight and says so. */
+START_TEST(test_lock_cycle_10)
+{
+    bool clang = _i == 0;
+    tl_tsan_finding f;
+    parse_single(compilers[_i], "lock-cycle-10", &f);
+    ck_assert_int_eq(f.kind, TL_TSAN_LOCK_ORDER_INVERSION);
+    ck_assert_int_eq(f.ncycle, TL_TSAN_MAX_CYCLE);
+    ck_assert_int_eq(f.cycle_len, 11);
+    ck_assert(f.cycle_cut);
+    for (int i = 0; i < TL_TSAN_MAX_CYCLE; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "M%d", i);
+        ck_assert_str_eq(f.cycle[i], id);
+    }
+    /* "Mutex M1 acquired here while holding mutex M0": the inner lock. */
+    assert_frame(&f.frame, "lock_cycle10.c", 9, 5, "take_pair", clang);
+    if (!clang)
+        assert_src_summary(&f, "lock-order-inversion (potential deadlock)", "lock_cycle10.c", 9,
+                           5, "take_pair", clang);
+}
+END_TEST
+
+/* T1 calls AnnotateIgnoreReadsBegin and exits: TSan prints no WARNING block,
+ * only a message and two stacks, and kills the process. The message is a
+ * finding whose frame is that of the first stack ("created at:"). */
+START_TEST(test_ignores_thread)
+{
+    bool clang = _i == 0;
+    tl_tsan_finding f;
+    size_t len;
+    parse_one(compilers[_i], "ignores-thread", &f, &len);
+    ck_assert_int_eq(f.kind, TL_TSAN_RUNTIME_MESSAGE);
+    ck_assert_str_eq(tl_tsan_kind_token(f.kind), "runtime-message");
+    ck_assert_str_eq(f.kind_text,
+                     "ThreadSanitizer: thread T1  finished with ignores enabled, created at:");
+    ck_assert_str_eq(f.summary, f.kind_text);
+    ck_assert_int_eq(f.pid, 0);
+    ck_assert_int_eq(f.naccess, 0);
+    assert_frame(&f.frame, "ignores_left.c", 15, 5, "main", clang);
+    ck_assert(f.frame.own);
+    ck_assert_uint_eq(f.start, 0);
+    ck_assert_uint_eq(f.end, len);
+}
+END_TEST
+
+START_TEST(test_ignores_main)
+{
+    bool clang = _i == 0;
+    tl_tsan_finding f;
+    size_t len;
+    parse_one(compilers[_i], "ignores-main", &f, &len);
+    ck_assert_int_eq(f.kind, TL_TSAN_RUNTIME_MESSAGE);
+    ck_assert_str_eq(f.kind_text, "ThreadSanitizer: main thread finished with ignores enabled");
+    /* "Ignore was enabled at:" is the only stack. */
+    assert_frame(&f.frame, "ignores_main.c", 5, 5, "main", clang);
+    ck_assert_uint_eq(f.end, len);
 }
 END_TEST
 
@@ -487,8 +648,10 @@ END_TEST
  * so a sanitizer build catches any read past len. */
 START_TEST(test_every_prefix)
 {
-    static const char *const extra[] = {"two-reports", "truncated"};
-    for (int k = 0; k < NLOGS + 2; k++) {
+    static const char *const extra[] = {"two-reports", "truncated", "ignores-thread",
+                                        "ignores-main"};
+    enum { NEXTRA = sizeof extra / sizeof extra[0] };
+    for (int k = 0; k < NLOGS + NEXTRA; k++) {
         const char *name = k < NLOGS ? logs[k].name : extra[k - NLOGS];
         log_text lt = read_log(compilers[_i], name);
         size_t full = tl_tsan_parse(lt.text, lt.len, NULL, 0);
@@ -691,6 +854,8 @@ START_TEST(test_long_fields)
     ck_assert_int_gt(f.pid, 0);
     ck_assert_int_eq(f.ncycle, TL_TSAN_MAX_CYCLE);
     ck_assert_str_eq(f.cycle[7], "M7");
+    ck_assert_int_eq(f.cycle_len, 11);
+    ck_assert(f.cycle_cut);
     free(fn);
     free(text);
 }
@@ -764,6 +929,12 @@ Suite *tl_suite_tsan_parse(void)
     tcase_add_loop_test(logs_tc, test_thread_leak, 0, NCOMPILERS);
     tcase_add_loop_test(logs_tc, test_bad_unlock, 0, NCOMPILERS);
     tcase_add_loop_test(logs_tc, test_destroy_locked, 0, NCOMPILERS);
+    tcase_add_loop_test(logs_tc, test_read_lock_write_locked, 0, NCOMPILERS);
+    tcase_add_loop_test(logs_tc, test_read_unlock_write_locked, 0, NCOMPILERS);
+    tcase_add_loop_test(logs_tc, test_external_race, 0, NCOMPILERS);
+    tcase_add_loop_test(logs_tc, test_lock_cycle_10, 0, NCOMPILERS);
+    tcase_add_loop_test(logs_tc, test_ignores_thread, 0, NCOMPILERS);
+    tcase_add_loop_test(logs_tc, test_ignores_main, 0, NCOMPILERS);
     tcase_add_loop_test(logs_tc, test_kind_of_every_log, 0, NCOMPILERS);
     tcase_add_loop_test(logs_tc, test_block_offsets, 0, NCOMPILERS);
     tcase_add_loop_test(logs_tc, test_two_reports, 0, NCOMPILERS);

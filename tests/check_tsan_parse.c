@@ -3,9 +3,8 @@
  * (tests/tsan-logs/{clang,gcc}/, see the README there: it names each log's
  * program and compiler). The racy programs lived under /tmp/tlcap/scenarios/
  * (external-race's under /tmp/tlcap/outside/, to have no own frame), so the
- * line numbers asserted here are
- * those of that capture; they are the same for both compilers, columns are
- * clang-only. Each log test is a loop test: _i 0 = clang, 1 = gcc. */
+ * line numbers asserted here are those of that capture; they are the same
+ * for both compilers, columns are clang-only. Each log test is a loop test: _i 0 = clang, 1 = gcc. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -818,6 +817,143 @@ START_TEST(test_loose_structure)
 }
 END_TEST
 
+/* Every header text the clang 14, clang 19 and gcc 12 runtimes can print
+ * (from `strings` on libclang_rt.tsan-x86_64.a and libtsan.so), exactly. */
+START_TEST(test_every_runtime_kind)
+{
+    static const struct {
+        const char *header;
+        const char *token;
+    } cases[] = {
+        {"data race", "data-race"},
+        {"data race on vptr (ctor/dtor vs virtual call)", "data-race-vptr"},
+        {"heap-use-after-free", "heap-use-after-free"},
+        {"heap-use-after-free (virtual call vs free)", "heap-use-after-free-vptr"},
+        {"thread leak", "thread-leak"},
+        {"destroy of a locked mutex", "destroy-locked"},
+        {"double lock of a mutex", "double-lock"},
+        {"unlock of an unlocked mutex (or by a wrong thread)", "bad-unlock"},
+        {"read lock of a write locked mutex", "read-lock-of-write-locked-mutex"},
+        {"read unlock of a write locked mutex", "read-unlock-of-write-locked-mutex"},
+        {"signal-unsafe call inside of a signal", "signal-unsafe-call"},
+        {"signal handler spoils errno", "signal-spoils-errno"},
+        {"lock-order-inversion (potential deadlock)", "lock-order-inversion"},
+        {"use of an invalid mutex (e.g. uninitialized or destroyed)", "invalid-mutex"},
+        {"mutex held in the wrong context", "mutex-wrong-context"},
+        {"race on external object", "external-race"},
+        {"race on MyLibrary::Handle", "external-race"},
+        {"some kind from a future runtime", "other"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "==================\nWARNING: ThreadSanitizer: %s (pid=5)\n",
+                 cases[i].header);
+        tl_tsan_finding f;
+        ck_assert_uint_eq(parse_str(text, &f, 1), 1);
+        ck_assert_str_eq(tl_tsan_kind_token(f.kind), cases[i].token);
+        ck_assert_str_eq(f.kind_text, cases[i].header);
+        ck_assert_int_eq(f.pid, 5);
+    }
+}
+END_TEST
+
+/* What TSan prints outside WARNING blocks is kept: a CHECK failure with
+ * sanitizer_common's "==PID==" prefix, a FATAL line, and a message that cuts
+ * a report short. Column-0 program output ends a message; the routine
+ * "reported N warnings" line is no finding, also when the log ends in it. */
+START_TEST(test_runtime_messages)
+{
+    static const char text[] =
+        "==================\n"
+        "WARNING: ThreadSanitizer: data race (pid=21)\n"
+        "  Write of size 4 at 0x1 by thread T1:\n"
+        "    #0 w /w/scenarios/a.c:3 (p+0x1)\n"
+        "==21==ThreadSanitizer: CHECK failed: tsan_rtl.cpp:80 \"((x)) != (0)\" (0x0, 0x0) "
+        "(tid=22)\n"
+        "    #0 __tsan::CheckUnwind() <null> (p+0x2)\n"
+        "    #1 helper /home/u/proj/b.c:9:2 (p+0x3)\n"
+        "program output at column 0\n"
+        "    #0 not_a_frame_of_the_message /w/scenarios/c.c:1 (p+0x4)\n"
+        "FATAL: ThreadSanitizer: unexpected memory mapping 0x7f00-0x7f10\n"
+        "ThreadSanitizerX: not ours\n"
+        "ThreadSanitizer: reported 1 warnings\n"
+        "ThreadSanitizer: repo";
+    tl_tsan_finding f[4];
+    ck_assert_uint_eq(parse_str(text, f, 4), 3);
+    ck_assert_int_eq(f[0].kind, TL_TSAN_DATA_RACE);
+    ck_assert_str_eq(f[0].frame.function, "w");
+    ck_assert(strncmp(text + f[0].end, "==21==", 6) == 0);
+
+    ck_assert_int_eq(f[1].kind, TL_TSAN_RUNTIME_MESSAGE);
+    ck_assert_int_eq(f[1].pid, 21);
+    ck_assert(strncmp(f[1].kind_text, "ThreadSanitizer: CHECK failed: tsan_rtl.cpp:80 ", 47) == 0);
+    ck_assert(ends_with(f[1].summary, "(tid=22)"));
+    ck_assert_uint_eq(f[1].start, f[0].end);
+    ck_assert(strncmp(text + f[1].end, "program output", 14) == 0);
+    ck_assert(f[1].frame.found);
+    ck_assert(!f[1].frame.own);
+    ck_assert_str_eq(f[1].frame.function, "helper");
+    ck_assert_int_eq(f[1].frame.line, 9);
+
+    ck_assert_int_eq(f[2].kind, TL_TSAN_RUNTIME_MESSAGE);
+    ck_assert_int_eq(f[2].pid, 0);
+    ck_assert_str_eq(f[2].kind_text,
+                     "FATAL: ThreadSanitizer: unexpected memory mapping 0x7f00-0x7f10");
+    ck_assert(!f[2].frame.found);
+    ck_assert(strncmp(text + f[2].end, "ThreadSanitizerX", 16) == 0);
+}
+END_TEST
+
+/* The out-of-tree fallback: runtime sources, libc with debug info, frames
+ * without a line and runtime functions are skipped; an own frame in any
+ * stack beats an out-of-tree one in an earlier access. */
+START_TEST(test_frame_fallback)
+{
+    static const char text[] =
+        "==================\n"
+        "WARNING: ThreadSanitizer: data race (pid=31)\n"
+        "  Write of size 4 at 0x1 by thread T1:\n"
+        "    #0 __interceptor_memcpy /home/u/x.c:1 (p+0x1)\n"
+        "    #1 memcpy ../../../../src/libsanitizer/sanitizer_common/x.inc:827 (libtsan.so.2+0x1)\n"
+        "    #2 start_thread ./nptl/pthread_create.c:442:8 (libc.so.6+0x2)\n"
+        "    #3 libfn /usr/lib/libfoo.so.1 (libfoo.so.1+0x3)\n"
+        "    #4 copier /home/u/proj/copy.c:14:7 (prog+0x4) (BuildId: 12ab)\n"
+        "    #5 caller /home/u/proj/main.c:30:3 (prog+0x5)\n"
+        "\n"
+        "  Previous read of size 4 at 0x1 by main thread:\n"
+        "    #0 reader /home/u/proj/read.c:5 (prog+0x6)\n"
+        "\n"
+        "  Thread T1 (tid=32, running) created by main thread at:\n"
+        "    #0 pthread_create <null> (prog+0x7)\n"
+        "    #1 spawn /w/scenarios/spawn.c:8 (prog+0x8)\n"
+        "\n"
+        "==================\n"
+        "==================\n"
+        "WARNING: ThreadSanitizer: thread leak (pid=31)\n"
+        "  Thread T2 (tid=33, finished) created by main thread at:\n"
+        "    #0 pthread_create <null> (prog+0x7)\n"
+        "    #1 __libc_start_call_main csu/../sysdeps/nptl/libc_start_call_main.h:58:16 "
+        "(libc.so.6+0x27249) (BuildId: 93ac)\n"
+        "\n"
+        "==================\n";
+    tl_tsan_finding f[2];
+    ck_assert_uint_eq(parse_str(text, f, 2), 2);
+    ck_assert_str_eq(f[0].access[0].frame.function, "copier");
+    ck_assert_str_eq(f[0].access[0].frame.file, "/home/u/proj/copy.c");
+    ck_assert_int_eq(f[0].access[0].frame.line, 14);
+    ck_assert_int_eq(f[0].access[0].frame.column, 7);
+    ck_assert(f[0].access[0].frame.found);
+    ck_assert(!f[0].access[0].frame.own);
+    ck_assert_str_eq(f[0].access[1].frame.function, "reader");
+    /* The own "created at" frame wins over both out-of-tree accesses. */
+    ck_assert_str_eq(f[0].frame.function, "spawn");
+    ck_assert(f[0].frame.own);
+    /* Only the runtime and libc: no location at all. */
+    ck_assert(!f[1].frame.found);
+    ck_assert(!f[1].frame.own);
+}
+END_TEST
+
 /* Fields longer than their buffers are cut, never overrun. */
 START_TEST(test_long_fields)
 {
@@ -873,6 +1009,8 @@ START_TEST(test_kind_token_round_trip)
     ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_DATA_RACE), "data-race");
     ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_SIGNAL_UNSAFE), "signal-unsafe-call");
     ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_SIGNAL_ERRNO), "signal-spoils-errno");
+    ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_EXTERNAL_RACE), "external-race");
+    ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_RUNTIME_MESSAGE), "runtime-message");
     ck_assert_str_eq(tl_tsan_kind_token((tl_tsan_kind)(TL_TSAN_OTHER + 5)), "other");
 }
 END_TEST
@@ -954,6 +1092,9 @@ Suite *tl_suite_tsan_parse(void)
     tcase_add_test(syn_tc, test_frame_first_own_stack);
     tcase_add_test(syn_tc, test_loose_structure);
     tcase_add_test(syn_tc, test_long_fields);
+    tcase_add_test(syn_tc, test_every_runtime_kind);
+    tcase_add_test(syn_tc, test_runtime_messages);
+    tcase_add_test(syn_tc, test_frame_fallback);
     suite_add_tcase(s, syn_tc);
 
     TCase *api_tc = tcase_create("api");

@@ -14,8 +14,9 @@
 /* ---- kinds ---------------------------------------------------------- */
 
 /* Indexed by tl_tsan_kind so token lookup is a direct index. The text is
- * matched as a prefix of what follows "ThreadSanitizer: ", because TSan adds
- * variants such as "data race on vptr (ctor/dtor vs virtual call)". */
+ * matched as a prefix of what follows "ThreadSanitizer: " and the longest
+ * match wins, so "data race on vptr ..." is not taken for "data race" and
+ * "race on <tag>" (any tag name) needs only its fixed start. */
 static const struct {
     const char *token;
     const char *text;
@@ -30,6 +31,17 @@ static const struct {
     [TL_TSAN_SIGNAL_UNSAFE] = {"signal-unsafe-call", "signal-unsafe call inside of a signal"},
     [TL_TSAN_SIGNAL_ERRNO] = {"signal-spoils-errno", "signal handler spoils errno"},
     [TL_TSAN_INVALID_MUTEX] = {"invalid-mutex", "use of an invalid mutex"},
+    [TL_TSAN_DATA_RACE_VPTR] = {"data-race-vptr", "data race on vptr"},
+    [TL_TSAN_HEAP_USE_AFTER_FREE_VPTR] = {"heap-use-after-free-vptr",
+                                          "heap-use-after-free (virtual call vs free)"},
+    [TL_TSAN_READ_LOCK_WRITE_LOCKED] = {"read-lock-of-write-locked-mutex",
+                                        "read lock of a write locked mutex"},
+    [TL_TSAN_READ_UNLOCK_WRITE_LOCKED] = {"read-unlock-of-write-locked-mutex",
+                                          "read unlock of a write locked mutex"},
+    [TL_TSAN_MUTEX_WRONG_CONTEXT] = {"mutex-wrong-context", "mutex held in the wrong context"},
+    [TL_TSAN_EXTERNAL_RACE] = {"external-race", "race on "},
+    /* Never matched from a header: the parser sets it for lines outside reports. */
+    [TL_TSAN_RUNTIME_MESSAGE] = {"runtime-message", NULL},
     [TL_TSAN_OTHER] = {"other", NULL},
 };
 
@@ -100,9 +112,52 @@ static bool is_runtime_function(const char *fn)
     return false;
 }
 
-static int frame_rank(const tl_tsan_frame *fr)
+/* Sources of the sanitizer runtime itself, as gcc's libtsan and a clang
+ * runtime built with debug info name them. */
+static bool is_runtime_source(const char *file)
 {
-    return is_runtime_function(fr->function) ? 0 : file_rank(fr->file);
+    static const char *const parts[] = {"libsanitizer/", "compiler-rt/", "sanitizer_common/",
+                                        "/tsan/rtl/"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (strstr(file, parts[i]))
+            return true;
+    return false;
+}
+
+/* The module a frame lives in, "libc.so.6" from "(libc.so.6+0x271c9)". With
+ * libc's debug info installed its frames have real source lines
+ * ("csu/../sysdeps/nptl/libc_start_call_main.h:58"), so only the module
+ * tells them from the program's. */
+static bool is_system_module(span module)
+{
+    static const char *const libs[] = {"libc.so", "libc-", "libstdc++", "ld-linux", "ld.so",
+                                       "ld64.so", "libpthread", "libtsan", "libgcc_s",
+                                       "libm.so", "libdl"};
+    size_t slash = module.n;
+    while (slash > 0 && module.p[slash - 1] != '/')
+        slash--;
+    span base = {module.p + slash, module.n - slash};
+    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
+        if (starts_with(base, libs[i]))
+            return true;
+    return false;
+}
+
+/* Rank 4, the last resort: a frame with a source line outside the runtime and
+ * the system libraries is the out-of-tree program's own code. Frames without
+ * a line ("<null>", a bare module path) say nothing a reader could open. */
+enum { RANK_FOREIGN = 4 };
+
+static int frame_rank(const tl_tsan_frame *fr, span module)
+{
+    if (is_runtime_function(fr->function))
+        return 0;
+    int own = file_rank(fr->file);
+    if (own != 0)
+        return own;
+    if (fr->line <= 0 || !fr->file[0] || is_runtime_source(fr->file) || is_system_module(module))
+        return 0;
+    return RANK_FOREIGN;
 }
 
 /* ---- frame lines ------------------------------------------------------ */
@@ -121,9 +176,11 @@ static bool is_module_group(span g)
 }
 
 /* Drops the trailing module annotations of a frame line, which clang prints
- * twice ("(prog+0x..) (BuildId: ..)") and gcc once. */
-static span strip_modules(span s)
+ * twice ("(prog+0x..) (BuildId: ..)") and gcc once, and keeps the module's
+ * name ("prog") in *module (empty when none was printed). */
+static span strip_modules(span s, span *module)
 {
+    *module = (span){s.p, 0};
     for (int round = 0; round < 3; round++) {
         s = trim(s);
         size_t i = s.n;
@@ -134,6 +191,9 @@ static span strip_modules(span s)
         span g = {s.p + i - 1, s.n - (i - 1)};
         if (!is_module_group(g))
             break;
+        size_t plus = find(g, "+0x");
+        if (plus < g.n)
+            *module = (span){g.p + 1, plus - 1};
         s.n = i - 2;
     }
     return trim(s);
@@ -173,14 +233,14 @@ static void parse_source(span loc, tl_tsan_frame *fr)
 
 /* "    #3 function file:line[:col] (module+0x..) [(BuildId: ..)]". The
  * function may contain spaces (C++), the location never does, so the last
- * space splits them. */
-static bool parse_frame(span line, tl_tsan_frame *fr)
+ * space splits them. The module goes to *module for frame_rank. */
+static bool parse_frame(span line, tl_tsan_frame *fr, span *module)
 {
     long idx;
     span s = trim(line);
     if (!eat(&s, "#") || !eat_number(&s, &idx) || s.n == 0 || s.p[0] != ' ')
         return false;
-    s = strip_modules(s);
+    s = strip_modules(s, module);
     memset(fr, 0, sizeof *fr);
     size_t sp = s.n;
     while (sp > 0 && s.p[sp - 1] != ' ')
@@ -198,6 +258,19 @@ static bool parse_frame(span line, tl_tsan_frame *fr)
 
 /* "  [Previous ][atomic ]read|write of size N at 0x.. by <thread>[ 'name']
  *  [ (mutexes: ...)]:" */
+/* The external-object form, "Modifying access of <tag> at 0x.. by ..." or
+ * "Read-only access of <tag> ...", after the optional "Previous ". */
+static bool eat_external_op(span *s, tl_tsan_access *a)
+{
+    if (eat_ci(s, "modifying access of "))
+        a->op = TL_TSAN_ACC_WRITE;
+    else if (eat_ci(s, "read-only access of "))
+        a->op = TL_TSAN_ACC_READ;
+    else
+        return false;
+    return true;
+}
+
 static bool parse_access(span s, tl_tsan_access *a)
 {
     long size;
@@ -205,16 +278,18 @@ static bool parse_access(span s, tl_tsan_access *a)
     memset(a, 0, sizeof *a);
     a->thread = -1;
     a->previous = eat_ci(&s, "previous ");
-    a->atomic = eat_ci(&s, "atomic ");
-    if (eat_ci(&s, "read "))
-        a->op = TL_TSAN_ACC_READ;
-    else if (eat_ci(&s, "write "))
-        a->op = TL_TSAN_ACC_WRITE;
-    else
-        return false;
-    if (!eat(&s, "of size ") || !eat_number(&s, &size))
-        return false;
-    a->size = (int)size;
+    if (!eat_external_op(&s, a)) {
+        a->atomic = eat_ci(&s, "atomic ");
+        if (eat_ci(&s, "read "))
+            a->op = TL_TSAN_ACC_READ;
+        else if (eat_ci(&s, "write "))
+            a->op = TL_TSAN_ACC_WRITE;
+        else
+            return false;
+        if (!eat(&s, "of size ") || !eat_number(&s, &size))
+            return false;
+        a->size = (int)size;
+    }
     if (!skip_past(&s, " by "))
         return true; /* cut log: keep what we have */
     a->thread = eat_thread_ref(&s);
@@ -253,7 +328,9 @@ static void parse_location(span s, tl_tsan_location *loc)
     }
 }
 
-/* "Cycle in lock order graph: M0 (0x..) => M1 (0x..) => M0" */
+/* "Cycle in lock order graph: M0 (0x..) => M1 (0x..) => M0". Every id is
+ * counted, so a reader learns how long a cycle was even when only the first
+ * TL_TSAN_MAX_CYCLE ids fit. */
 static void parse_cycle(span s, tl_tsan_finding *f)
 {
     for (;;) {
@@ -261,8 +338,13 @@ static void parse_cycle(span s, tl_tsan_finding *f)
         size_t i = 0;
         while (i < s.n && s.p[i] != ' ' && s.p[i] != '(')
             i++;
-        if (i > 0 && f->ncycle < TL_TSAN_MAX_CYCLE)
-            copy_span(f->cycle[f->ncycle++], sizeof f->cycle[0], (span){s.p, i});
+        if (i > 0) {
+            if (f->ncycle < TL_TSAN_MAX_CYCLE)
+                copy_span(f->cycle[f->ncycle++], sizeof f->cycle[0], (span){s.p, i});
+            if (f->cycle_len < INT_MAX)
+                f->cycle_len++;
+            f->cycle_cut = f->cycle_len > f->ncycle;
+        }
         if (!skip_past(&s, "=>"))
             return;
     }
@@ -289,10 +371,11 @@ static void parse_header(span s, tl_tsan_finding *f)
     span text = trim((span){s.p, p});
     copy_span(f->kind_text, sizeof f->kind_text, text);
     f->kind = TL_TSAN_OTHER;
+    size_t best = 0;
     for (int k = 0; k < TL_TSAN_OTHER; k++)
-        if (starts_with(text, kinds[k].text)) {
+        if (kinds[k].text && strlen(kinds[k].text) > best && starts_with(text, kinds[k].text)) {
             f->kind = (tl_tsan_kind)k;
-            break;
+            best = strlen(kinds[k].text);
         }
     if (p < s.n) {
         advance(&s, p + strlen(" (pid="));
@@ -314,6 +397,47 @@ static bool is_separator(span s)
     return true;
 }
 
+/* ---- runtime messages --------------------------------------------------- */
+
+/* True when s is a start of lit, as a log cut inside that line leaves it. */
+static bool is_prefix_of(span s, const char *lit)
+{
+    size_t n = strlen(lit);
+    return s.n <= n && memcmp(s.p, lit, s.n) == 0;
+}
+
+/* Takes a leading "==1234==" (how sanitizer_common's Report() starts a line)
+ * off s and returns the PID, or 0 when there is none. */
+static int eat_pid_prefix(span *s)
+{
+    long pid;
+    span t = *s;
+    if (!eat(&t, "==") || !eat_number(&t, &pid) || !eat(&t, "=="))
+        return 0;
+    *s = t;
+    return (int)pid;
+}
+
+/* A line TSan prints on its own, outside a WARNING block: after an optional
+ * "==PID==" and "FATAL: " it starts with "ThreadSanitizer" and a ':' or a
+ * space ("ThreadSanitizer: CHECK failed", "FATAL: ThreadSanitizer can not
+ * mmap the shadow memory"). "ThreadSanitizer: reported N warnings" only
+ * counts the reports already read; it is left out, also when the log ends
+ * inside it (cut), so that a cut log never holds more findings than the
+ * whole one. */
+static bool is_runtime_message(span s, bool cut)
+{
+    static const char routine[] = "ThreadSanitizer: reported ";
+    eat_pid_prefix(&s);
+    span body = s;
+    eat(&body, "FATAL: ");
+    if (!eat(&body, "ThreadSanitizer") || body.n == 0 || (body.p[0] != ':' && body.p[0] != ' '))
+        return false;
+    if (starts_with(s, routine) || (cut && is_prefix_of(s, routine)))
+        return false;
+    return true;
+}
+
 /* ---- the report state machine ----------------------------------------- */
 
 typedef struct {
@@ -322,17 +446,21 @@ typedef struct {
 
     tl_tsan_finding f;   /* report being read */
     bool open;           /* a "=====" line opened a block */
-    bool in_report;      /* the block has its WARNING header */
+    bool in_report;      /* the block has its WARNING header, or a runtime
+                          * message is being read */
+    bool message;        /* what is being read is a runtime message */
     size_t block_start;
 
     /* The stack being read: which access it belongs to (-1: none) and the
-     * best own frame seen in it so far. */
+     * best frame seen in it so far. */
     bool in_stack;
     int stack_access;
     int next_access;     /* set by an access line for the stack after it */
     tl_tsan_frame best;
     int best_rank;
-    tl_tsan_frame first_stack_frame; /* own frame of the first stack having one */
+    tl_tsan_frame first_own;     /* own frame of the first stack having one */
+    tl_tsan_frame first_foreign; /* out-of-tree frame of the first stack having
+                                  * one and no own frame */
     bool location_seen;
 } parser;
 
@@ -344,13 +472,15 @@ static void end_stack(parser *ps)
     if (ps->best_rank == 0)
         return;
     ps->best.found = true;
+    ps->best.own = ps->best_rank != RANK_FOREIGN;
     if (ps->stack_access >= 0)
         ps->f.access[ps->stack_access].frame = ps->best;
-    if (!ps->first_stack_frame.found)
-        ps->first_stack_frame = ps->best;
+    tl_tsan_frame *first = ps->best.own ? &ps->first_own : &ps->first_foreign;
+    if (!first->found)
+        *first = ps->best;
 }
 
-static void on_frame(parser *ps, const tl_tsan_frame *fr)
+static void on_frame(parser *ps, const tl_tsan_frame *fr, span module)
 {
     if (!ps->in_stack) {
         ps->in_stack = true;
@@ -358,25 +488,35 @@ static void on_frame(parser *ps, const tl_tsan_frame *fr)
         ps->best_rank = 0;
     }
     ps->next_access = -1;
-    int r = frame_rank(fr);
+    int r = frame_rank(fr, module);
     if (r != 0 && (ps->best_rank == 0 || r < ps->best_rank)) {
         ps->best = *fr;
         ps->best_rank = r;
     }
 }
 
-/* Closes the current report at byte offset end and stores it. The report's
- * frame is its first access's own frame; reports without one (lock order,
- * thread leak, mutex misuse) take the first stack that has an own frame. */
+/* The report's frame: an own frame beats an out-of-tree one wherever it is,
+ * and among equals the accesses (in order) beat the other stacks. */
+static tl_tsan_frame report_frame(const parser *ps)
+{
+    const tl_tsan_finding *f = &ps->f;
+    for (int i = 0; i < f->naccess; i++)
+        if (f->access[i].frame.own)
+            return f->access[i].frame;
+    if (ps->first_own.found)
+        return ps->first_own;
+    for (int i = 0; i < f->naccess; i++)
+        if (f->access[i].frame.found)
+            return f->access[i].frame;
+    return ps->first_foreign;
+}
+
+/* Closes the current report at byte offset end and stores it. */
 static void emit(parser *ps, size_t end)
 {
     end_stack(ps);
     tl_tsan_finding *f = &ps->f;
-    for (int i = 0; i < f->naccess && !f->frame.found; i++)
-        if (f->access[i].frame.found)
-            f->frame = f->access[i].frame;
-    if (!f->frame.found)
-        f->frame = ps->first_stack_frame;
+    f->frame = report_frame(ps);
     f->start = ps->block_start;
     f->end = end;
     if (ps->count < ps->max)
@@ -384,6 +524,18 @@ static void emit(parser *ps, size_t end)
     ps->count++;
     ps->open = false;
     ps->in_report = false;
+    ps->message = false;
+}
+
+static void reset_finding(parser *ps)
+{
+    memset(&ps->f, 0, sizeof ps->f);
+    ps->f.location.thread = -1;
+    ps->in_stack = false;
+    ps->next_access = -1;
+    memset(&ps->first_own, 0, sizeof ps->first_own);
+    memset(&ps->first_foreign, 0, sizeof ps->first_foreign);
+    ps->location_seen = false;
 }
 
 static void begin_report(parser *ps, span header_rest, size_t line_start)
@@ -392,13 +544,23 @@ static void begin_report(parser *ps, span header_rest, size_t line_start)
         ps->block_start = line_start;
     ps->open = true;
     ps->in_report = true;
-    memset(&ps->f, 0, sizeof ps->f);
-    ps->f.location.thread = -1;
-    ps->in_stack = false;
-    ps->next_access = -1;
-    memset(&ps->first_stack_frame, 0, sizeof ps->first_stack_frame);
-    ps->location_seen = false;
+    ps->message = false;
+    reset_finding(ps);
     parse_header(header_rest, &ps->f);
+}
+
+/* A runtime message has no rules around it: it starts at its own line. */
+static void begin_message(parser *ps, span line, size_t line_start)
+{
+    ps->block_start = line_start;
+    ps->open = false;
+    ps->in_report = true;
+    ps->message = true;
+    reset_finding(ps);
+    ps->f.kind = TL_TSAN_RUNTIME_MESSAGE;
+    ps->f.pid = eat_pid_prefix(&line);
+    copy_span(ps->f.kind_text, sizeof ps->f.kind_text, line);
+    copy_span(ps->f.summary, sizeof ps->f.summary, line);
 }
 
 /* A line inside a report that is not a frame. */
@@ -430,12 +592,34 @@ static void on_body_line(parser *ps, span s)
     }
 }
 
-static void on_line(parser *ps, span line, size_t start, size_t end)
+/* A runtime message owns the blank and indented lines under it (its
+ * stacks, "  Ignore was enabled at:"); the first line back at column 0
+ * ends it. */
+static bool ends_message(const parser *ps, span raw)
+{
+    return ps->message && raw.n > 0 && !is_blank(raw.p[0]) && raw.p[0] != '\n';
+}
+
+/* Lines of a report or message body: frames and everything else. */
+static void on_report_line(parser *ps, span s)
+{
+    tl_tsan_frame fr;
+    span module;
+    if (parse_frame(s, &fr, &module))
+        on_frame(ps, &fr, module);
+    else if (!ps->message)
+        on_body_line(ps, s);
+    else
+        end_stack(ps);
+}
+
+static void on_line(parser *ps, span line, size_t start, size_t end, bool cut)
 {
     span s = trim(line);
     span rest = s;
-    tl_tsan_frame fr;
 
+    if (ends_message(ps, line))
+        emit(ps, start);
     if (is_separator(s)) {
         if (ps->in_report) {
             emit(ps, end); /* the closing rule */
@@ -453,12 +637,15 @@ static void on_line(parser *ps, span line, size_t start, size_t end)
         begin_report(ps, rest, start);
         return;
     }
+    if (is_runtime_message(s, cut)) {
+        if (ps->in_report)
+            emit(ps, start); /* a report cut short by a dying runtime */
+        begin_message(ps, s, start);
+        return;
+    }
     if (!ps->in_report)
         return; /* program output, "ThreadSanitizer: reported N warnings" */
-    if (parse_frame(s, &fr))
-        on_frame(ps, &fr);
-    else
-        on_body_line(ps, s);
+    on_report_line(ps, s);
 }
 
 size_t tl_tsan_parse(const char *text, size_t len, tl_tsan_finding *out, size_t max)
@@ -473,7 +660,7 @@ size_t tl_tsan_parse(const char *text, size_t len, tl_tsan_finding *out, size_t 
         const char *nl = memchr(text + off, '\n', len - off);
         size_t line_end = nl ? (size_t)(nl - text) : len;
         size_t next = nl ? line_end + 1 : len;
-        on_line(&ps, (span){text + off, line_end - off}, off, next);
+        on_line(&ps, (span){text + off, line_end - off}, off, next, nl == NULL);
         off = next;
     }
     if (ps.in_report)

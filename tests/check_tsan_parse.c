@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The TSan report parser against real logs captured from clang 14 and gcc 12
- * (tests/tsan-logs/{clang,gcc}/, see the README there). The racy programs
- * lived under /tmp/tlcap/scenarios/, so the line numbers asserted here are
- * those of that capture; they are the same for both compilers, columns are
- * clang-only. Each log test is a loop test: _i 0 = clang, 1 = gcc. */
+ * (tests/tsan-logs/{clang,gcc}/, see the README there: it names each log's
+ * program and compiler). The racy programs lived under /tmp/tlcap/scenarios/
+ * (external-race's under /tmp/tlcap/outside/, to have no own frame), so the
+ * line numbers asserted here are those of that capture; they are the same
+ * for both compilers, columns are clang-only. Each log test is a loop test: _i 0 = clang, 1 = gcc. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,12 @@ static const struct {
     {"thread-leak", TL_TSAN_THREAD_LEAK, "thread-leak"},
     {"bad-unlock", TL_TSAN_BAD_UNLOCK, "bad-unlock"},
     {"destroy-locked", TL_TSAN_DESTROY_LOCKED, "destroy-locked"},
+    {"read-lock-of-write-locked-mutex", TL_TSAN_READ_LOCK_WRITE_LOCKED,
+     "read-lock-of-write-locked-mutex"},
+    {"read-unlock-of-write-locked-mutex", TL_TSAN_READ_UNLOCK_WRITE_LOCKED,
+     "read-unlock-of-write-locked-mutex"},
+    {"external-race", TL_TSAN_EXTERNAL_RACE, "external-race"},
+    {"lock-cycle-10", TL_TSAN_LOCK_ORDER_INVERSION, "lock-order-inversion"},
 };
 enum { NLOGS = sizeof logs / sizeof logs[0] };
 
@@ -263,6 +270,8 @@ START_TEST(test_lock_order_inversion)
     ck_assert_str_eq(f.kind_text, "lock-order-inversion (potential deadlock)");
     ck_assert_int_eq(f.naccess, 0);
     ck_assert_int_eq(f.ncycle, 3);
+    ck_assert_int_eq(f.cycle_len, 3);
+    ck_assert(!f.cycle_cut);
     ck_assert_str_eq(f.cycle[0], "M0");
     ck_assert_str_eq(f.cycle[1], "M1");
     ck_assert_str_eq(f.cycle[2], "M0");
@@ -366,6 +375,157 @@ START_TEST(test_destroy_locked)
     ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_STACK);
     ck_assert_int_eq(f.location.thread, 0);
     ck_assert_str_eq(f.location.text, "Location is stack of main thread.");
+}
+END_TEST
+
+/* ---- kinds added for issue 10 (logs captured as the README says) ------- */
+
+/* Parses a log that must hold exactly one finding, without the pid check of
+ * parse_single: a runtime message need not print one. */
+static void parse_one(const char *cc, const char *name, tl_tsan_finding *f, size_t *len)
+{
+    log_text lt = read_log(cc, name);
+    size_t n = tl_tsan_parse(lt.text, lt.len, f, 1);
+    ck_assert_msg(n == 1, "%s/%s: %zu findings", cc, name, n);
+    *len = lt.len;
+    free(lt.text);
+}
+
+/* A pthread_rwlock_t write-locked, wiped behind TSan's back, then read-locked. */
+START_TEST(test_read_lock_write_locked)
+{
+    bool clang = _i == 0;
+    tl_tsan_finding f;
+    parse_single(compilers[_i], "read-lock-of-write-locked-mutex", &f);
+    ck_assert_int_eq(f.kind, TL_TSAN_READ_LOCK_WRITE_LOCKED);
+    ck_assert_str_eq(tl_tsan_kind_token(f.kind), "read-lock-of-write-locked-mutex");
+    ck_assert_str_eq(f.kind_text, "read lock of a write locked mutex");
+    ck_assert_int_eq(f.naccess, 0);
+    assert_frame(&f.frame, "rw_read_lock.c", 11, 5, "main", clang);
+    ck_assert(f.frame.own);
+    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_GLOBAL);
+    ck_assert_str_eq(f.location.name, "table_lock");
+    ck_assert_int_eq(f.location.size, 56);
+    if (clang)
+        ck_assert(ends_with(f.summary, " in pthread_rwlock_rdlock"));
+    else
+        assert_src_summary(&f, "read lock of a write locked mutex", "rw_read_lock.c", 11, 5,
+                           "main", clang);
+}
+END_TEST
+
+/* A lock annotated with __tsan_mutex_*, write-locked, released as a read lock. */
+START_TEST(test_read_unlock_write_locked)
+{
+    bool clang = _i == 0;
+    tl_tsan_finding f;
+    parse_single(compilers[_i], "read-unlock-of-write-locked-mutex", &f);
+    ck_assert_int_eq(f.kind, TL_TSAN_READ_UNLOCK_WRITE_LOCKED);
+    ck_assert_str_eq(tl_tsan_kind_token(f.kind), "read-unlock-of-write-locked-mutex");
+    ck_assert_str_eq(f.kind_text, "read unlock of a write locked mutex");
+    assert_frame(&f.frame, "rw_read_unlock.c", 7, 5, "rw_read_release", clang);
+    ck_assert_str_eq(f.location.name, "rw_word");
+    ck_assert_int_eq(f.location.size, 4);
+    if (clang)
+        ck_assert(ends_with(f.summary, " in __tsan_mutex_pre_unlock"));
+    else
+        assert_src_summary(&f, "read unlock of a write locked mutex", "rw_read_unlock.c", 7, 5,
+                           "rw_read_release", clang);
+}
+END_TEST
+
+/* __tsan_external_write on a "WorkQueue" tag from two threads, in a program
+ * under /tmp/tlcap/outside/: no own frame anywhere, so every location is the
+ * out-of-tree fallback, and the libc frames under main (which have source
+ * lines: Debian's libc debug info) are not taken. */
+START_TEST(test_external_race)
+{
+    bool clang = _i == 0;
+    tl_tsan_finding f;
+    parse_single(compilers[_i], "external-race", &f);
+    ck_assert_int_eq(f.kind, TL_TSAN_EXTERNAL_RACE);
+    ck_assert_str_eq(tl_tsan_kind_token(f.kind), "external-race");
+    ck_assert_str_eq(f.kind_text, "race on WorkQueue");
+    ck_assert_int_eq(f.naccess, 2);
+    assert_access(&f.access[0], TL_TSAN_ACC_WRITE, 0, false, false, 0, "main");
+    assert_access(&f.access[1], TL_TSAN_ACC_WRITE, 0, false, true, 1, "");
+    for (int i = 0; i < 2; i++) {
+        assert_frame(&f.access[i].frame, "ext_race.c", 12, 5, "queue_push", clang);
+        ck_assert(!f.access[i].frame.own);
+        ck_assert_str_eq(f.access[i].frame.file, "/tmp/tlcap/outside/ext_race.c");
+    }
+    assert_frame(&f.frame, "ext_race.c", 12, 5, "queue_push", clang);
+    ck_assert(!f.frame.own);
+    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_GLOBAL);
+    ck_assert_str_eq(f.location.name, "queue_obj");
+    ck_assert_int_eq(f.location.size, 8);
+    if (clang)
+        ck_assert_str_eq(f.summary,
+                         "race on WorkQueue /tmp/tlcap/outside/ext_race.c:12:5 in queue_push");
+    else
+        ck_assert_str_eq(f.summary,
+                         "race on WorkQueue /tmp/tlcap/outside/ext_race.c:12 in queue_push");
+}
+END_TEST
+
+/* Ten mutexes taken pairwise in a ring: TSan prints all eleven ids of the
+ * cycle, the finding keeps eight and says so. */
+START_TEST(test_lock_cycle_10)
+{
+    bool clang = _i == 0;
+    tl_tsan_finding f;
+    parse_single(compilers[_i], "lock-cycle-10", &f);
+    ck_assert_int_eq(f.kind, TL_TSAN_LOCK_ORDER_INVERSION);
+    ck_assert_int_eq(f.ncycle, TL_TSAN_MAX_CYCLE);
+    ck_assert_int_eq(f.cycle_len, 11);
+    ck_assert(f.cycle_cut);
+    for (int i = 0; i < TL_TSAN_MAX_CYCLE; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "M%d", i);
+        ck_assert_str_eq(f.cycle[i], id);
+    }
+    /* "Mutex M1 acquired here while holding mutex M0": the inner lock. */
+    assert_frame(&f.frame, "lock_cycle10.c", 9, 5, "take_pair", clang);
+    if (!clang)
+        assert_src_summary(&f, "lock-order-inversion (potential deadlock)", "lock_cycle10.c", 9,
+                           5, "take_pair", clang);
+}
+END_TEST
+
+/* T1 calls AnnotateIgnoreReadsBegin and exits: TSan prints no WARNING block,
+ * only a message and two stacks, and kills the process. The message is a
+ * finding whose frame is that of the first stack ("created at:"). */
+START_TEST(test_ignores_thread)
+{
+    bool clang = _i == 0;
+    tl_tsan_finding f;
+    size_t len;
+    parse_one(compilers[_i], "ignores-thread", &f, &len);
+    ck_assert_int_eq(f.kind, TL_TSAN_RUNTIME_MESSAGE);
+    ck_assert_str_eq(tl_tsan_kind_token(f.kind), "runtime-message");
+    ck_assert_str_eq(f.kind_text,
+                     "ThreadSanitizer: thread T1  finished with ignores enabled, created at:");
+    ck_assert_str_eq(f.summary, f.kind_text);
+    ck_assert_int_eq(f.pid, 0);
+    ck_assert_int_eq(f.naccess, 0);
+    assert_frame(&f.frame, "ignores_left.c", 15, 5, "main", clang);
+    ck_assert(f.frame.own);
+    ck_assert_uint_eq(f.start, 0);
+    ck_assert_uint_eq(f.end, len);
+}
+END_TEST
+
+START_TEST(test_ignores_main)
+{
+    bool clang = _i == 0;
+    tl_tsan_finding f;
+    size_t len;
+    parse_one(compilers[_i], "ignores-main", &f, &len);
+    ck_assert_int_eq(f.kind, TL_TSAN_RUNTIME_MESSAGE);
+    ck_assert_str_eq(f.kind_text, "ThreadSanitizer: main thread finished with ignores enabled");
+    /* "Ignore was enabled at:" is the only stack. */
+    assert_frame(&f.frame, "ignores_main.c", 5, 5, "main", clang);
+    ck_assert_uint_eq(f.end, len);
 }
 END_TEST
 
@@ -487,8 +647,10 @@ END_TEST
  * so a sanitizer build catches any read past len. */
 START_TEST(test_every_prefix)
 {
-    static const char *const extra[] = {"two-reports", "truncated"};
-    for (int k = 0; k < NLOGS + 2; k++) {
+    static const char *const extra[] = {"two-reports", "truncated", "ignores-thread",
+                                        "ignores-main"};
+    enum { NEXTRA = sizeof extra / sizeof extra[0] };
+    for (int k = 0; k < NLOGS + NEXTRA; k++) {
         const char *name = k < NLOGS ? logs[k].name : extra[k - NLOGS];
         log_text lt = read_log(compilers[_i], name);
         size_t full = tl_tsan_parse(lt.text, lt.len, NULL, 0);
@@ -622,7 +784,7 @@ START_TEST(test_frame_first_own_stack)
 END_TEST
 
 /* A header without a rule before it, a report cut short by the next header,
- * a rule pair around someone else's banner, an unknown kind. */
+ * a rule pair around someone else's banner. */
 START_TEST(test_loose_structure)
 {
     static const char text[] =
@@ -645,13 +807,150 @@ START_TEST(test_loose_structure)
     ck_assert_int_eq(f[0].access[0].thread, 1);
     ck_assert(strncmp(text + f[0].start, "==================\nWARNING", 26) == 0);
     ck_assert(strncmp(text + f[0].end, "WARNING: ThreadSanitizer: read lock", 35) == 0);
-    ck_assert_int_eq(f[1].kind, TL_TSAN_OTHER);
-    ck_assert_str_eq(tl_tsan_kind_token(f[1].kind), "other");
+    ck_assert_int_eq(f[1].kind, TL_TSAN_READ_LOCK_WRITE_LOCKED);
+    ck_assert_str_eq(tl_tsan_kind_token(f[1].kind), "read-lock-of-write-locked-mutex");
     ck_assert_str_eq(f[1].kind_text, "read lock of a write locked mutex");
     ck_assert_str_eq(f[1].frame.function, "f");
     ck_assert_uint_eq(f[1].start, f[0].end);
     ck_assert_int_eq(f[2].kind, TL_TSAN_SIGNAL_ERRNO);
     ck_assert_uint_eq(f[2].end, strlen(text));
+}
+END_TEST
+
+/* Every header text the clang 14, clang 19 and gcc 12 runtimes can print
+ * (from `strings` on libclang_rt.tsan-x86_64.a and libtsan.so), exactly. */
+START_TEST(test_every_runtime_kind)
+{
+    static const struct {
+        const char *header;
+        const char *token;
+    } cases[] = {
+        {"data race", "data-race"},
+        {"data race on vptr (ctor/dtor vs virtual call)", "data-race-vptr"},
+        {"heap-use-after-free", "heap-use-after-free"},
+        {"heap-use-after-free (virtual call vs free)", "heap-use-after-free-vptr"},
+        {"thread leak", "thread-leak"},
+        {"destroy of a locked mutex", "destroy-locked"},
+        {"double lock of a mutex", "double-lock"},
+        {"unlock of an unlocked mutex (or by a wrong thread)", "bad-unlock"},
+        {"read lock of a write locked mutex", "read-lock-of-write-locked-mutex"},
+        {"read unlock of a write locked mutex", "read-unlock-of-write-locked-mutex"},
+        {"signal-unsafe call inside of a signal", "signal-unsafe-call"},
+        {"signal handler spoils errno", "signal-spoils-errno"},
+        {"lock-order-inversion (potential deadlock)", "lock-order-inversion"},
+        {"use of an invalid mutex (e.g. uninitialized or destroyed)", "invalid-mutex"},
+        {"mutex held in the wrong context", "mutex-wrong-context"},
+        {"race on external object", "external-race"},
+        {"race on MyLibrary::Handle", "external-race"},
+        {"some kind from a future runtime", "other"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "==================\nWARNING: ThreadSanitizer: %s (pid=5)\n",
+                 cases[i].header);
+        tl_tsan_finding f;
+        ck_assert_uint_eq(parse_str(text, &f, 1), 1);
+        ck_assert_str_eq(tl_tsan_kind_token(f.kind), cases[i].token);
+        ck_assert_str_eq(f.kind_text, cases[i].header);
+        ck_assert_int_eq(f.pid, 5);
+    }
+}
+END_TEST
+
+/* What TSan prints outside WARNING blocks is kept: a CHECK failure with
+ * sanitizer_common's "==PID==" prefix, a FATAL line, and a message that cuts
+ * a report short. Column-0 program output ends a message; the routine
+ * "reported N warnings" line is no finding, also when the log ends in it. */
+START_TEST(test_runtime_messages)
+{
+    static const char text[] =
+        "==================\n"
+        "WARNING: ThreadSanitizer: data race (pid=21)\n"
+        "  Write of size 4 at 0x1 by thread T1:\n"
+        "    #0 w /w/scenarios/a.c:3 (p+0x1)\n"
+        "==21==ThreadSanitizer: CHECK failed: tsan_rtl.cpp:80 \"((x)) != (0)\" (0x0, 0x0) "
+        "(tid=22)\n"
+        "    #0 __tsan::CheckUnwind() <null> (p+0x2)\n"
+        "    #1 helper /home/u/proj/b.c:9:2 (p+0x3)\n"
+        "program output at column 0\n"
+        "    #0 not_a_frame_of_the_message /w/scenarios/c.c:1 (p+0x4)\n"
+        "FATAL: ThreadSanitizer: unexpected memory mapping 0x7f00-0x7f10\n"
+        "ThreadSanitizerX: not ours\n"
+        "ThreadSanitizer: reported 1 warnings\n"
+        "ThreadSanitizer: repo";
+    tl_tsan_finding f[4];
+    ck_assert_uint_eq(parse_str(text, f, 4), 3);
+    ck_assert_int_eq(f[0].kind, TL_TSAN_DATA_RACE);
+    ck_assert_str_eq(f[0].frame.function, "w");
+    ck_assert(strncmp(text + f[0].end, "==21==", 6) == 0);
+
+    ck_assert_int_eq(f[1].kind, TL_TSAN_RUNTIME_MESSAGE);
+    ck_assert_int_eq(f[1].pid, 21);
+    ck_assert(strncmp(f[1].kind_text, "ThreadSanitizer: CHECK failed: tsan_rtl.cpp:80 ", 47) == 0);
+    ck_assert(ends_with(f[1].summary, "(tid=22)"));
+    ck_assert_uint_eq(f[1].start, f[0].end);
+    ck_assert(strncmp(text + f[1].end, "program output", 14) == 0);
+    ck_assert(f[1].frame.found);
+    ck_assert(!f[1].frame.own);
+    ck_assert_str_eq(f[1].frame.function, "helper");
+    ck_assert_int_eq(f[1].frame.line, 9);
+
+    ck_assert_int_eq(f[2].kind, TL_TSAN_RUNTIME_MESSAGE);
+    ck_assert_int_eq(f[2].pid, 0);
+    ck_assert_str_eq(f[2].kind_text,
+                     "FATAL: ThreadSanitizer: unexpected memory mapping 0x7f00-0x7f10");
+    ck_assert(!f[2].frame.found);
+    ck_assert(strncmp(text + f[2].end, "ThreadSanitizerX", 16) == 0);
+}
+END_TEST
+
+/* The out-of-tree fallback: runtime sources, libc with debug info, frames
+ * without a line and runtime functions are skipped; an own frame in any
+ * stack beats an out-of-tree one in an earlier access. */
+START_TEST(test_frame_fallback)
+{
+    static const char text[] =
+        "==================\n"
+        "WARNING: ThreadSanitizer: data race (pid=31)\n"
+        "  Write of size 4 at 0x1 by thread T1:\n"
+        "    #0 __interceptor_memcpy /home/u/x.c:1 (p+0x1)\n"
+        "    #1 memcpy ../../../../src/libsanitizer/sanitizer_common/x.inc:827 (libtsan.so.2+0x1)\n"
+        "    #2 start_thread ./nptl/pthread_create.c:442:8 (libc.so.6+0x2)\n"
+        "    #3 libfn /usr/lib/libfoo.so.1 (libfoo.so.1+0x3)\n"
+        "    #4 copier /home/u/proj/copy.c:14:7 (prog+0x4) (BuildId: 12ab)\n"
+        "    #5 caller /home/u/proj/main.c:30:3 (prog+0x5)\n"
+        "\n"
+        "  Previous read of size 4 at 0x1 by main thread:\n"
+        "    #0 reader /home/u/proj/read.c:5 (prog+0x6)\n"
+        "\n"
+        "  Thread T1 (tid=32, running) created by main thread at:\n"
+        "    #0 pthread_create <null> (prog+0x7)\n"
+        "    #1 spawn /w/scenarios/spawn.c:8 (prog+0x8)\n"
+        "\n"
+        "==================\n"
+        "==================\n"
+        "WARNING: ThreadSanitizer: thread leak (pid=31)\n"
+        "  Thread T2 (tid=33, finished) created by main thread at:\n"
+        "    #0 pthread_create <null> (prog+0x7)\n"
+        "    #1 __libc_start_call_main csu/../sysdeps/nptl/libc_start_call_main.h:58:16 "
+        "(libc.so.6+0x27249) (BuildId: 93ac)\n"
+        "\n"
+        "==================\n";
+    tl_tsan_finding f[2];
+    ck_assert_uint_eq(parse_str(text, f, 2), 2);
+    ck_assert_str_eq(f[0].access[0].frame.function, "copier");
+    ck_assert_str_eq(f[0].access[0].frame.file, "/home/u/proj/copy.c");
+    ck_assert_int_eq(f[0].access[0].frame.line, 14);
+    ck_assert_int_eq(f[0].access[0].frame.column, 7);
+    ck_assert(f[0].access[0].frame.found);
+    ck_assert(!f[0].access[0].frame.own);
+    ck_assert_str_eq(f[0].access[1].frame.function, "reader");
+    /* The own "created at" frame wins over both out-of-tree accesses. */
+    ck_assert_str_eq(f[0].frame.function, "spawn");
+    ck_assert(f[0].frame.own);
+    /* Only the runtime and libc: no location at all. */
+    ck_assert(!f[1].frame.found);
+    ck_assert(!f[1].frame.own);
 }
 END_TEST
 
@@ -691,6 +990,8 @@ START_TEST(test_long_fields)
     ck_assert_int_gt(f.pid, 0);
     ck_assert_int_eq(f.ncycle, TL_TSAN_MAX_CYCLE);
     ck_assert_str_eq(f.cycle[7], "M7");
+    ck_assert_int_eq(f.cycle_len, 11);
+    ck_assert(f.cycle_cut);
     free(fn);
     free(text);
 }
@@ -708,6 +1009,8 @@ START_TEST(test_kind_token_round_trip)
     ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_DATA_RACE), "data-race");
     ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_SIGNAL_UNSAFE), "signal-unsafe-call");
     ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_SIGNAL_ERRNO), "signal-spoils-errno");
+    ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_EXTERNAL_RACE), "external-race");
+    ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_RUNTIME_MESSAGE), "runtime-message");
     ck_assert_str_eq(tl_tsan_kind_token((tl_tsan_kind)(TL_TSAN_OTHER + 5)), "other");
 }
 END_TEST
@@ -764,6 +1067,12 @@ Suite *tl_suite_tsan_parse(void)
     tcase_add_loop_test(logs_tc, test_thread_leak, 0, NCOMPILERS);
     tcase_add_loop_test(logs_tc, test_bad_unlock, 0, NCOMPILERS);
     tcase_add_loop_test(logs_tc, test_destroy_locked, 0, NCOMPILERS);
+    tcase_add_loop_test(logs_tc, test_read_lock_write_locked, 0, NCOMPILERS);
+    tcase_add_loop_test(logs_tc, test_read_unlock_write_locked, 0, NCOMPILERS);
+    tcase_add_loop_test(logs_tc, test_external_race, 0, NCOMPILERS);
+    tcase_add_loop_test(logs_tc, test_lock_cycle_10, 0, NCOMPILERS);
+    tcase_add_loop_test(logs_tc, test_ignores_thread, 0, NCOMPILERS);
+    tcase_add_loop_test(logs_tc, test_ignores_main, 0, NCOMPILERS);
     tcase_add_loop_test(logs_tc, test_kind_of_every_log, 0, NCOMPILERS);
     tcase_add_loop_test(logs_tc, test_block_offsets, 0, NCOMPILERS);
     tcase_add_loop_test(logs_tc, test_two_reports, 0, NCOMPILERS);
@@ -783,6 +1092,9 @@ Suite *tl_suite_tsan_parse(void)
     tcase_add_test(syn_tc, test_frame_first_own_stack);
     tcase_add_test(syn_tc, test_loose_structure);
     tcase_add_test(syn_tc, test_long_fields);
+    tcase_add_test(syn_tc, test_every_runtime_kind);
+    tcase_add_test(syn_tc, test_runtime_messages);
+    tcase_add_test(syn_tc, test_frame_fallback);
     suite_add_tcase(s, syn_tc);
 
     TCase *api_tc = tcase_create("api");

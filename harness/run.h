@@ -120,6 +120,11 @@ typedef struct {
 const char *tl_detector_name(tl_detector d);
 const char *tl_mode_name(tl_mode m);
 
+/* The stored findings that are reports of a bug: TSan's runtime messages
+ * (a line it printed outside any report) are kept with the findings, for
+ * the record, but are not evidence about the scenario. */
+size_t tl_run_reports(const tl_run *r);
+
 /* Builds the run's expected evidence from its variant, mode and detector.
  * Returns false when the scenario's expectation text is malformed. */
 bool tl_run_expectation(tl_run *r, const char **bad_token);

@@ -142,7 +142,7 @@ void tl_run_check_environment(tl_run *r)
         snprintf(path, sizeof path, "%s/tsan.log", r->dir);
         failed = find_tsan_failure(path, line, sizeof line);
     }
-    if (failed && r->nfindings == 0) {
+    if (failed && tl_run_reports(r) == 0) {
         snprintf(r->env_error, sizeof r->env_error, "ThreadSanitizer could not run: %s", line);
         return;
     }

@@ -31,8 +31,8 @@ static json_t *frame_json(const tl_tsan_frame *f)
 {
     if (!f->found)
         return json_null();
-    return json_pack("{s:s, s:s, s:i, s:i}", "function", f->function, "file", f->file, "line",
-                     f->line, "column", f->column);
+    return json_pack("{s:s, s:s, s:i, s:i, s:b}", "function", f->function, "file", f->file,
+                     "line", f->line, "column", f->column, "own", f->own);
 }
 
 static const char *location_kind(tl_tsan_location_kind k)
@@ -62,10 +62,11 @@ static json_t *finding_json(const tl_tsan_finding *f)
                                   location_kind(f->location.kind), "name", f->location.name,
                                   "size", (json_int_t)f->location.size, "thread",
                                   f->location.thread, "text", f->location.text);
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:[I, I]}", "kind",
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:i, s:b, s:[I, I]}", "kind",
                      tl_tsan_kind_token(f->kind), "kind_text", f->kind_text, "summary",
                      f->summary, "frame", frame_json(&f->frame), "accesses", accesses,
-                     "location", loc, "cycle", cycle, "log_span", (json_int_t)f->start,
+                     "location", loc, "cycle", cycle, "cycle_length", f->cycle_len,
+                     "cycle_cut", f->cycle_cut, "log_span", (json_int_t)f->start,
                      (json_int_t)f->end);
 }
 

@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "config.h"
+#include "detector.h"
 #include "monitor_report.h"
 #include "plan.h"
 #include "report.h"
@@ -48,8 +49,12 @@ static void usage(FILE *to)
           "  -V, --variant V          buggy, fixed, both (default) or a variant's name\n"
           "  -l, --lock KIND          lock kind for the scenarios that take one (default\n"
           "                           mutex; threadlab list shows which do)\n"
-          "  -d, --detector D         tsan (default) or none (the plain host)\n"
-          "  -t, --threads N          threads (default: the scenario's)\n"
+          "  -d, --detector D         the detector (default: the first of the list below)\n",
+          to);
+    for (size_t i = 0; i < tl_detector_count(); i++)
+        fprintf(to, "                           %-6s %s\n", tl_detector_at(i)->name,
+                tl_detector_at(i)->about);
+    fputs("  -t, --threads N          threads (default: the scenario's)\n"
           "  -i, --iterations N       iterations (default: the scenario's)\n"
           "  -m, --mode M             deadlocks: potential (default) or actual\n"
           "  -r, --repeat N           run each variant N times (1-1000, default 1)\n"
@@ -158,7 +163,7 @@ static void on_finish(tl_run *r, void *user)
     size_t stored = r->nfindings < TL_RUN_MAX_FINDINGS ? r->nfindings : TL_RUN_MAX_FINDINGS;
     for (size_t i = 0; i < stored; i++) {
         const tl_tsan_finding *f = &r->findings[i];
-        fprintf(stderr, "    tsan: %s", f->kind_text);
+        fprintf(stderr, "    %s: %s", r->detector->name, f->kind_text);
         if (f->frame.found)
             fprintf(stderr, " at %s:%d in %s", f->frame.file, f->frame.line, f->frame.function);
         fputc('\n', stderr);
@@ -281,10 +286,10 @@ static int parse(int argc, char **argv, tl_plan *plan, const char **out, unsigne
             plan->lock_given = true;
             break;
         case 'd':
-            if (strcmp(optarg, "tsan") && strcmp(optarg, "none"))
-                return tl_cli_usage_error("--detector: unknown detector '%s'; allowed: tsan, none",
-                                          optarg);
-            plan->detector = strcmp(optarg, "tsan") == 0 ? TL_DETECTOR_TSAN : TL_DETECTOR_NONE;
+            plan->detector = tl_detector_find(optarg);
+            if (!plan->detector)
+                return tl_cli_usage_error("--detector: unknown detector '%s'; allowed: %s",
+                                          optarg, tl_detector_names());
             break;
         case 't':
             if (!tl_cli_parse_ulong("--threads", optarg, 1, 64, &plan->threads))
@@ -354,7 +359,7 @@ int tl_cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     static tl_plan plan; /* large: keep it off the stack */
-    plan = (tl_plan){.variant = "both", .lock = "mutex", .detector = TL_DETECTOR_TSAN,
+    plan = (tl_plan){.variant = "both", .lock = "mutex", .detector = tl_detector_at(0),
                      .mode = TL_MODE_POTENTIAL, .repeat = 1, .timeout_s = 10,
                      .monitor = true};
     const char *out = "threadlab-reports";
@@ -376,22 +381,16 @@ int tl_cmd_run(int argc, char **argv)
 
     tl_runner rn = {.jobs = (unsigned)jobs, .next = next_run, .on_finish = on_finish,
                     .user = &pr, .interrupted = &interrupted, .stop = &pr.stop};
-    bool have_tsan = tl_runner_find_host(TL_DETECTOR_TSAN, rn.host_tsan, sizeof rn.host_tsan);
-    bool have_plain = tl_runner_find_host(TL_DETECTOR_NONE, rn.host_plain, sizeof rn.host_plain);
-    if (plan.detector == TL_DETECTOR_TSAN && !have_tsan) {
-        fprintf(stderr, "threadlab: no TSan host: %s; build with TSan (configure without "
-                        "--disable-tsan) or use --detector none\n", rn.host_tsan);
-        return TL_EXIT_ENV;
-    }
-    if (plan.detector == TL_DETECTOR_NONE && !have_plain) {
-        fprintf(stderr, "threadlab: no plain host: %s\n", rn.host_plain);
+    if (!tl_runner_find_host(plan.detector, rn.host, sizeof rn.host)) {
+        fprintf(stderr, "threadlab: --detector %s: no host: %s; %s\n", plan.detector->name,
+                rn.host, plan.detector->missing_hint);
         return TL_EXIT_ENV;
     }
 
     report = (tl_report){.argc = ntyped, .argv = typed, .compiler = TL_CC_VERSION,
                          .records_fd = -1, .planned = tl_plan_count(&plan)};
-    snprintf(report.host_tsan, sizeof report.host_tsan, "%s", have_tsan ? rn.host_tsan : "");
-    snprintf(report.host_plain, sizeof report.host_plain, "%s", have_plain ? rn.host_plain : "");
+    report.detector = plan.detector->name;
+    snprintf(report.host, sizeof report.host, "%s", rn.host);
     if (!make_report_dir(out, report.dir, sizeof report.dir, report.started,
                          sizeof report.started))
         return TL_EXIT_ENV;

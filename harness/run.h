@@ -26,7 +26,7 @@ enum {
  * recorded, so a runaway scenario can fill neither memory nor the disk. */
 #define TL_CAPTURE_MAX (1L << 20)     /* stdout.log, stderr.log: 1 MiB each */
 #define TL_RESULTS_MAX (256L << 10)   /* result records kept: 256 KiB */
-#define TL_TSAN_LOG_MAX (4L << 20)    /* tsan.log kept and parsed: 4 MiB */
+#define TL_DETECTOR_LOG_MAX (4L << 20) /* a detector's log kept and parsed: 4 MiB */
 
 /* A run's deadline is --timeout; while the monitor sees its threads still
  * progress (a busy machine, not a hang) the runner may extend it, but never
@@ -46,7 +46,10 @@ static inline double tl_run_host_deadline_s(double timeout_s)
     return tl_run_hard_deadline_s(timeout_s) + TL_RUN_HOST_MARGIN_S;
 }
 
-typedef enum { TL_DETECTOR_TSAN, TL_DETECTOR_NONE } tl_detector;
+/* A detector backend (harness/detectors/detector.h): what runs the host and
+ * reads what it found. Only the backends know what a detector is. */
+struct tl_detector_backend;
+typedef const struct tl_detector_backend *tl_detector;
 
 typedef struct {
     char what[64];
@@ -89,7 +92,7 @@ typedef struct {
     double deadline_extended_s; /* how far past --timeout the deadline was moved
                                  * because the run still progressed (0: never) */
     bool host_started, host_done; /* the host's "start"/"done" records seen */
-    bool stdout_truncated, stderr_truncated, results_truncated, tsan_truncated;
+    bool stdout_truncated, stderr_truncated, results_truncated, detector_truncated;
     long stdout_bytes, stderr_bytes;
     tl_oracle_rec oracle[TL_RUN_MAX_ORACLE];
     int noracle;
@@ -97,7 +100,7 @@ typedef struct {
     int nnotes;
     tl_tsan_finding findings[TL_RUN_MAX_FINDINGS];
     size_t nfindings;           /* reports in the log (may exceed what is stored) */
-    bool tsan_log_present;
+    char detector_log[32];      /* the detector's log in dir ("tsan.log"), "" if none */
     /* The live monitor: its verdict (NULL when it found nothing), when it
      * came (seconds after the start), how long after the condition first
      * held (ms), the last snapshot (per-thread counters), the graph files. */

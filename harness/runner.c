@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "detector.h"
 #include "run_result.h"
 #include "runner_slot.h"
 
@@ -106,8 +107,8 @@ static bool finish(const tl_runner *rn, slot_t *s, bool interrupted)
     }
     r->state = interrupted ? TL_RUN_INTERRUPTED : TL_RUN_FINISHED;
     tl_run_take_records(r, s->res, s->res_len);
-    tl_run_take_tsan_log(r);
-    tl_run_check_environment(r);
+    r->detector->collect(r);
+    r->detector->check_environment(r);
     free(s->res);
     s->res = NULL;
     tl_run_judge(r);

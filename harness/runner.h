@@ -14,8 +14,7 @@
 #include "run.h"
 
 typedef struct {
-    char host_plain[PATH_MAX];
-    char host_tsan[PATH_MAX];
+    char host[PATH_MAX];       /* the host of the plan's detector (tl_runner_find_host) */
     unsigned jobs;
     /* The plan, one run at a time: fills *r with the next run's plan fields;
      * false when none is left. Only --jobs runs are in memory at once. */

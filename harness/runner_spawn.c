@@ -21,13 +21,13 @@
 #include <unistd.h>
 
 #include "runner_slot.h"
-#include "symbolizer.h"
+#include "detector.h"
 
 extern char **environ;
 
 bool tl_runner_find_host(tl_detector d, char *out, size_t size)
 {
-    const char *name = d == TL_DETECTOR_TSAN ? "threadlab-host-tsan" : "threadlab-host";
+    const char *name = d->host;
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0) {
@@ -68,37 +68,33 @@ static int above_child_fds(int fd)
     return high;
 }
 
-/* The child's environment: ours, with TSAN_OPTIONS replaced. Built before
- * fork, because only async-signal-safe calls may run between fork and exec.
- *
- * TSan's log path is the short relative "tsan", which the host resolves in
- * the run's directory (the child changes into it before exec, and neither
- * the host nor a scenario changes directory). No user path is pasted into
- * TSAN_OPTIONS, so a --out holding a quote, a space or 4000 characters can
- * neither break TSan's option parser nor hit its log path length limit;
- * tl_run_take_tsan_log still finds DIR/tsan.PID. */
-static char **child_env(char *tsan_options, size_t size)
+/* The child's environment: ours, with the detector's variables set (each
+ * replacing ours of the same name). Built before fork, because only
+ * async-signal-safe calls may run between fork and exec. The child starts
+ * in the run's folder, so a detector can name its logs relative to it and
+ * no user path (a --out with a quote, or of 4000 characters) ever goes into
+ * a variable. */
+static char **child_env(tl_detector d, char vars[][TL_DETECTOR_VAR_LEN])
 {
-    /* clang's runtime prints file:line only through llvm-symbolizer, which
-     * is not always on PATH; gcc's runtime symbolizes by itself. */
-    const char *sym = tl_llvm_symbolizer();
-    /* strip_path_prefix: frames read "scenarios/x.c:12" instead of the
-     * build machine's absolute path. */
-    snprintf(tsan_options, size,
-             "TSAN_OPTIONS=log_path=tsan exitcode=66 halt_on_error=0 "
-             "second_deadlock_stack=1 strip_path_prefix=\"%s/\"%s%s",
-             TL_SRCDIR, sym ? " external_symbolizer_path=" : "", sym ? sym : "");
+    size_t nvars = d->environment(vars, TL_DETECTOR_ENV_MAX);
     size_t n = 0;
     while (environ[n])
         n++;
-    char **env = calloc(n + 2, sizeof *env);
+    char **env = calloc(n + nvars + 1, sizeof *env);
     if (!env)
         return NULL;
     size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "TSAN_OPTIONS=", 13) != 0)
+    for (size_t i = 0; i < n; i++) {
+        bool replaced = false;
+        for (size_t v = 0; v < nvars && !replaced; v++) {
+            size_t name = strcspn(vars[v], "=");
+            replaced = strncmp(environ[i], vars[v], name + 1) == 0;
+        }
+        if (!replaced)
             env[k++] = environ[i];
-    env[k++] = tsan_options;
+    }
+    for (size_t v = 0; v < nvars; v++)
+        env[k++] = vars[v];
     env[k] = NULL;
     return env;
 }
@@ -181,8 +177,10 @@ bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, siz
 {
     launch_t l = {.dirfd = -1, .devnull = -1, .out = {-1, -1}, .err = {-1, -1},
                   .res = {-1, -1}, .env = NULL};
-    char threads[16], iterations[32], deadline[32], tsan_options[PATH_MAX + 256], monfd[8];
-    const char *host = r->detector == TL_DETECTOR_TSAN ? rn->host_tsan : rn->host_plain;
+    char threads[16], iterations[32], deadline[32], monfd[8];
+    /* static: large, and the runner has one thread. */
+    static char vars[TL_DETECTOR_ENV_MAX][TL_DETECTOR_VAR_LEN];
+    const char *host = rn->host;
     snprintf(threads, sizeof threads, "%u", r->threads);
     snprintf(iterations, sizeof iterations, "%lu", r->iterations);
     /* The host's own last resort, later than any deadline of ours. */
@@ -224,7 +222,7 @@ bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, siz
         fail_why(why, why_size, "cannot create stderr.log in", r->dir);
         goto fail;
     }
-    l.env = child_env(tsan_options, sizeof tsan_options);
+    l.env = child_env(r->detector, vars);
     if (!l.env) {
         fail_why(why, why_size, "cannot build the host's environment", NULL);
         goto fail;

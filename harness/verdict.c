@@ -6,12 +6,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include "detector.h"
 #include "run.h"
-
-const char *tl_detector_name(tl_detector d)
-{
-    return d == TL_DETECTOR_TSAN ? "tsan" : "none";
-}
 
 const char *tl_mode_name(tl_mode m)
 {
@@ -25,10 +21,15 @@ bool tl_run_expectation(tl_run *r, const char **bad_token)
         text = r->variant->expect_actual;
     if (!tl_evidence_parse(&r->expected, text, bad_token))
         return false;
-    /* Without a detector, detector evidence cannot be observed: expecting it
-     * would make every plain run "not met" for the wrong reason. */
-    if (r->detector == TL_DETECTOR_NONE)
-        tl_evidence_drop_prefix(&r->expected, "tsan:");
+    /* Evidence of another detector cannot be observed under this one:
+     * expecting it would make the run "not met" for the wrong reason. */
+    for (size_t i = 0; i < tl_detector_count(); i++) {
+        tl_detector d = tl_detector_at(i);
+        char prefix[40];
+        snprintf(prefix, sizeof prefix, "%s:", d->name);
+        if (d != r->detector)
+            tl_evidence_drop_prefix(&r->expected, prefix);
+    }
     /* Without the monitor, a run it would have stopped runs until its
      * deadline instead: the evidence becomes "hang". */
     if (!r->monitor_on) {
@@ -60,7 +61,8 @@ static void observe(tl_run *r)
     for (size_t i = 0; i < stored; i++) {
         if (r->findings[i].kind == TL_TSAN_RUNTIME_MESSAGE)
             continue; /* for the record, not evidence: see tl_run_reports */
-        snprintf(token, sizeof token, "tsan:%s", tl_tsan_kind_token(r->findings[i].kind));
+        snprintf(token, sizeof token, "%s:%s", r->detector->name,
+                 tl_tsan_kind_token(r->findings[i].kind));
         tl_evidence_add(o, token);
     }
     for (int i = 0; i < r->noracle; i++)
@@ -83,7 +85,10 @@ static void describe_token(const tl_run *r, const char *t, char *buf, size_t siz
 {
     if (*off >= size)
         return;
-    const char *shown = strncmp(t, "tsan:", 5) == 0 ? t + 5 : t;
+    /* The detector's own tokens read best without their prefix. */
+    size_t prefix = strlen(r->detector->name);
+    bool detector = strncmp(t, r->detector->name, prefix) == 0 && t[prefix] == ':';
+    const char *shown = detector ? t + prefix + 1 : t;
     if (strcmp(t, "hang") == 0)
         shown = "hang (deadline)";
     if (strncmp(t, "monitor:", 8) == 0 && r->monitor) {
@@ -111,8 +116,10 @@ static void describe_evidence(const tl_run *r, char *buf, size_t size)
     for (size_t pass = 0; pass < 3; pass++)
         for (size_t i = 0; i < r->observed.n; i++) {
             const char *t = r->observed.token[i];
-            bool tsan = strncmp(t, "tsan:", 5) == 0, oracle = strncmp(t, "oracle:", 7) == 0;
-            bool mine = pass == 0 ? tsan : pass == 1 ? oracle : !tsan && !oracle;
+            size_t prefix = strlen(r->detector->name);
+            bool detector = strncmp(t, r->detector->name, prefix) == 0 && t[prefix] == ':';
+            bool oracle = strncmp(t, "oracle:", 7) == 0;
+            bool mine = pass == 0 ? detector : pass == 1 ? oracle : !detector && !oracle;
             if (mine)
                 describe_token(r, t, buf, size, &off);
         }
@@ -133,15 +140,18 @@ void tl_run_judge(tl_run *r)
         /* Nothing about the scenario can be concluded from this run. */
         r->met = false;
         snprintf(r->reason, sizeof r->reason, "environment error: %s", r->env_error);
-    } else if (r->exited && r->exit_status != 0 && r->exit_status != 66) {
+    } else if (r->exited && r->exit_status != 0 &&
+               r->exit_status != r->detector->reported_status) {
         /* The host's own failure (3: bad arguments) is never a scenario outcome. */
         r->met = false;
         snprintf(r->reason, sizeof r->reason, "host exited with status %d (see stderr.log)",
                  r->exit_status);
-    } else if (r->exited && r->exit_status == 66 && tl_run_reports(r) == 0) {
+    } else if (r->exited && r->exit_status == r->detector->reported_status &&
+               tl_run_reports(r) == 0) {
         r->met = false;
         snprintf(r->reason, sizeof r->reason,
-                 "TSan exit status 66 but no report could be parsed (see tsan.log)");
+                 "%s exit status %d but no report could be parsed (see %s)", r->detector->name,
+                 r->exit_status, r->detector_log[0] ? r->detector_log : "stderr.log");
     } else if (r->exited && !r->host_done && !r->monitor) {
         r->met = false;
         snprintf(r->reason, sizeof r->reason, "host exited without finishing the variant");

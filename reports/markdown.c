@@ -2,7 +2,7 @@
 /* summary.md, written from the run records (runs.jsonl): the run table, then
  * a section for each run worth reading - every run not met, and the first
  * met run with evidence of each kind (scenario, variant, lock, detector,
- * mode; its repeats are counted, not repeated) - with the TSan excerpt, the
+ * mode; its repeats are counted, not repeated) - with the detector's excerpt, the
  * monitor's proof and the scenario's teaching summary. For a person reading
  * it on a forge or in a terminal; bounded however long the plan was. */
 #include <errno.h>
@@ -80,19 +80,19 @@ static bool table_row(json_t *run, void *user)
     return true;
 }
 
-/* The first report of the run's TSan log, cut to EXCERPT_MAX_LINES lines. */
+/* The first report of the run's detector log, cut to EXCERPT_MAX_LINES lines. */
 static void excerpt(FILE *f, const char *dir, json_t *run)
 {
     json_t *first = json_array_get(json_object_get(run, "findings"), 0);
     json_t *span = json_object_get(first, "log_span");
-    const char *tsan = str(json_object_get(run, "logs"), "tsan");
-    if (!first || !span || !tsan[0])
+    const char *log = str(json_object_get(run, "logs"), "detector");
+    if (!first || !span || !log[0])
         return;
     char path[PATH_MAX + 256];
     size_t len;
     bool cut;
-    snprintf(path, sizeof path, "%s/%s", dir, tsan);
-    char *text = tl_read_file(path, TL_TSAN_LOG_MAX, &len, &cut);
+    snprintf(path, sizeof path, "%s/%s", dir, log);
+    char *text = tl_read_file(path, TL_DETECTOR_LOG_MAX, &len, &cut);
     if (!text)
         return;
     size_t start = (size_t)json_integer_value(json_array_get(span, 0));
@@ -106,7 +106,7 @@ static void excerpt(FILE *f, const char *dir, json_t *run)
         lines += text[p] == '\n';
     }
     if (lines >= EXCERPT_MAX_LINES)
-        fputs("... (cut; the whole log is tsan.log)\n", f);
+        fprintf(f, "... (cut; the whole log is %s)\n", log);
     fputs("```\n", f);
     free(text);
 }
@@ -153,7 +153,7 @@ static void run_section(FILE *f, const char *dir, json_t *run, size_t repeats)
         fprintf(f, "- note: %s\n", json_string_value(o));
     json_array_foreach(json_object_get(run, "findings"), i, o) {
         json_t *frame = json_object_get(o, "frame"), *loc = json_object_get(o, "location");
-        fprintf(f, "- TSan: %s", str(o, "kind_text"));
+        fprintf(f, "- %s: %s", str(run, "detector"), str(o, "kind_text"));
         if (json_is_object(frame))
             fprintf(f, " at %s:%lld in %s()", str(frame, "file"), num(frame, "line"),
                     str(frame, "function"));

@@ -144,11 +144,11 @@ json_t *tl_report_run_json(const tl_run *r)
                              r->timed_out);
     json_t *logs = json_pack("{s:s, s:o, s:o, s:o, s:o}", "dir", r->dir_rel, "stdout",
                              log_path(r, "stdout.log", true), "stderr",
-                             log_path(r, "stderr.log", true), "tsan",
-                             log_path(r, "tsan.log", r->tsan_log_present), "results",
+                             log_path(r, "stderr.log", true), "detector",
+                             log_path(r, r->detector_log, r->detector_log[0] != '\0'), "results",
                              log_path(r, "results.jsonl", true));
     json_t *truncated = json_pack("{s:b, s:b, s:b, s:b}", "stdout", r->stdout_truncated, "stderr",
-                                  r->stderr_truncated, "tsan", r->tsan_truncated, "results",
+                                  r->stderr_truncated, "detector", r->detector_truncated, "results",
                                   r->results_truncated);
     json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:i, s:f}",
                           "index", (int)r->index, "scenario", r->scenario->name, "category",

@@ -28,7 +28,8 @@ typedef struct {
     int argc;
     char **argv;               /* the command line, for the record */
     const char *compiler;
-    char host_tsan[PATH_MAX], host_plain[PATH_MAX];
+    const char *detector;      /* the plan's detector, by name */
+    char host[PATH_MAX];       /* the host that ran it */
     size_t planned;
     /* What runs.jsonl holds so far. */
     size_t recorded, met, not_met, interrupted, errors;
@@ -36,7 +37,7 @@ typedef struct {
     double next_write_s;       /* monotonic: the full files are due again then */
 } tl_report;
 
-enum { TL_REPORT_SCHEMA = 1 };
+enum { TL_REPORT_SCHEMA = 2 };
 
 /* Creates runs.jsonl in rep->dir. False with errno set. */
 bool tl_report_open(tl_report *rep);

@@ -3,6 +3,7 @@
  * fail to meet its expectation. */
 #include <signal.h>
 #include <string.h>
+#include "detector.h"
 #include "harness_suites.h"
 #include "run.h"
 
@@ -70,7 +71,7 @@ static void add_violation(tl_run *r)
 
 START_TEST(test_verdict_met_when_sets_equal)
 {
-    tl_run r = finished_run(TL_DETECTOR_TSAN, TL_MODE_POTENTIAL);
+    tl_run r = finished_run(tl_detector_find("tsan"), TL_MODE_POTENTIAL);
     add_race(&r);
     add_violation(&r);
     tl_run_judge(&r);
@@ -82,13 +83,13 @@ END_TEST
 
 START_TEST(test_verdict_not_met_on_extra_or_missing)
 {
-    tl_run r = finished_run(TL_DETECTOR_TSAN, TL_MODE_POTENTIAL);
+    tl_run r = finished_run(tl_detector_find("tsan"), TL_MODE_POTENTIAL);
     add_race(&r);
     tl_run_judge(&r);
     ck_assert(!r.met);
     ck_assert_msg(strstr(r.reason, "missing oracle:violated"), "reason: %s", r.reason);
 
-    r = finished_run(TL_DETECTOR_TSAN, TL_MODE_POTENTIAL);
+    r = finished_run(tl_detector_find("tsan"), TL_MODE_POTENTIAL);
     add_race(&r);
     add_violation(&r);
     r.findings[r.nfindings++].kind = TL_TSAN_THREAD_LEAK;
@@ -100,7 +101,7 @@ END_TEST
 
 START_TEST(test_verdict_without_detector_drops_tsan_tokens)
 {
-    tl_run r = finished_run(TL_DETECTOR_NONE, TL_MODE_POTENTIAL);
+    tl_run r = finished_run(tl_detector_find("none"), TL_MODE_POTENTIAL);
     ck_assert_uint_eq(r.expected.n, 1);
     add_violation(&r);
     tl_run_judge(&r);
@@ -110,7 +111,7 @@ END_TEST
 
 START_TEST(test_verdict_actual_mode_hang)
 {
-    tl_run r = finished_run(TL_DETECTOR_TSAN, TL_MODE_ACTUAL);
+    tl_run r = finished_run(tl_detector_find("tsan"), TL_MODE_ACTUAL);
     r.exited = false;
     r.host_done = false;
     r.timed_out = true;
@@ -123,7 +124,7 @@ END_TEST
 
 START_TEST(test_verdict_signal_and_host_failures)
 {
-    tl_run r = finished_run(TL_DETECTOR_TSAN, TL_MODE_POTENTIAL);
+    tl_run r = finished_run(tl_detector_find("tsan"), TL_MODE_POTENTIAL);
     r.exited = false;
     r.host_done = false;
     r.term_signal = SIGSEGV;
@@ -131,13 +132,13 @@ START_TEST(test_verdict_signal_and_host_failures)
     ck_assert(!r.met);
     ck_assert(tl_evidence_has(&r.observed, "signal:SIGSEGV"));
 
-    r = finished_run(TL_DETECTOR_TSAN, TL_MODE_POTENTIAL);
+    r = finished_run(tl_detector_find("tsan"), TL_MODE_POTENTIAL);
     r.exit_status = 66; /* TSan said something we could not parse */
     tl_run_judge(&r);
     ck_assert(!r.met);
     ck_assert_msg(strstr(r.reason, "no report could be parsed"), "reason: %s", r.reason);
 
-    r = finished_run(TL_DETECTOR_TSAN, TL_MODE_POTENTIAL);
+    r = finished_run(tl_detector_find("tsan"), TL_MODE_POTENTIAL);
     r.exit_status = 3;
     tl_run_judge(&r);
     ck_assert(!r.met);

@@ -20,6 +20,7 @@
 
 #include "catalog.h"
 #include "cli_run.h"
+#include "detector.h"
 #include "harness_suites.h"
 #include "proc_watch.h"
 #include "runner_slot.h"
@@ -242,7 +243,7 @@ static void race_met_with_out(const char *out, const char *tmp)
     json_array_foreach(observed, i, ev)
         race |= strcmp(json_string_value(ev), "tsan:data-race") == 0;
     ck_assert_msg(race, "no tsan:data-race observed with --out '%.60s...'", out);
-    ck_assert(json_is_string(json_object_get(json_object_get(run, "logs"), "tsan")));
+    ck_assert(json_is_string(json_object_get(json_object_get(run, "logs"), "detector")));
     json_decref(doc);
     free(report);
 }
@@ -300,7 +301,7 @@ static void plan_one(tl_run *r, const char *dir)
     ck_assert_ptr_nonnull(r->scenario);
     r->variant = tl_catalog_variant(r->scenario, "clean");
     snprintf(r->lock, sizeof r->lock, "mutex");
-    r->detector = TL_DETECTOR_NONE;
+    r->detector = tl_detector_find("none");
     r->threads = 1;
     r->iterations = 10;
     r->mode = TL_MODE_POTENTIAL;
@@ -312,8 +313,7 @@ static void plan_one(tl_run *r, const char *dir)
 static void runner_for_tests(tl_runner *rn)
 {
     memset(rn, 0, sizeof *rn);
-    snprintf(rn->host_plain, sizeof rn->host_plain, "%s/threadlab-host", TL_TEST_BUILDDIR);
-    snprintf(rn->host_tsan, sizeof rn->host_tsan, "%s/threadlab-host-tsan", TL_TEST_BUILDDIR);
+    snprintf(rn->host, sizeof rn->host, "%s/threadlab-host", TL_TEST_BUILDDIR);
     rn->jobs = 1;
 }
 

@@ -2,8 +2,9 @@
 # The layers of threadlab, lowest first; a file may include headers of its
 # own layer and of the layers below it, never above, so there is no circle:
 #   1 primitives/            the hand-built primitives and the monitor's recording
-#   2 harness/ (core)        catalogue, scenario runtime, plan, runner, monitor,
-#                            TSan reader, verdicts
+#   2 harness/ (core)        catalogue, scenario runtime, runner, monitor,
+#                            TSan reader, verdicts, and the detector backends
+#                            (harness/detectors/)
 #   3 reports/               the run record and one writer per report format
 #   4 harness/ (CLI)         cli.c, cli_util.c, cmd_*.c, bench_cmd.c, and the
 #                            plan (options turned into runs, with their errors)
@@ -19,10 +20,10 @@ layer_of() {
     esac
 }
 status=0
-for f in primitives/*.[ch] harness/*.[ch] reports/*.[ch]; do
+for f in primitives/*.[ch] harness/*.[ch] harness/detectors/*.[ch] reports/*.[ch]; do
     mine=$(layer_of "$f")
     for h in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f"); do
-        for dir in primitives harness reports; do
+        for dir in primitives harness harness/detectors reports; do
             [ -f "$dir/$h" ] || continue
             theirs=$(layer_of "$dir/$h")
             if [ "$theirs" -gt "$mine" ]; then
@@ -32,5 +33,5 @@ for f in primitives/*.[ch] harness/*.[ch] reports/*.[ch]; do
         done
     done
 done
-[ $status -eq 0 ] && echo "layers: no include goes upwards ($(ls primitives/*.[ch] harness/*.[ch] reports/*.[ch] | wc -l) files)"
+[ $status -eq 0 ] && echo "layers: no include goes upwards ($(ls primitives/*.[ch] harness/*.[ch] harness/detectors/*.[ch] reports/*.[ch] | wc -l) files)"
 exit $status

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* Detector backends. A backend says which host runs under it, what the host
+ * needs in its environment, how to read what the detector wrote into the
+ * run's findings, and how to tell that the detector itself could not run.
+ * Everything a detector's name or output format means lives in its own file
+ * here (tsan.c, none.c); the runner, the verdict and the reports ask the
+ * backend. A new detector is one file and one row in detectors.c. */
+#ifndef TL_DETECTOR_H
+#define TL_DETECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "run.h"
+
+enum {
+    TL_DETECTOR_ENV_MAX = 4,     /* variables a backend may set for its host */
+    TL_DETECTOR_VAR_LEN = 8192,  /* the longest of them, "NAME=value" */
+};
+
+struct tl_detector_backend {
+    const char *name;            /* --detector NAME; the prefix of its evidence
+                                  * tokens ("tsan:data-race") */
+    const char *about;           /* one line for --help and errors */
+    const char *host;            /* the host program it runs: the TSan-built
+                                  * host or the plain one */
+    const char *missing_hint;    /* what to do when that host is not built */
+    int reported_status;         /* the exit status that means "found
+                                  * something" (TSan's 66), or -1 */
+    /* Fills vars[0..n) with "NAME=value" strings for the host's environment,
+     * each replacing any variable of the same name; returns n. Called
+     * before fork, so it may allocate and look at the file system. */
+    size_t (*environment)(char vars[][TL_DETECTOR_VAR_LEN], size_t max);
+    /* After the host ended: moves what the detector wrote into the run's
+     * folder (r->detector_log) and parses it into r->findings. */
+    void (*collect)(tl_run *r);
+    /* After collect: sets r->env_error when the detector itself could not
+     * run (nothing about the scenario can be concluded then). */
+    void (*check_environment)(tl_run *r);
+};
+
+/* The backend called `name`, or NULL. */
+tl_detector tl_detector_find(const char *name);
+/* The backends, in the order --help lists them. */
+size_t tl_detector_count(void);
+tl_detector tl_detector_at(size_t i);
+/* "tsan, none": for error messages. */
+const char *tl_detector_names(void);
+
+/* The backends themselves (one file each). */
+extern const struct tl_detector_backend tl_detector_tsan, tl_detector_none;
+
+#endif

@@ -211,7 +211,7 @@ static bool table_row(json_t *run, void *user)
     json_array_foreach(json_object_get(run, "observed"), i, token)
         tl_evidence_add(&e, json_string_value(token));
     const tl_scenario *s = tl_catalog_find(json_str(run, "scenario"));
-    printf("%-*s %-*s %-13s %-8s %-9s %-8s %-40s %6.2f s\n", TL_SCENARIO_NAME_MAX,
+    printf("%-*s %-*s %-13s %-8s %-9s %-16s %-40s %6.2f s\n", TL_SCENARIO_NAME_MAX,
            json_str(run, "scenario"), TL_VARIANT_NAME_MAX, json_str(run, "variant"),
            json_str(run, "lock"), json_str(run, "detector"),
            s && s->has_modes ? json_str(run, "mode") : "-", json_str(run, "verdict"),
@@ -223,7 +223,7 @@ static bool table_row(json_t *run, void *user)
 static void print_table(const tl_report *rep)
 {
     table_t t = {.all = rep->recorded <= TABLE_ALL_MAX};
-    printf("%-*s %-*s %-13s %-8s %-9s %-8s %-40s %8s\n", TL_SCENARIO_NAME_MAX, "scenario",
+    printf("%-*s %-*s %-13s %-8s %-9s %-16s %-40s %8s\n", TL_SCENARIO_NAME_MAX, "scenario",
            TL_VARIANT_NAME_MAX, "variant", "lock", "detector", "mode", "verdict", "evidence",
            "time");
     tl_report_each(rep, table_row, &t);
@@ -415,6 +415,8 @@ int tl_cmd_run(int argc, char **argv)
     print_lock_notes(&plan);
     printf("\n%zu runs: %zu met, %zu not met", report.recorded - report.interrupted, report.met,
            report.not_met);
+    if (report.not_demonstrable)
+        printf(", %zu not demonstrable by %s", report.not_demonstrable, plan.detector->name);
     if (report.errors)
         printf(", %zu environment error%s", report.errors, report.errors == 1 ? "" : "s");
     if (finished > report.recorded - report.interrupted)
@@ -432,6 +434,8 @@ int tl_cmd_run(int argc, char **argv)
                 report.recorded, report.planned, report.dir);
         return TL_EXIT_ENV;
     }
+    /* Runs this detector cannot demonstrate are neither met nor not met:
+     * they are counted and shown, and do not make the exit status. */
     return report.not_met == 0 && report.recorded == report.planned ? TL_EXIT_MET
                                                                    : TL_EXIT_NOT_MET;
 }

@@ -113,6 +113,11 @@ typedef struct {
      * written, TSan could not start): never a scenario outcome. The plan
      * stops and threadlab exits 3. "" when none. */
     char env_error[256];
+    /* A buggy variant whose only evidence belongs to another detector: its
+     * verdict is "not demonstrable" (by this detector), never met or not met.
+     * shown_by: the evidence that would show it ("tsan:lock-order-inversion"). */
+    bool not_demonstrable;
+    char shown_by[128];
 
     /* --- verdict --- */
     tl_evidence expected, observed;

@@ -23,13 +23,24 @@ bool tl_run_expectation(tl_run *r, const char **bad_token)
         return false;
     /* Evidence of another detector cannot be observed under this one:
      * expecting it would make the run "not met" for the wrong reason. */
+    tl_evidence unseen;
+    tl_evidence_clear(&unseen);
     for (size_t i = 0; i < tl_detector_count(); i++) {
         tl_detector d = tl_detector_at(i);
         char prefix[40];
         snprintf(prefix, sizeof prefix, "%s:", d->name);
+        for (size_t k = 0; d != r->detector && k < r->expected.n; k++)
+            if (strncmp(r->expected.token[k], prefix, strlen(prefix)) == 0)
+                tl_evidence_add(&unseen, r->expected.token[k]);
         if (d != r->detector)
             tl_evidence_drop_prefix(&r->expected, prefix);
     }
+    /* A buggy variant whose bug only another detector shows cannot be
+     * demonstrated by this one: "met: clean" would be a lie, "not met" a
+     * false alarm. The run says so instead (its own verdict). */
+    r->not_demonstrable = r->variant->role == TL_ROLE_BUGGY && r->expected.n == 0 && unseen.n > 0;
+    if (r->not_demonstrable)
+        tl_evidence_format(&unseen, r->shown_by, sizeof r->shown_by);
     /* Without the monitor, a run it would have stopped runs until its
      * deadline instead: the evidence becomes "hang". */
     if (!r->monitor_on) {
@@ -140,6 +151,11 @@ void tl_run_judge(tl_run *r)
         /* Nothing about the scenario can be concluded from this run. */
         r->met = false;
         snprintf(r->reason, sizeof r->reason, "environment error: %s", r->env_error);
+    } else if (r->not_demonstrable) {
+        r->met = false;
+        snprintf(r->reason, sizeof r->reason,
+                 "this bug shows only as %s, which %s cannot see (saw: %s)", r->shown_by,
+                 r->detector->name, seen);
     } else if (r->exited && r->exit_status != 0 &&
                r->exit_status != r->detector->reported_status) {
         /* The host's own failure (3: bad arguments) is never a scenario outcome. */

@@ -44,12 +44,13 @@ bool tl_report_write_json(const tl_report *rep)
     for (int i = 0; i < rep->argc; i++)
         json_array_append_new(argv, json_string(rep->argv[i]));
     json_t *doc = json_pack(
-        "{s:i, s:s, s:s, s:o, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:[]}",
+        "{s:i, s:s, s:s, s:o, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:[]}",
         "schema", TL_REPORT_SCHEMA, "threadlab", PACKAGE_VERSION, "started", rep->started,
         "command", argv, "compiler", rep->compiler, "detector", rep->detector, "host", rep->host,
         "totals", "planned", (json_int_t)rep->planned, "finished",
         (json_int_t)(rep->recorded - rep->interrupted), "met", (json_int_t)rep->met,
-        "not_met", (json_int_t)rep->not_met, "errors", (json_int_t)rep->errors,
+        "not_met", (json_int_t)rep->not_met, "not_demonstrable",
+        (json_int_t)rep->not_demonstrable, "errors", (json_int_t)rep->errors,
         "interrupted", (json_int_t)rep->interrupted, "runs");
     char *head = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);

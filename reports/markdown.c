@@ -249,6 +249,8 @@ bool tl_report_write_md(const tl_report *rep)
         fprintf(f, "%s%s", i ? " " : "", rep->argv[i]);
     fprintf(f, "`\n\n%zu of %zu planned runs recorded: %zu met, %zu not met", rep->recorded,
             rep->planned, rep->met, rep->not_met);
+    if (rep->not_demonstrable)
+        fprintf(f, ", %zu not demonstrable by the detector", rep->not_demonstrable);
     if (rep->errors)
         fprintf(f, ", %zu environment errors", rep->errors);
     if (rep->interrupted)

@@ -13,7 +13,11 @@
 const char *tl_report_verdict_word(const tl_run *r)
 {
     switch (r->state) {
-    case TL_RUN_FINISHED: return r->env_error[0] ? "error" : r->met ? "met" : "not met";
+    case TL_RUN_FINISHED:
+        return r->env_error[0]      ? "error"
+               : r->not_demonstrable ? "not demonstrable"
+               : r->met              ? "met"
+                                     : "not met";
     case TL_RUN_INTERRUPTED: return "interrupted";
     default: return "pending";
     }

@@ -83,6 +83,8 @@ bool tl_report_record(tl_report *rep, const tl_run *r)
         rep->interrupted++;
     else if (r->env_error[0])
         rep->errors++;
+    else if (r->not_demonstrable)
+        rep->not_demonstrable++;
     else if (r->met)
         rep->met++;
     else

@@ -32,7 +32,7 @@ typedef struct {
     char host[PATH_MAX];       /* the host that ran it */
     size_t planned;
     /* What runs.jsonl holds so far. */
-    size_t recorded, met, not_met, interrupted, errors;
+    size_t recorded, met, not_met, not_demonstrable, interrupted, errors;
     int records_fd;            /* runs.jsonl, opened for appending */
     double next_write_s;       /* monotonic: the full files are due again then */
 } tl_report;
@@ -66,8 +66,8 @@ json_t *tl_report_run_json(const tl_run *r);
 bool tl_report_write_json(const tl_report *rep);
 bool tl_report_write_md(const tl_report *rep);
 
-/* The verdict word of a run: "met", "not met", "error", "interrupted",
- * "pending". */
+/* The verdict word of a run: "met", "not met", "not demonstrable",
+ * "error", "interrupted", "pending". */
 const char *tl_report_verdict_word(const tl_run *r);
 
 #endif

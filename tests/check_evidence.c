@@ -109,6 +109,34 @@ START_TEST(test_verdict_without_detector_drops_tsan_tokens)
 }
 END_TEST
 
+/* A buggy variant only TSan shows, run without TSan: neither "met: clean"
+ * (a lie) nor "not met" (a false alarm), but "not demonstrable". And a
+ * fixed variant with the same expectation is simply met when clean. */
+START_TEST(test_verdict_not_demonstrable_by_the_detector)
+{
+    static const tl_variant tsan_only = {.name = "buggy", .role = TL_ROLE_BUGGY,
+                                         .expect = "tsan:lock-order-inversion"};
+    tl_run r = {.scenario = &racy_scenario, .variant = &tsan_only,
+                .detector = tl_detector_find("none"), .state = TL_RUN_FINISHED,
+                .exited = true, .host_started = true, .host_done = true};
+    ck_assert(tl_run_expectation(&r, NULL));
+    ck_assert(r.not_demonstrable);
+    tl_run_judge(&r);
+    ck_assert(!r.met);
+    ck_assert_msg(strstr(r.reason, "tsan:lock-order-inversion, which none cannot see"), "%s",
+                  r.reason);
+    /* Under TSan the same variant is demonstrable, and judged as usual. */
+    r = (tl_run){.scenario = &racy_scenario, .variant = &tsan_only,
+                 .detector = tl_detector_find("tsan"), .state = TL_RUN_FINISHED,
+                 .exited = true, .host_started = true, .host_done = true};
+    ck_assert(tl_run_expectation(&r, NULL));
+    ck_assert(!r.not_demonstrable);
+    tl_run_judge(&r);
+    ck_assert(!r.met);
+    ck_assert_msg(strstr(r.reason, "missing tsan:lock-order-inversion"), "%s", r.reason);
+}
+END_TEST
+
 START_TEST(test_verdict_actual_mode_hang)
 {
     tl_run r = finished_run(tl_detector_find("tsan"), TL_MODE_ACTUAL);
@@ -158,6 +186,7 @@ Suite *tl_suite_evidence(void)
     tcase_add_test(tc, test_verdict_met_when_sets_equal);
     tcase_add_test(tc, test_verdict_not_met_on_extra_or_missing);
     tcase_add_test(tc, test_verdict_without_detector_drops_tsan_tokens);
+    tcase_add_test(tc, test_verdict_not_demonstrable_by_the_detector);
     tcase_add_test(tc, test_verdict_actual_mode_hang);
     tcase_add_test(tc, test_verdict_signal_and_host_failures);
     suite_add_tcase(s, tc);

@@ -46,5 +46,13 @@ json_t *load_report(const cli_result *res);
 bool tl_test_have_tsan(void);
 /* Asserts every run in the report met its expectation; returns the count. */
 size_t assert_all_met(const cli_result *res);
+/* The same, but the runs named "scenario/variant" in the NULL-terminated
+ * list must be "not demonstrable" instead (a detector that cannot see their
+ * bug); *n_undemonstrable (if not NULL) counts those runs. */
+size_t assert_all_met_but(const cli_result *res, const char *const *undemonstrable,
+                          size_t *n_undemonstrable);
+/* The buggy variants whose bug only TSan shows: not demonstrable with
+ * --detector none (NULL-terminated). */
+extern const char *const tl_test_tsan_only[];
 
 #endif

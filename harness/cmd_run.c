@@ -49,7 +49,8 @@ static void usage(FILE *to)
           "  -V, --variant V          buggy, fixed, both (default) or a variant's name\n"
           "  -l, --lock KIND          lock kind for the scenarios that take one (default\n"
           "                           mutex; threadlab list shows which do)\n"
-          "  -d, --detector D         the detector (default: the first of the list below)\n",
+          "  -d, --detector D[,D...]  the detectors, each variant under each side by side,\n"
+          "                           or all (every one built here); default: the first:\n",
           to);
     for (size_t i = 0; i < tl_detector_count(); i++)
         fprintf(to, "                           %-6s %s\n", tl_detector_at(i)->name,
@@ -249,6 +250,65 @@ static void print_lock_notes(const tl_plan *p)
  * "/results.jsonl", and all of it must stay shorter than PATH_MAX. */
 #define TL_OUT_MAX (PATH_MAX - 1 - 20 - 127 - 15)
 
+/* --detector NAME[,NAME...] or all. "all" means every detector whose host
+ * is built here; it is resolved in find_hosts. */
+static bool all_detectors;
+
+static bool parse_detectors(const char *text, tl_plan *plan)
+{
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", text);
+    plan->ndetectors = 0;
+    all_detectors = strcmp(text, "all") == 0;
+    if (all_detectors) {
+        for (size_t i = 0; i < tl_detector_count() && i < TL_PLAN_MAX_DETECTORS; i++)
+            plan->detectors[plan->ndetectors++] = tl_detector_at(i);
+        return true;
+    }
+    char *save = NULL;
+    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        tl_detector d = tl_detector_find(name);
+        if (!d) {
+            tl_cli_usage_error("--detector: unknown detector '%s'; allowed: %s, or all", name,
+                               tl_detector_names());
+            return false;
+        }
+        bool twice = false;
+        for (size_t i = 0; i < plan->ndetectors; i++)
+            twice |= plan->detectors[i] == d;
+        if (!twice && plan->ndetectors < TL_PLAN_MAX_DETECTORS)
+            plan->detectors[plan->ndetectors++] = d;
+    }
+    if (plan->ndetectors == 0) {
+        tl_cli_usage_error("--detector: none given; allowed: %s, or all", tl_detector_names());
+        return false;
+    }
+    return true;
+}
+
+/* The host of every chosen detector. A detector named on the command line
+ * whose host is not built is an environment error; with "all", it is left
+ * out and said so. */
+static bool find_hosts(tl_plan *plan, tl_runner *rn)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < plan->ndetectors; i++) {
+        tl_detector d = plan->detectors[i];
+        char *host = rn->host[tl_detector_index(d)];
+        if (tl_runner_find_host(d, host, sizeof rn->host[0])) {
+            plan->detectors[kept++] = d;
+            continue;
+        }
+        fprintf(stderr, "threadlab: --detector %s: no host: %s; %s\n", d->name, host,
+                d->missing_hint);
+        if (!all_detectors)
+            return false;
+        host[0] = '\0';
+    }
+    plan->ndetectors = kept;
+    return kept > 0;
+}
+
 static int parse(int argc, char **argv, tl_plan *plan, const char **out, unsigned long *jobs,
                  progress_t *pr)
 {
@@ -286,10 +346,8 @@ static int parse(int argc, char **argv, tl_plan *plan, const char **out, unsigne
             plan->lock_given = true;
             break;
         case 'd':
-            plan->detector = tl_detector_find(optarg);
-            if (!plan->detector)
-                return tl_cli_usage_error("--detector: unknown detector '%s'; allowed: %s",
-                                          optarg, tl_detector_names());
+            if (!parse_detectors(optarg, plan))
+                return TL_EXIT_USAGE;
             break;
         case 't':
             if (!tl_cli_parse_ulong("--threads", optarg, 1, 64, &plan->threads))
@@ -359,7 +417,8 @@ int tl_cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     static tl_plan plan; /* large: keep it off the stack */
-    plan = (tl_plan){.variant = "both", .lock = "mutex", .detector = tl_detector_at(0),
+    plan = (tl_plan){.variant = "both", .lock = "mutex", .detectors = {tl_detector_at(0)},
+                     .ndetectors = 1,
                      .mode = TL_MODE_POTENTIAL, .repeat = 1, .timeout_s = 10,
                      .monitor = true};
     const char *out = "threadlab-reports";
@@ -381,16 +440,16 @@ int tl_cmd_run(int argc, char **argv)
 
     tl_runner rn = {.jobs = (unsigned)jobs, .next = next_run, .on_finish = on_finish,
                     .user = &pr, .interrupted = &interrupted, .stop = &pr.stop};
-    if (!tl_runner_find_host(plan.detector, rn.host, sizeof rn.host)) {
-        fprintf(stderr, "threadlab: --detector %s: no host: %s; %s\n", plan.detector->name,
-                rn.host, plan.detector->missing_hint);
+    if (!find_hosts(&plan, &rn))
         return TL_EXIT_ENV;
-    }
 
     report = (tl_report){.argc = ntyped, .argv = typed, .compiler = TL_CC_VERSION,
                          .records_fd = -1, .planned = tl_plan_count(&plan)};
-    report.detector = plan.detector->name;
-    snprintf(report.host, sizeof report.host, "%s", rn.host);
+    report.ndetectors = plan.ndetectors;
+    for (size_t i = 0; i < plan.ndetectors; i++) {
+        report.detectors[i] = plan.detectors[i]->name;
+        report.hosts[i] = rn.host[tl_detector_index(plan.detectors[i])];
+    }
     if (!make_report_dir(out, report.dir, sizeof report.dir, report.started,
                          sizeof report.started))
         return TL_EXIT_ENV;
@@ -416,7 +475,7 @@ int tl_cmd_run(int argc, char **argv)
     printf("\n%zu runs: %zu met, %zu not met", report.recorded - report.interrupted, report.met,
            report.not_met);
     if (report.not_demonstrable)
-        printf(", %zu not demonstrable by %s", report.not_demonstrable, plan.detector->name);
+        printf(", %zu not demonstrable by the detector", report.not_demonstrable);
     if (report.errors)
         printf(", %zu environment error%s", report.errors, report.errors == 1 ? "" : "s");
     if (finished > report.recorded - report.interrupted)

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "catalog.h"
+#include "detector.h"
 #include "cli.h"
 #include "plan.h"
 
@@ -137,12 +138,12 @@ size_t tl_plan_count(const tl_plan *p)
     for (size_t i = 0; i < p->nscenarios; i++)
         for (size_t v = 0; v < tl_catalog_nvariants(p->scenarios[i]); v++)
             n += selected(p, &p->scenarios[i]->variants[v]);
-    return n * p->repeat;
+    return n * p->repeat * p->ndetectors;
 }
 
 /* Fills r's plan fields for (scenario i, variant v, repetition rep) as the
  * index-th run. */
-static void fill(const tl_plan *p, size_t i, size_t v, unsigned rep, size_t index,
+static void fill(const tl_plan *p, size_t i, size_t v, size_t d, unsigned rep, size_t index,
                  const char *report_dir, tl_run *r)
 {
     const tl_scenario *s = p->scenarios[i];
@@ -154,15 +155,17 @@ static void fill(const tl_plan *p, size_t i, size_t v, unsigned rep, size_t inde
     if (!s->takes_lock && p->lock_given)
         snprintf(r->notes[r->nnotes++], sizeof r->notes[0], "--lock %s does not apply: %s",
                  p->lock, s->own_locking);
-    r->detector = p->detector;
+    r->detector = p->detectors[d];
     r->threads = p->threads ? (unsigned)p->threads : s->threads;
     r->iterations = p->iterations ? p->iterations : s->iterations;
     r->mode = s->has_modes ? p->mode : TL_MODE_POTENTIAL;
     r->timeout_s = p->timeout_s;
     r->monitor_on = p->monitor;
     r->repeat = rep;
-    snprintf(r->dir_rel, sizeof r->dir_rel, "runs/%03zu-%s-%s", index, s->name,
-             s->variants[v].name);
+    /* With several detectors, the folder names its detector too. */
+    snprintf(r->dir_rel, sizeof r->dir_rel, "runs/%03zu-%s-%s%s%s", index, s->name,
+             s->variants[v].name, p->ndetectors > 1 ? "-" : "",
+             p->ndetectors > 1 ? r->detector->name : "");
     snprintf(r->dir, sizeof r->dir, "%s/%s", report_dir, r->dir_rel);
 }
 
@@ -174,7 +177,7 @@ bool tl_plan_check_expectations(const tl_plan *p)
             const char *bad = NULL;
             if (!selected(p, &p->scenarios[i]->variants[v]))
                 continue;
-            fill(p, i, v, 1, 1, "", &r);
+            fill(p, i, v, 0, 1, 1, "", &r); /* the text is the same for every detector */
             if (!tl_run_expectation(&r, &bad)) {
                 fprintf(stderr, "threadlab: %s %s: bad expected evidence '%s'\n",
                         r.scenario->name, r.variant->name, bad ? bad : "?");
@@ -189,17 +192,18 @@ bool tl_plan_next(const tl_plan *p, tl_plan_cursor *c, const char *report_dir, t
     /* Order: the whole plan once, then again for each repetition, so every
      * stretch of a long plan holds the same mix of runs, and each scenario's
      * variants stand side by side. */
-    for (; c->rep < p->repeat; c->rep++, c->scenario = 0, c->variant = 0)
-        for (; c->scenario < p->nscenarios; c->scenario++, c->variant = 0) {
+    for (; c->rep < p->repeat; c->rep++, c->scenario = 0, c->variant = 0, c->detector = 0)
+        for (; c->scenario < p->nscenarios; c->scenario++, c->variant = 0, c->detector = 0) {
             const tl_scenario *s = p->scenarios[c->scenario];
-            for (; c->variant < tl_catalog_nvariants(s); c->variant++) {
-                if (!selected(p, &s->variants[c->variant]))
+            /* Innermost, the detectors: one variant under each, side by side. */
+            for (; c->variant < tl_catalog_nvariants(s); c->variant++, c->detector = 0) {
+                if (!selected(p, &s->variants[c->variant]) || c->detector >= p->ndetectors)
                     continue;
-                fill(p, c->scenario, c->variant, (unsigned)c->rep + 1, ++c->index, report_dir,
-                     r);
+                fill(p, c->scenario, c->variant, c->detector, (unsigned)c->rep + 1, ++c->index,
+                     report_dir, r);
                 const char *bad = NULL;
                 tl_run_expectation(r, &bad); /* checked by tl_plan_check_expectations */
-                c->variant++;
+                c->detector++;
                 return true;
             }
         }

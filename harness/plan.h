@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include "run.h"
 
+enum { TL_PLAN_MAX_DETECTORS = 8 };
+
 typedef struct {
     const tl_scenario *scenarios[256];
     bool named[256];            /* scenarios[i] was named on the command line */
@@ -15,7 +17,10 @@ typedef struct {
     const char *variant;        /* buggy | fixed | both | a variant's name */
     const char *lock;
     bool lock_given;            /* --lock was on the command line */
-    tl_detector detector;
+    /* The detectors each variant runs under, side by side (--detector
+     * tsan,none or all); at least one. */
+    tl_detector detectors[TL_PLAN_MAX_DETECTORS];
+    size_t ndetectors;
     unsigned long threads;      /* 0: each scenario's default */
     unsigned long iterations;   /* 0: each scenario's default */
     tl_mode mode;
@@ -46,7 +51,7 @@ bool tl_plan_check_expectations(const tl_plan *p);
  * memory up front and creates nothing on disk: a run's directory is made
  * when it starts. Start with a zeroed cursor. */
 typedef struct {
-    size_t scenario, rep, variant, index;
+    size_t scenario, rep, variant, detector, index;
 } tl_plan_cursor;
 /* Fills r (zeroed first) with the next run's plan fields; its directory
  * will be report_dir/runs/NNN-scenario-variant. A scenario that does not

@@ -13,8 +13,12 @@
 #include <stddef.h>
 #include "run.h"
 
+enum { TL_RUNNER_MAX_DETECTORS = 8 };
+
 typedef struct {
-    char host[PATH_MAX];       /* the host of the plan's detector (tl_runner_find_host) */
+    /* The host of each detector the plan uses, by its index in the
+     * detector table (tl_runner_find_host); "" for the others. */
+    char host[TL_RUNNER_MAX_DETECTORS][PATH_MAX];
     unsigned jobs;
     /* The plan, one run at a time: fills *r with the next run's plan fields;
      * false when none is left. Only --jobs runs are in memory at once. */

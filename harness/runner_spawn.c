@@ -180,7 +180,7 @@ bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, siz
     char threads[16], iterations[32], deadline[32], monfd[8];
     /* static: large, and the runner has one thread. */
     static char vars[TL_DETECTOR_ENV_MAX][TL_DETECTOR_VAR_LEN];
-    const char *host = rn->host;
+    const char *host = rn->host[tl_detector_index(r->detector)];
     snprintf(threads, sizeof threads, "%u", r->threads);
     snprintf(iterations, sizeof iterations, "%lu", r->iterations);
     /* The host's own last resort, later than any deadline of ours. */

@@ -40,13 +40,15 @@ static bool put_run(json_t *run, void *user)
  * the whole report is never in memory. */
 bool tl_report_write_json(const tl_report *rep)
 {
-    json_t *argv = json_array();
+    json_t *argv = json_array(), *detectors = json_object();
+    for (size_t i = 0; i < rep->ndetectors; i++)
+        json_object_set_new(detectors, rep->detectors[i], json_string(rep->hosts[i]));
     for (int i = 0; i < rep->argc; i++)
         json_array_append_new(argv, json_string(rep->argv[i]));
     json_t *doc = json_pack(
-        "{s:i, s:s, s:s, s:o, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:[]}",
+        "{s:i, s:s, s:s, s:o, s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:[]}",
         "schema", TL_REPORT_SCHEMA, "threadlab", PACKAGE_VERSION, "started", rep->started,
-        "command", argv, "compiler", rep->compiler, "detector", rep->detector, "host", rep->host,
+        "command", argv, "compiler", rep->compiler, "detectors", detectors,
         "totals", "planned", (json_int_t)rep->planned, "finished",
         (json_int_t)(rep->recorded - rep->interrupted), "met", (json_int_t)rep->met,
         "not_met", (json_int_t)rep->not_met, "not_demonstrable",

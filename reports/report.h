@@ -28,8 +28,10 @@ typedef struct {
     int argc;
     char **argv;               /* the command line, for the record */
     const char *compiler;
-    const char *detector;      /* the plan's detector, by name */
-    char host[PATH_MAX];       /* the host that ran it */
+    /* The plan's detectors, by name, and the host each runs. */
+    const char *detectors[8];
+    const char *hosts[8];
+    size_t ndetectors;
     size_t planned;
     /* What runs.jsonl holds so far. */
     size_t recorded, met, not_met, not_demonstrable, interrupted, errors;

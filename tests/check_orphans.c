@@ -313,7 +313,8 @@ static void plan_one(tl_run *r, const char *dir)
 static void runner_for_tests(tl_runner *rn)
 {
     memset(rn, 0, sizeof *rn);
-    snprintf(rn->host, sizeof rn->host, "%s/threadlab-host", TL_TEST_BUILDDIR);
+    snprintf(rn->host[tl_detector_index(tl_detector_find("none"))], sizeof rn->host[0],
+             "%s/threadlab-host", TL_TEST_BUILDDIR);
     rn->jobs = 1;
 }
 

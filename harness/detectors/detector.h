@@ -43,6 +43,8 @@ tl_detector tl_detector_find(const char *name);
 /* The backends, in the order --help lists them. */
 size_t tl_detector_count(void);
 tl_detector tl_detector_at(size_t i);
+/* Its position in the table (for per-detector arrays). */
+size_t tl_detector_index(tl_detector d);
 /* "tsan, none": for error messages. */
 const char *tl_detector_names(void);
 

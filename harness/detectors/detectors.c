@@ -29,6 +29,14 @@ tl_detector tl_detector_find(const char *name)
     return NULL;
 }
 
+size_t tl_detector_index(tl_detector d)
+{
+    for (size_t i = 0; i < tl_detector_count(); i++)
+        if (backends[i] == d)
+            return i;
+    return 0;
+}
+
 const char *tl_detector_names(void)
 {
     static char names[256];

@@ -38,6 +38,10 @@ bool tl_evidence_token_valid(const char *token)
 {
     if (strcmp(token, "oracle:violated") == 0 || strcmp(token, "hang") == 0)
         return true;
+    /* A detector's report kind, for any detector that can see it
+     * ("data-race"), or pinned to one ("tsan:data-race"). */
+    if (tl_tsan_kind_from_token(token) >= 0)
+        return true;
     if (strncmp(token, "tsan:", 5) == 0)
         return tl_tsan_kind_from_token(token + 5) >= 0;
     if (strncmp(token, "monitor:", 8) == 0)

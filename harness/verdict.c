@@ -21,10 +21,26 @@ bool tl_run_expectation(tl_run *r, const char **bad_token)
         text = r->variant->expect_actual;
     if (!tl_evidence_parse(&r->expected, text, bad_token))
         return false;
-    /* Evidence of another detector cannot be observed under this one:
-     * expecting it would make the run "not met" for the wrong reason. */
-    tl_evidence unseen;
+    /* A report kind written without a detector ("data-race") is expected
+     * from this run's detector as "<detector>:<kind>" when the detector can
+     * see that kind; when it cannot, the kind is evidence it cannot give. */
+    tl_evidence unseen, kinds = r->expected;
     tl_evidence_clear(&unseen);
+    tl_evidence_clear(&r->expected);
+    for (size_t k = 0; k < kinds.n; k++) {
+        const char *t = kinds.token[k];
+        char token[TL_EVIDENCE_TOKEN];
+        if (strchr(t, ':') || strcmp(t, "hang") == 0) {
+            tl_evidence_add(&r->expected, t);
+        } else if (r->detector->sees(t)) {
+            snprintf(token, sizeof token, "%s:%s", r->detector->name, t);
+            tl_evidence_add(&r->expected, token);
+        } else {
+            tl_evidence_add(&unseen, t);
+        }
+    }
+    /* Evidence pinned to another detector cannot be observed under this one:
+     * expecting it would make the run "not met" for the wrong reason. */
     for (size_t i = 0; i < tl_detector_count(); i++) {
         tl_detector d = tl_detector_at(i);
         char prefix[40];

@@ -140,7 +140,7 @@ TL_SCENARIO(deadlock_abba) = {
     .has_modes = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
-         .expect = "tsan:lock-order-inversion", .expect_actual = "monitor:deadlock",
+         .expect = "lock-order-inversion", .expect_actual = "monitor:deadlock",
          .about = "a-then-b and b-then-a (potential: one after the other; actual: forced "
                   "to overlap)"},
         {.name = "fixed", .role = TL_ROLE_FIXED, .entry = fixed, .expect = "",

@@ -84,7 +84,7 @@ TL_SCENARIO(memory_relaxed_spinlock) = {
     .iterations = 10000, .max_iterations = 10000000,
     .own_locking = "it compares two fixed kinds, relaxed-tas and tas",
     .variants = {
-        {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy, .expect = "tsan:data-race",
+        {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy, .expect = "data-race",
          .about = "relaxed exchange to lock, relaxed store to unlock"},
         {.name = "fixed", .role = TL_ROLE_FIXED, .entry = fixed, .expect = "",
          .about = "acquire exchange, release store (the tas kind)"},

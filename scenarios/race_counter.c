@@ -121,7 +121,7 @@ TL_SCENARIO(race_counter) = {
     .takes_lock = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
-         .expect = "tsan:data-race oracle:violated",
+         .expect = "data-race oracle:violated",
          .about = "plain counter++ from every thread, with one lost update forced"},
         {.name = "fixed", .role = TL_ROLE_FIXED, .entry = fixed, .expect = "",
          .about = "counter++ under the run's lock (--lock): the increment is one step for "

@@ -101,7 +101,7 @@ TL_SCENARIO(race_publish) = {
     .own_locking = "its variants use atomics: a release/acquire flag",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
-         .expect = "tsan:data-race oracle:violated",
+         .expect = "data-race oracle:violated",
          .about = "plain flag; the consumer is forced to look when the flag is visible but "
                   "the data is not"},
         {.name = "fixed", .role = TL_ROLE_FIXED, .entry = fixed, .expect = "",

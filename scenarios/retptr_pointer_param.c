@@ -92,7 +92,7 @@ TL_SCENARIO(retptr_pointer_param) = {
     .own_locking = "its fix gives each thread its own total; no lock",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
-         .expect = "tsan:data-race oracle:violated",
+         .expect = "data-race oracle:violated",
          .about = "every thread calls add_n(&shared_total, n) on the same global"},
         {.name = "fixed", .role = TL_ROLE_FIXED, .entry = fixed, .expect = "",
          .about = "each thread calls add_n(&mine, n) on a local and returns it by value"},

@@ -127,7 +127,7 @@ TL_SCENARIO(retptr_stack_escape) = {
     .own_locking = "its fixes hand over a heap copy or join the worker; no lock",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
-         .expect = "tsan:data-race oracle:violated",
+         .expect = "data-race oracle:violated",
          .about = "the worker gets the address of submit()'s local job"},
         {.name = "fixed", .role = TL_ROLE_FIXED, .entry = fixed_heap, .expect = "",
          .about = "a heap copy the worker owns and frees"},

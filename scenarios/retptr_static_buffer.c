@@ -110,7 +110,7 @@ TL_SCENARIO(retptr_static_buffer) = {
     .own_locking = "its fixes give each thread its own buffer; no lock",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
-         .expect = "tsan:data-race oracle:violated",
+         .expect = "data-race oracle:violated",
          .about = "both clerks use format_order()'s one static buffer"},
         {.name = "fixed", .role = TL_ROLE_FIXED, .entry = fixed, .expect = "",
          .about = "format_order_r(): the caller passes the buffer"},

@@ -76,7 +76,7 @@ TL_SCENARIO(tls_escape) = {
     .own_locking = "its fix returns the result by value; no lock",
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = run,
-         .expect = "tsan:data-race oracle:violated",
+         .expect = "data-race oracle:violated",
          .about = "the helper writes through a pointer to the owner's TLS balance"},
         {.name = "fixed", .role = TL_ROLE_FIXED, .entry = run, .expect = "",
          .about = "the helper returns its result by value; only the owner touches balance"},

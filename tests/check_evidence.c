@@ -137,6 +137,26 @@ START_TEST(test_verdict_not_demonstrable_by_the_detector)
 }
 END_TEST
 
+/* A report kind written without a detector is expected from whichever
+ * detector runs, if it can see it: "data-race" is "tsan:data-race" under
+ * TSan and nothing under no detector. */
+START_TEST(test_neutral_kinds_follow_the_detector)
+{
+    static const tl_variant neutral = {.name = "buggy", .role = TL_ROLE_BUGGY,
+                                       .expect = "data-race oracle:violated"};
+    tl_run r = {.scenario = &racy_scenario, .variant = &neutral,
+                .detector = tl_detector_find("tsan")};
+    char buf[128];
+    ck_assert(tl_run_expectation(&r, NULL));
+    ck_assert_str_eq(tl_evidence_format(&r.expected, buf, sizeof buf),
+                     "oracle:violated tsan:data-race");
+    r.detector = tl_detector_find("none");
+    ck_assert(tl_run_expectation(&r, NULL));
+    ck_assert_str_eq(tl_evidence_format(&r.expected, buf, sizeof buf), "oracle:violated");
+    ck_assert(!r.not_demonstrable); /* the oracle still shows it */
+}
+END_TEST
+
 START_TEST(test_verdict_actual_mode_hang)
 {
     tl_run r = finished_run(tl_detector_find("tsan"), TL_MODE_ACTUAL);
@@ -187,6 +207,7 @@ Suite *tl_suite_evidence(void)
     tcase_add_test(tc, test_verdict_not_met_on_extra_or_missing);
     tcase_add_test(tc, test_verdict_without_detector_drops_tsan_tokens);
     tcase_add_test(tc, test_verdict_not_demonstrable_by_the_detector);
+    tcase_add_test(tc, test_neutral_kinds_follow_the_detector);
     tcase_add_test(tc, test_verdict_actual_mode_hang);
     tcase_add_test(tc, test_verdict_signal_and_host_failures);
     suite_add_tcase(s, tc);

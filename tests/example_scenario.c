@@ -69,7 +69,7 @@ TL_SCENARIO(example_total) = {
     .takes_lock = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,
-         .expect = "tsan:data-race oracle:violated", .about = "no lock; one lost update forced"},
+         .expect = "data-race oracle:violated", .about = "no lock; one lost update forced"},
         {.name = "fixed", .role = TL_ROLE_FIXED, .entry = fixed, .expect = "",
          .about = "the run's lock around every addition"},
     },

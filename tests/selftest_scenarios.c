@@ -44,7 +44,7 @@ TL_SCENARIO(selftest_checker) = {
     .iterations = 1000, .max_iterations = 1000000,
     .own_locking = "a self-test of the checker; it takes no lock",
     .variants = {
-        {.name = "wrong", .role = TL_ROLE_BUGGY, .entry = clean, .expect = "tsan:data-race",
+        {.name = "wrong", .role = TL_ROLE_BUGGY, .entry = clean, .expect = "data-race",
          .about = "clean, but expects a data race: the verdict must be 'not met'"},
         {.name = "hang", .role = TL_ROLE_BUGGY, .entry = block_forever, .expect = "hang",
          .about = "never finishes: the runner's deadline must end it"},

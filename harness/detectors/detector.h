@@ -26,6 +26,10 @@ struct tl_detector_backend {
     const char *missing_hint;    /* what to do when that host is not built */
     int reported_status;         /* the exit status that means "found
                                   * something" (TSan's 66), or -1 */
+    /* Whether it can see a bug of this kind (a report kind such as
+     * "data-race", as scenarios write them in `expect`). A variant's bug
+     * that no kind it sees stands for is not demonstrable by it. */
+    bool (*sees)(const char *kind);
     /* Fills vars[0..n) with "NAME=value" strings for the host's environment,
      * each replacing any variable of the same name; returns n. Called
      * before fork, so it may allocate and look at the file system. */

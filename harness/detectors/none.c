@@ -8,6 +8,12 @@ static size_t no_environment(char vars[][TL_DETECTOR_VAR_LEN], size_t max)
     return 0;
 }
 
+static bool sees_nothing(const char *kind)
+{
+    (void)kind;
+    return false;
+}
+
 static void nothing(tl_run *r)
 {
     (void)r;
@@ -19,6 +25,7 @@ const struct tl_detector_backend tl_detector_none = {
     .host = "threadlab-host",
     .missing_hint = "build it with make",
     .reported_status = -1,
+    .sees = sees_nothing,
     .environment = no_environment,
     .collect = nothing,
     .check_environment = nothing,

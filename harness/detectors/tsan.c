@@ -39,6 +39,12 @@ static size_t tsan_environment(char vars[][TL_DETECTOR_VAR_LEN], size_t max)
     return 1;
 }
 
+/* Every kind of report is TSan's own vocabulary (tsan_parse.h). */
+static bool sees_every_kind(const char *kind)
+{
+    return tl_tsan_kind_from_token(kind) >= 0;
+}
+
 /* Moves the log (tsan.PID) to tsan.log in the run's folder, cuts it at
  * TL_DETECTOR_LOG_MAX (flagging the cut), and parses its reports. */
 static void collect(tl_run *r)
@@ -126,6 +132,7 @@ const struct tl_detector_backend tl_detector_tsan = {
     .host = "threadlab-host-tsan",
     .missing_hint = "build with TSan (configure without --disable-tsan) or use --detector none",
     .reported_status = TSAN_REPORTED,
+    .sees = sees_every_kind,
     .environment = tsan_environment,
     .collect = collect,
     .check_environment = check_environment,

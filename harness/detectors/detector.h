@@ -53,6 +53,6 @@ size_t tl_detector_index(tl_detector d);
 const char *tl_detector_names(void);
 
 /* The backends themselves (one file each). */
-extern const struct tl_detector_backend tl_detector_tsan, tl_detector_none;
+extern const struct tl_detector_backend tl_detector_tsan, tl_detector_tsan_gcc, tl_detector_none;
 
 #endif

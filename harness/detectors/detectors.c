@@ -8,6 +8,7 @@
 /* The first row is the default of `threadlab run`. */
 static const struct tl_detector_backend *const backends[] = {
     &tl_detector_tsan,
+    &tl_detector_tsan_gcc,
     &tl_detector_none,
 };
 

@@ -8,13 +8,11 @@
 #include <unistd.h>
 
 #include "detector.h"
+#include "tsan_runtime.h"
 #include "run_result.h"
 #include "symbolizer.h"
 #include "tsan_parse.h"
 
-/* TSan's exit status when it reported something (set by exitcode= below,
- * and TSan's default anyway). */
-enum { TSAN_REPORTED = 66 };
 
 /* The log's name, relative: the host starts in the run's folder, so no user
  * path (a --out with a quote, or of 4000 characters) is ever pasted into
@@ -22,7 +20,7 @@ enum { TSAN_REPORTED = 66 };
 #define TSAN_LOG "tsan"
 
 /* The user's own TSAN_OPTIONS are replaced, not yet merged. */
-static size_t tsan_environment(char vars[][TL_DETECTOR_VAR_LEN], size_t max)
+size_t tl__tsan_environment(char vars[][TL_DETECTOR_VAR_LEN], size_t max)
 {
     if (max < 1)
         return 0;
@@ -40,14 +38,14 @@ static size_t tsan_environment(char vars[][TL_DETECTOR_VAR_LEN], size_t max)
 }
 
 /* Every kind of report is TSan's own vocabulary (tsan_parse.h). */
-static bool sees_every_kind(const char *kind)
+bool tl__tsan_sees(const char *kind)
 {
     return tl_tsan_kind_from_token(kind) >= 0;
 }
 
 /* Moves the log (tsan.PID) to tsan.log in the run's folder, cuts it at
  * TL_DETECTOR_LOG_MAX (flagging the cut), and parses its reports. */
-static void collect(tl_run *r)
+void tl__tsan_collect(tl_run *r)
 {
     char from[PATH_MAX + 32], to[PATH_MAX + 32];
     snprintf(from, sizeof from, "%s/" TSAN_LOG ".%d", r->dir, (int)r->pid);
@@ -102,7 +100,7 @@ static bool find_tsan_failure(const char *path, char *line, size_t size)
     return found;
 }
 
-static void check_environment(tl_run *r)
+void tl__tsan_check_environment(tl_run *r)
 {
     if (r->env_error[0] || r->state != TL_RUN_FINISHED)
         return;
@@ -132,8 +130,8 @@ const struct tl_detector_backend tl_detector_tsan = {
     .host = "threadlab-host-tsan",
     .missing_hint = "build with TSan (configure without --disable-tsan) or use --detector none",
     .reported_status = TSAN_REPORTED,
-    .sees = sees_every_kind,
-    .environment = tsan_environment,
-    .collect = collect,
-    .check_environment = check_environment,
+    .sees = tl__tsan_sees,
+    .environment = tl__tsan_environment,
+    .collect = tl__tsan_collect,
+    .check_environment = tl__tsan_check_environment,
 };

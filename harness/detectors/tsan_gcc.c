@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* gcc's ThreadSanitizer: the same scenarios in a host built by gcc
+ * (threadlab-host-tsan-gcc, when configure finds a gcc whose TSan works).
+ * Same options, log and reports as clang's (tsan.c); what differs is the
+ * runtime, so the two can be run side by side (--detector tsan,tsan-gcc). */
+#include "tsan_runtime.h"
+
+const struct tl_detector_backend tl_detector_tsan_gcc = {
+    .name = "tsan-gcc",
+    .about = "gcc's ThreadSanitizer, in a host built by gcc",
+    .host = "threadlab-host-tsan-gcc",
+    .missing_hint = "configure found no gcc whose -fsanitize=thread works (install gcc and "
+                    "libtsan2, or set GCC_TSAN)",
+    .reported_status = TSAN_REPORTED,
+    .sees = tl__tsan_sees,
+    .environment = tl__tsan_environment,
+    .collect = tl__tsan_collect,
+    .check_environment = tl__tsan_check_environment,
+};

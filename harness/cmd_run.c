@@ -163,7 +163,7 @@ static void on_finish(tl_run *r, void *user)
         fprintf(stderr, "    note: %s\n", r->notes[i]);
     size_t stored = r->nfindings < TL_RUN_MAX_FINDINGS ? r->nfindings : TL_RUN_MAX_FINDINGS;
     for (size_t i = 0; i < stored; i++) {
-        const tl_tsan_finding *f = &r->findings[i];
+        const tl_finding *f = &r->findings[i];
         fprintf(stderr, "    %s: %s", r->detector->name, f->kind_text);
         if (f->frame.found)
             fprintf(stderr, " at %s:%d in %s", f->frame.file, f->frame.line, f->frame.function);

@@ -31,6 +31,9 @@ const char *tl_evidence_format(const tl_evidence *e, char *buf, size_t size);
  * "missing tsan:data-race; unexpected hang". */
 const char *tl_evidence_diff(const tl_evidence *expected, const tl_evidence *observed, char *buf,
                              size_t size);
+/* True when `token` is a bug kind pinned to one detector ("tsan:data-race"):
+ * copies the detector's name into detector[size]. */
+bool tl_evidence_pinned(const char *token, char *detector, size_t size);
 /* True when a token is of a form the harness can observe. */
 bool tl_evidence_token_valid(const char *token);
 

@@ -169,6 +169,29 @@ static void fill(const tl_plan *p, size_t i, size_t v, size_t d, unsigned rep, s
     snprintf(r->dir, sizeof r->dir, "%s/%s", report_dir, r->dir_rel);
 }
 
+/* A token pinned to a detector ("tsan:data-race") must name one that
+ * exists: otherwise it is dropped under every detector, and the variant
+ * would be "not demonstrable" everywhere for a typo. */
+static bool pinned_detectors_exist(const tl_variant *v)
+{
+    const char *texts[] = {v->expect, v->expect_actual};
+    for (size_t i = 0; i < 2; i++) {
+        tl_evidence e;
+        const char *bad;
+        if (!texts[i] || !tl_evidence_parse(&e, texts[i], &bad))
+            continue;
+        for (size_t k = 0; k < e.n; k++) {
+            char name[TL_EVIDENCE_TOKEN];
+            if (tl_evidence_pinned(e.token[k], name, sizeof name) && !tl_detector_find(name)) {
+                fprintf(stderr, "threadlab: %s: expected evidence '%s' names detector '%s'; "
+                                "allowed: %s\n", v->name, e.token[k], name, tl_detector_names());
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 bool tl_plan_check_expectations(const tl_plan *p)
 {
     tl_run r;
@@ -183,6 +206,8 @@ bool tl_plan_check_expectations(const tl_plan *p)
                         r.scenario->name, r.variant->name, bad ? bad : "?");
                 return false;
             }
+            if (!pinned_detectors_exist(r.variant))
+                return false;
         }
     return true;
 }

@@ -14,7 +14,7 @@
 #include "evidence.h"
 #include "monitor.h"
 #include "tl_scenario.h"
-#include "tsan_parse.h"
+#include "finding.h"
 
 enum {
     TL_RUN_MAX_ORACLE = 16,
@@ -98,7 +98,7 @@ typedef struct {
     int noracle;
     char notes[TL_RUN_MAX_NOTES][256];
     int nnotes;
-    tl_tsan_finding findings[TL_RUN_MAX_FINDINGS];
+    tl_finding findings[TL_RUN_MAX_FINDINGS];
     size_t nfindings;           /* reports in the log (may exceed what is stored) */
     char detector_log[32];      /* the detector's log in dir ("tsan.log"), "" if none */
     /* The live monitor: its verdict (NULL when it found nothing), when it

@@ -19,14 +19,18 @@ typedef enum { TL_ROLE_BUGGY, TL_ROLE_FIXED } tl_role;
 typedef enum { TL_MODE_POTENTIAL, TL_MODE_ACTUAL } tl_mode;
 
 /* Evidence is a space-separated set of tokens; "" means clean.
- *   tsan:<kind>     a ThreadSanitizer report of that kind (data-race,
- *                   lock-order-inversion, heap-use-after-free, ...)
+ *   <kind>          a detector's report of that bug kind (data-race,
+ *                   lock-order-inversion, heap-use-after-free, ...:
+ *                   harness/finding.h), expected from every detector that
+ *                   can see it, as "<detector>:<kind>"
+ *   <detector>:<kind> the same, pinned to one detector
  *   oracle:violated the scenario's own invariant check failed
  *   monitor:<kind>  the live monitor saw deadlock, hang, livelock or
  *                   starvation (and ended the run)
  *   hang            the run did not finish before its deadline
  *   signal:<NAME>   the run died of a signal (signal:SIGSEGV)
- * Under --detector none the tsan: tokens are dropped from the expectation. */
+ * A detector that cannot see a buggy variant's kinds makes its run "not
+ * demonstrable"; under --detector none only the oracle and the monitor judge. */
 typedef struct {
     const char *name;          /* "buggy", "fixed", "fixed-atomic", ... */
     tl_role role;

@@ -73,7 +73,7 @@ size_t tl_run_reports(const tl_run *r)
     size_t stored = r->nfindings < TL_RUN_MAX_FINDINGS ? r->nfindings : TL_RUN_MAX_FINDINGS;
     size_t n = 0;
     for (size_t i = 0; i < stored; i++)
-        n += r->findings[i].kind != TL_TSAN_RUNTIME_MESSAGE;
+        n += r->findings[i].kind != TL_BUG_RUNTIME_MESSAGE;
     /* Reports past the stored ones are counted as reports: they cannot be
      * looked at, and a cut log is full of them, not of messages. */
     return n + (r->nfindings - stored);
@@ -86,10 +86,10 @@ static void observe(tl_run *r)
     tl_evidence_clear(o);
     size_t stored = r->nfindings < TL_RUN_MAX_FINDINGS ? r->nfindings : TL_RUN_MAX_FINDINGS;
     for (size_t i = 0; i < stored; i++) {
-        if (r->findings[i].kind == TL_TSAN_RUNTIME_MESSAGE)
+        if (r->findings[i].kind == TL_BUG_RUNTIME_MESSAGE)
             continue; /* for the record, not evidence: see tl_run_reports */
         snprintf(token, sizeof token, "%s:%s", r->detector->name,
-                 tl_tsan_kind_token(r->findings[i].kind));
+                 tl_bug_kind_token(r->findings[i].kind));
         tl_evidence_add(o, token);
     }
     for (int i = 0; i < r->noracle; i++)

@@ -31,7 +31,7 @@ static json_t *evidence_json(const tl_evidence *e)
     return a;
 }
 
-static json_t *frame_json(const tl_tsan_frame *f)
+static json_t *frame_json(const tl_frame *f)
 {
     if (!f->found)
         return json_null();
@@ -39,35 +39,35 @@ static json_t *frame_json(const tl_tsan_frame *f)
                      "line", f->line, "column", f->column, "own", f->own);
 }
 
-static const char *location_kind(tl_tsan_location_kind k)
+static const char *location_kind(tl_location_kind k)
 {
     static const char *const names[] = {"none", "global", "heap", "stack", "tls", "other"};
     return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "other";
 }
 
-static json_t *finding_json(const tl_tsan_finding *f)
+static json_t *finding_json(const tl_finding *f)
 {
     json_t *accesses = json_array();
     for (int i = 0; i < f->naccess; i++) {
-        const tl_tsan_access *a = &f->access[i];
+        const tl_access *a = &f->access[i];
         json_array_append_new(
             accesses,
             json_pack("{s:s, s:i, s:b, s:b, s:i, s:s, s:o}", "op",
-                      a->op == TL_TSAN_ACC_WRITE ? "write" : a->op == TL_TSAN_ACC_READ ? "read" : "?",
+                      a->op == TL_ACC_WRITE ? "write" : a->op == TL_ACC_READ ? "read" : "?",
                       "size", a->size, "atomic", a->atomic, "previous", a->previous, "thread",
                       a->thread, "thread_name", a->thread_name, "frame", frame_json(&a->frame)));
     }
     json_t *cycle = json_array();
     for (int i = 0; i < f->ncycle; i++)
         json_array_append_new(cycle, json_string(f->cycle[i]));
-    json_t *loc = f->location.kind == TL_TSAN_LOC_NONE
+    json_t *loc = f->location.kind == TL_LOC_NONE
                       ? json_null()
                       : json_pack("{s:s, s:s, s:I, s:i, s:s}", "kind",
                                   location_kind(f->location.kind), "name", f->location.name,
                                   "size", (json_int_t)f->location.size, "thread",
                                   f->location.thread, "text", f->location.text);
     return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:i, s:b, s:[I, I]}", "kind",
-                     tl_tsan_kind_token(f->kind), "kind_text", f->kind_text, "summary",
+                     tl_bug_kind_token(f->kind), "kind_text", f->kind_text, "summary",
                      f->summary, "frame", frame_json(&f->frame), "accesses", accesses,
                      "location", loc, "cycle", cycle, "cycle_length", f->cycle_len,
                      "cycle_cut", f->cycle_cut, "log_span", (json_int_t)f->start,

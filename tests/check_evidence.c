@@ -59,7 +59,7 @@ static tl_run finished_run(tl_detector d, tl_mode mode)
 
 static void add_race(tl_run *r)
 {
-    r->findings[r->nfindings++].kind = TL_TSAN_DATA_RACE;
+    r->findings[r->nfindings++].kind = TL_BUG_DATA_RACE;
     r->exit_status = 66;
 }
 
@@ -92,7 +92,7 @@ START_TEST(test_verdict_not_met_on_extra_or_missing)
     r = finished_run(tl_detector_find("tsan"), TL_MODE_POTENTIAL);
     add_race(&r);
     add_violation(&r);
-    r.findings[r.nfindings++].kind = TL_TSAN_THREAD_LEAK;
+    r.findings[r.nfindings++].kind = TL_BUG_THREAD_LEAK;
     tl_run_judge(&r);
     ck_assert(!r.met);
     ck_assert_msg(strstr(r.reason, "unexpected tsan:thread-leak"), "reason: %s", r.reason);

@@ -24,27 +24,27 @@ enum { NCOMPILERS = sizeof compilers / sizeof compilers[0] };
 /* Every single-report log and its kind. */
 static const struct {
     const char *name;
-    tl_tsan_kind kind;
+    tl_bug_kind kind;
     const char *token;
 } logs[] = {
-    {"data-race-global", TL_TSAN_DATA_RACE, "data-race"},
-    {"data-race-heap", TL_TSAN_DATA_RACE, "data-race"},
-    {"data-race-stack", TL_TSAN_DATA_RACE, "data-race"},
-    {"data-race-tls", TL_TSAN_DATA_RACE, "data-race"},
-    {"data-race-atomic", TL_TSAN_DATA_RACE, "data-race"},
-    {"data-race-mutexes", TL_TSAN_DATA_RACE, "data-race"},
-    {"lock-order-inversion", TL_TSAN_LOCK_ORDER_INVERSION, "lock-order-inversion"},
-    {"double-lock", TL_TSAN_DOUBLE_LOCK, "double-lock"},
-    {"heap-use-after-free", TL_TSAN_HEAP_USE_AFTER_FREE, "heap-use-after-free"},
-    {"thread-leak", TL_TSAN_THREAD_LEAK, "thread-leak"},
-    {"bad-unlock", TL_TSAN_BAD_UNLOCK, "bad-unlock"},
-    {"destroy-locked", TL_TSAN_DESTROY_LOCKED, "destroy-locked"},
-    {"read-lock-of-write-locked-mutex", TL_TSAN_READ_LOCK_WRITE_LOCKED,
+    {"data-race-global", TL_BUG_DATA_RACE, "data-race"},
+    {"data-race-heap", TL_BUG_DATA_RACE, "data-race"},
+    {"data-race-stack", TL_BUG_DATA_RACE, "data-race"},
+    {"data-race-tls", TL_BUG_DATA_RACE, "data-race"},
+    {"data-race-atomic", TL_BUG_DATA_RACE, "data-race"},
+    {"data-race-mutexes", TL_BUG_DATA_RACE, "data-race"},
+    {"lock-order-inversion", TL_BUG_LOCK_ORDER_INVERSION, "lock-order-inversion"},
+    {"double-lock", TL_BUG_DOUBLE_LOCK, "double-lock"},
+    {"heap-use-after-free", TL_BUG_HEAP_USE_AFTER_FREE, "heap-use-after-free"},
+    {"thread-leak", TL_BUG_THREAD_LEAK, "thread-leak"},
+    {"bad-unlock", TL_BUG_BAD_UNLOCK, "bad-unlock"},
+    {"destroy-locked", TL_BUG_DESTROY_LOCKED, "destroy-locked"},
+    {"read-lock-of-write-locked-mutex", TL_BUG_READ_LOCK_WRITE_LOCKED,
      "read-lock-of-write-locked-mutex"},
-    {"read-unlock-of-write-locked-mutex", TL_TSAN_READ_UNLOCK_WRITE_LOCKED,
+    {"read-unlock-of-write-locked-mutex", TL_BUG_READ_UNLOCK_WRITE_LOCKED,
      "read-unlock-of-write-locked-mutex"},
-    {"external-race", TL_TSAN_EXTERNAL_RACE, "external-race"},
-    {"lock-cycle-10", TL_TSAN_LOCK_ORDER_INVERSION, "lock-order-inversion"},
+    {"external-race", TL_BUG_EXTERNAL_RACE, "external-race"},
+    {"lock-cycle-10", TL_BUG_LOCK_ORDER_INVERSION, "lock-order-inversion"},
 };
 enum { NLOGS = sizeof logs / sizeof logs[0] };
 
@@ -80,7 +80,7 @@ static log_text read_log(const char *cc, const char *name)
 }
 
 /* Parses a log that must hold exactly one report. */
-static void parse_single(const char *cc, const char *name, tl_tsan_finding *f)
+static void parse_single(const char *cc, const char *name, tl_finding *f)
 {
     log_text lt = read_log(cc, name);
     size_t n = tl_tsan_parse(lt.text, lt.len, f, 1);
@@ -100,7 +100,7 @@ static const char *base_name(const char *path)
 }
 
 /* col is clang's column; gcc prints none. */
-static void assert_frame(const tl_tsan_frame *fr, const char *base, int line, int col,
+static void assert_frame(const tl_frame *fr, const char *base, int line, int col,
                          const char *fn, bool clang)
 {
     ck_assert_msg(fr->found, "no own frame (expected %s in %s)", fn, base);
@@ -111,7 +111,7 @@ static void assert_frame(const tl_tsan_frame *fr, const char *base, int line, in
     ck_assert_ptr_nonnull(strstr(fr->file, "/tmp/tlcap/"));
 }
 
-static void assert_access(const tl_tsan_access *a, tl_tsan_access_op op, int size, bool atomic,
+static void assert_access(const tl_access *a, tl_access_op op, int size, bool atomic,
                           bool previous, int thread, const char *name)
 {
     ck_assert_int_eq(a->op, op);
@@ -123,7 +123,7 @@ static void assert_access(const tl_tsan_access *a, tl_tsan_access_op op, int siz
 }
 
 /* The SUMMARY of a report whose top frame is in the program. */
-static void assert_src_summary(const tl_tsan_finding *f, const char *kind_text, const char *file,
+static void assert_src_summary(const tl_finding *f, const char *kind_text, const char *file,
                                int line, int col, const char *fn, bool clang)
 {
     char want[512];
@@ -147,17 +147,17 @@ static bool ends_with(const char *s, const char *suffix)
 START_TEST(test_data_race_global)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "data-race-global", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_DATA_RACE);
+    ck_assert_int_eq(f.kind, TL_BUG_DATA_RACE);
     ck_assert_str_eq(f.kind_text, "data race");
     ck_assert_int_eq(f.naccess, 2);
-    assert_access(&f.access[0], TL_TSAN_ACC_READ, 4, false, false, 2, "reader");
+    assert_access(&f.access[0], TL_ACC_READ, 4, false, false, 2, "reader");
     assert_frame(&f.access[0].frame, "race_global.c", 19, 13, "reader_main", clang);
-    assert_access(&f.access[1], TL_TSAN_ACC_WRITE, 4, false, true, 1, "writer");
+    assert_access(&f.access[1], TL_ACC_WRITE, 4, false, true, 1, "writer");
     assert_frame(&f.access[1].frame, "race_global.c", 11, 13, "writer_main", clang);
     assert_frame(&f.frame, "race_global.c", 19, 13, "reader_main", clang);
-    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_GLOBAL);
+    ck_assert_int_eq(f.location.kind, TL_LOC_GLOBAL);
     ck_assert_str_eq(f.location.name, "counter");
     ck_assert_int_eq(f.location.size, 4);
     ck_assert_int_eq(f.location.thread, -1);
@@ -169,15 +169,15 @@ END_TEST
 START_TEST(test_data_race_heap)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "data-race-heap", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_DATA_RACE);
+    ck_assert_int_eq(f.kind, TL_BUG_DATA_RACE);
     ck_assert_int_eq(f.naccess, 2);
-    assert_access(&f.access[0], TL_TSAN_ACC_READ, 4, false, false, 0, "main");
+    assert_access(&f.access[0], TL_ACC_READ, 4, false, false, 0, "main");
     assert_frame(&f.access[0].frame, "race_heap.c", 19, 13, "main", clang);
-    assert_access(&f.access[1], TL_TSAN_ACC_WRITE, 4, false, true, 1, "");
+    assert_access(&f.access[1], TL_ACC_WRITE, 4, false, true, 1, "");
     assert_frame(&f.access[1].frame, "race_heap.c", 9, 14, "heap_writer", clang);
-    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_HEAP);
+    ck_assert_int_eq(f.location.kind, TL_LOC_HEAP);
     ck_assert_int_eq(f.location.size, 40);
     ck_assert_str_eq(f.location.name, "");
     ck_assert_int_eq(f.location.thread, -1);
@@ -190,15 +190,15 @@ END_TEST
 START_TEST(test_data_race_stack)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "data-race-stack", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_DATA_RACE);
+    ck_assert_int_eq(f.kind, TL_BUG_DATA_RACE);
     ck_assert_int_eq(f.naccess, 2);
-    assert_access(&f.access[0], TL_TSAN_ACC_WRITE, 4, false, false, 2, "");
+    assert_access(&f.access[0], TL_ACC_WRITE, 4, false, false, 2, "");
     assert_frame(&f.access[0].frame, "race_stack.c", 9, 8, "stack_peeker", clang);
-    assert_access(&f.access[1], TL_TSAN_ACC_WRITE, 4, false, true, 1, "");
+    assert_access(&f.access[1], TL_ACC_WRITE, 4, false, true, 1, "");
     assert_frame(&f.access[1].frame, "race_stack.c", 18, 11, "stack_owner", clang);
-    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_STACK);
+    ck_assert_int_eq(f.location.kind, TL_LOC_STACK);
     ck_assert_int_eq(f.location.thread, 1);
     ck_assert_str_eq(f.location.text, "Location is stack of thread T1.");
     assert_src_summary(&f, "data race", "race_stack.c", 9, 8, "stack_peeker", clang);
@@ -208,15 +208,15 @@ END_TEST
 START_TEST(test_data_race_tls)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "data-race-tls", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_DATA_RACE);
+    ck_assert_int_eq(f.kind, TL_BUG_DATA_RACE);
     ck_assert_int_eq(f.naccess, 2);
-    assert_access(&f.access[0], TL_TSAN_ACC_WRITE, 4, false, false, 2, "");
+    assert_access(&f.access[0], TL_ACC_WRITE, 4, false, false, 2, "");
     assert_frame(&f.access[0].frame, "race_tls.c", 11, 8, "tls_peeker", clang);
-    assert_access(&f.access[1], TL_TSAN_ACC_WRITE, 4, false, true, 1, "");
+    assert_access(&f.access[1], TL_ACC_WRITE, 4, false, true, 1, "");
     assert_frame(&f.access[1].frame, "race_tls.c", 19, 15, "tls_owner", clang);
-    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_TLS);
+    ck_assert_int_eq(f.location.kind, TL_LOC_TLS);
     ck_assert_int_eq(f.location.thread, 1);
     ck_assert_str_eq(f.location.text, "Location is TLS of thread T1.");
     assert_src_summary(&f, "data race", "race_tls.c", 11, 8, "tls_peeker", clang);
@@ -226,15 +226,15 @@ END_TEST
 START_TEST(test_data_race_atomic)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "data-race-atomic", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_DATA_RACE);
+    ck_assert_int_eq(f.kind, TL_BUG_DATA_RACE);
     ck_assert_int_eq(f.naccess, 2);
-    assert_access(&f.access[0], TL_TSAN_ACC_WRITE, 4, false, false, 0, "main");
+    assert_access(&f.access[0], TL_ACC_WRITE, 4, false, false, 0, "main");
     assert_frame(&f.access[0].frame, "race_atomic.c", 18, 10, "main", clang);
-    assert_access(&f.access[1], TL_TSAN_ACC_WRITE, 4, true, true, 1, "");
+    assert_access(&f.access[1], TL_ACC_WRITE, 4, true, true, 1, "");
     assert_frame(&f.access[1].frame, "race_atomic.c", 9, 5, "atomic_setter", clang);
-    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_GLOBAL);
+    ck_assert_int_eq(f.location.kind, TL_LOC_GLOBAL);
     ck_assert_str_eq(f.location.name, "flag");
     assert_src_summary(&f, "data race", "race_atomic.c", 18, 10, "main", clang);
 }
@@ -244,15 +244,15 @@ END_TEST
 START_TEST(test_data_race_mutexes)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "data-race-mutexes", &f);
     ck_assert_int_eq(f.naccess, 2);
     /* "balance -= 5": clang reports the write of the read-modify-write,
      * gcc the read. */
-    assert_access(&f.access[0], clang ? TL_TSAN_ACC_WRITE : TL_TSAN_ACC_READ, 8, false, false, 0,
+    assert_access(&f.access[0], clang ? TL_ACC_WRITE : TL_ACC_READ, 8, false, false, 0,
                   "main");
     assert_frame(&f.access[0].frame, "race_mutexes.c", 21, 13, "main", clang);
-    assert_access(&f.access[1], TL_TSAN_ACC_WRITE, 8, false, true, 1, "");
+    assert_access(&f.access[1], TL_ACC_WRITE, 8, false, true, 1, "");
     assert_frame(&f.access[1].frame, "race_mutexes.c", 11, 13, "locked_deposit", clang);
     ck_assert_str_eq(f.location.name, "balance");
     ck_assert_int_eq(f.location.size, 8);
@@ -264,9 +264,9 @@ END_TEST
 START_TEST(test_lock_order_inversion)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "lock-order-inversion", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_LOCK_ORDER_INVERSION);
+    ck_assert_int_eq(f.kind, TL_BUG_LOCK_ORDER_INVERSION);
     ck_assert_str_eq(f.kind_text, "lock-order-inversion (potential deadlock)");
     ck_assert_int_eq(f.naccess, 0);
     ck_assert_int_eq(f.ncycle, 3);
@@ -277,7 +277,7 @@ START_TEST(test_lock_order_inversion)
     ck_assert_str_eq(f.cycle[2], "M0");
     /* The first stack: "Mutex M1 acquired here while holding mutex M0". */
     assert_frame(&f.frame, "lock_order.c", 11, 5, "take_a_then_b", clang);
-    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_NONE);
+    ck_assert_int_eq(f.location.kind, TL_LOC_NONE);
     if (clang) {
         /* clang's SUMMARY names the interceptor, not the source. */
         ck_assert(strncmp(f.summary, "lock-order-inversion (potential deadlock) (/tmp/tlcap/", 54) ==
@@ -294,13 +294,13 @@ END_TEST
 START_TEST(test_double_lock)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "double-lock", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_DOUBLE_LOCK);
+    ck_assert_int_eq(f.kind, TL_BUG_DOUBLE_LOCK);
     ck_assert_str_eq(f.kind_text, "double lock of a mutex");
     ck_assert_int_eq(f.naccess, 0);
     assert_frame(&f.frame, "double_lock.c", 20, 5, "main", clang);
-    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_GLOBAL);
+    ck_assert_int_eq(f.location.kind, TL_LOC_GLOBAL);
     ck_assert_str_eq(f.location.name, "guard");
     if (clang)
         ck_assert(ends_with(f.summary, " in __tsan_mutex_post_lock"));
@@ -313,16 +313,16 @@ END_TEST
 START_TEST(test_heap_use_after_free)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "heap-use-after-free", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_HEAP_USE_AFTER_FREE);
+    ck_assert_int_eq(f.kind, TL_BUG_HEAP_USE_AFTER_FREE);
     ck_assert_int_eq(f.naccess, 2);
-    assert_access(&f.access[0], TL_TSAN_ACC_WRITE, 8, false, false, 1, "");
+    assert_access(&f.access[0], TL_ACC_WRITE, 8, false, false, 1, "");
     assert_frame(&f.access[0].frame, "use_after_free.c", 10, 14, "late_writer", clang);
     /* The "previous write" is the free(); its own frame is the caller. */
-    assert_access(&f.access[1], TL_TSAN_ACC_WRITE, 8, false, true, 0, "main");
+    assert_access(&f.access[1], TL_ACC_WRITE, 8, false, true, 0, "main");
     assert_frame(&f.access[1].frame, "use_after_free.c", 20, 5, "main", clang);
-    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_NONE);
+    ck_assert_int_eq(f.location.kind, TL_LOC_NONE);
     assert_src_summary(&f, "heap-use-after-free", "use_after_free.c", 10, 14, "late_writer",
                        clang);
 }
@@ -331,9 +331,9 @@ END_TEST
 START_TEST(test_thread_leak)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "thread-leak", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_THREAD_LEAK);
+    ck_assert_int_eq(f.kind, TL_BUG_THREAD_LEAK);
     ck_assert_int_eq(f.naccess, 0);
     /* Only stack: "Thread T1 ... created by main thread at:". */
     assert_frame(&f.frame, "thread_leak.c", 13, 5, "main", clang);
@@ -347,14 +347,14 @@ END_TEST
 START_TEST(test_bad_unlock)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "bad-unlock", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_BAD_UNLOCK);
+    ck_assert_int_eq(f.kind, TL_BUG_BAD_UNLOCK);
     ck_assert_str_eq(f.kind_text, "unlock of an unlocked mutex (or by a wrong thread)");
     ck_assert_int_eq(f.naccess, 0);
     /* Frames straight after the header, under the pthread_mutex_unlock one. */
     assert_frame(&f.frame, "bad_unlock.c", 10, 5, "release_twice", clang);
-    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_GLOBAL);
+    ck_assert_int_eq(f.location.kind, TL_LOC_GLOBAL);
     ck_assert_str_eq(f.location.name, "never_locked");
     ck_assert_int_eq(f.location.size, 40);
     if (!clang)
@@ -368,11 +368,11 @@ END_TEST
 START_TEST(test_destroy_locked)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "destroy-locked", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_DESTROY_LOCKED);
+    ck_assert_int_eq(f.kind, TL_BUG_DESTROY_LOCKED);
     assert_frame(&f.frame, "destroy_locked.c", 9, 5, "main", clang);
-    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_STACK);
+    ck_assert_int_eq(f.location.kind, TL_LOC_STACK);
     ck_assert_int_eq(f.location.thread, 0);
     ck_assert_str_eq(f.location.text, "Location is stack of main thread.");
 }
@@ -382,7 +382,7 @@ END_TEST
 
 /* Parses a log that must hold exactly one finding, without the pid check of
  * parse_single: a runtime message need not print one. */
-static void parse_one(const char *cc, const char *name, tl_tsan_finding *f, size_t *len)
+static void parse_one(const char *cc, const char *name, tl_finding *f, size_t *len)
 {
     log_text lt = read_log(cc, name);
     size_t n = tl_tsan_parse(lt.text, lt.len, f, 1);
@@ -395,15 +395,15 @@ static void parse_one(const char *cc, const char *name, tl_tsan_finding *f, size
 START_TEST(test_read_lock_write_locked)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "read-lock-of-write-locked-mutex", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_READ_LOCK_WRITE_LOCKED);
-    ck_assert_str_eq(tl_tsan_kind_token(f.kind), "read-lock-of-write-locked-mutex");
+    ck_assert_int_eq(f.kind, TL_BUG_READ_LOCK_WRITE_LOCKED);
+    ck_assert_str_eq(tl_bug_kind_token(f.kind), "read-lock-of-write-locked-mutex");
     ck_assert_str_eq(f.kind_text, "read lock of a write locked mutex");
     ck_assert_int_eq(f.naccess, 0);
     assert_frame(&f.frame, "rw_read_lock.c", 11, 5, "main", clang);
     ck_assert(f.frame.own);
-    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_GLOBAL);
+    ck_assert_int_eq(f.location.kind, TL_LOC_GLOBAL);
     ck_assert_str_eq(f.location.name, "table_lock");
     ck_assert_int_eq(f.location.size, 56);
     if (clang)
@@ -418,10 +418,10 @@ END_TEST
 START_TEST(test_read_unlock_write_locked)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "read-unlock-of-write-locked-mutex", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_READ_UNLOCK_WRITE_LOCKED);
-    ck_assert_str_eq(tl_tsan_kind_token(f.kind), "read-unlock-of-write-locked-mutex");
+    ck_assert_int_eq(f.kind, TL_BUG_READ_UNLOCK_WRITE_LOCKED);
+    ck_assert_str_eq(tl_bug_kind_token(f.kind), "read-unlock-of-write-locked-mutex");
     ck_assert_str_eq(f.kind_text, "read unlock of a write locked mutex");
     assert_frame(&f.frame, "rw_read_unlock.c", 7, 5, "rw_read_release", clang);
     ck_assert_str_eq(f.location.name, "rw_word");
@@ -441,14 +441,14 @@ END_TEST
 START_TEST(test_external_race)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "external-race", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_EXTERNAL_RACE);
-    ck_assert_str_eq(tl_tsan_kind_token(f.kind), "external-race");
+    ck_assert_int_eq(f.kind, TL_BUG_EXTERNAL_RACE);
+    ck_assert_str_eq(tl_bug_kind_token(f.kind), "external-race");
     ck_assert_str_eq(f.kind_text, "race on WorkQueue");
     ck_assert_int_eq(f.naccess, 2);
-    assert_access(&f.access[0], TL_TSAN_ACC_WRITE, 0, false, false, 0, "main");
-    assert_access(&f.access[1], TL_TSAN_ACC_WRITE, 0, false, true, 1, "");
+    assert_access(&f.access[0], TL_ACC_WRITE, 0, false, false, 0, "main");
+    assert_access(&f.access[1], TL_ACC_WRITE, 0, false, true, 1, "");
     for (int i = 0; i < 2; i++) {
         assert_frame(&f.access[i].frame, "ext_race.c", 12, 5, "queue_push", clang);
         ck_assert(!f.access[i].frame.own);
@@ -456,7 +456,7 @@ START_TEST(test_external_race)
     }
     assert_frame(&f.frame, "ext_race.c", 12, 5, "queue_push", clang);
     ck_assert(!f.frame.own);
-    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_GLOBAL);
+    ck_assert_int_eq(f.location.kind, TL_LOC_GLOBAL);
     ck_assert_str_eq(f.location.name, "queue_obj");
     ck_assert_int_eq(f.location.size, 8);
     if (clang)
@@ -473,13 +473,13 @@ END_TEST
 START_TEST(test_lock_cycle_10)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     parse_single(compilers[_i], "lock-cycle-10", &f);
-    ck_assert_int_eq(f.kind, TL_TSAN_LOCK_ORDER_INVERSION);
-    ck_assert_int_eq(f.ncycle, TL_TSAN_MAX_CYCLE);
+    ck_assert_int_eq(f.kind, TL_BUG_LOCK_ORDER_INVERSION);
+    ck_assert_int_eq(f.ncycle, TL_FINDING_MAX_CYCLE);
     ck_assert_int_eq(f.cycle_len, 11);
     ck_assert(f.cycle_cut);
-    for (int i = 0; i < TL_TSAN_MAX_CYCLE; i++) {
+    for (int i = 0; i < TL_FINDING_MAX_CYCLE; i++) {
         char id[16];
         snprintf(id, sizeof id, "M%d", i);
         ck_assert_str_eq(f.cycle[i], id);
@@ -498,11 +498,11 @@ END_TEST
 START_TEST(test_ignores_thread)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     size_t len;
     parse_one(compilers[_i], "ignores-thread", &f, &len);
-    ck_assert_int_eq(f.kind, TL_TSAN_RUNTIME_MESSAGE);
-    ck_assert_str_eq(tl_tsan_kind_token(f.kind), "runtime-message");
+    ck_assert_int_eq(f.kind, TL_BUG_RUNTIME_MESSAGE);
+    ck_assert_str_eq(tl_bug_kind_token(f.kind), "runtime-message");
     ck_assert_str_eq(f.kind_text,
                      "ThreadSanitizer: thread T1  finished with ignores enabled, created at:");
     ck_assert_str_eq(f.summary, f.kind_text);
@@ -518,10 +518,10 @@ END_TEST
 START_TEST(test_ignores_main)
 {
     bool clang = _i == 0;
-    tl_tsan_finding f;
+    tl_finding f;
     size_t len;
     parse_one(compilers[_i], "ignores-main", &f, &len);
-    ck_assert_int_eq(f.kind, TL_TSAN_RUNTIME_MESSAGE);
+    ck_assert_int_eq(f.kind, TL_BUG_RUNTIME_MESSAGE);
     ck_assert_str_eq(f.kind_text, "ThreadSanitizer: main thread finished with ignores enabled");
     /* "Ignore was enabled at:" is the only stack. */
     assert_frame(&f.frame, "ignores_main.c", 5, 5, "main", clang);
@@ -532,10 +532,10 @@ END_TEST
 START_TEST(test_kind_of_every_log)
 {
     for (int k = 0; k < NLOGS; k++) {
-        tl_tsan_finding f;
+        tl_finding f;
         parse_single(compilers[_i], logs[k].name, &f);
         ck_assert_msg(f.kind == logs[k].kind, "%s: kind %d", logs[k].name, (int)f.kind);
-        ck_assert_str_eq(tl_tsan_kind_token(f.kind), logs[k].token);
+        ck_assert_str_eq(tl_bug_kind_token(f.kind), logs[k].token);
         ck_assert(f.summary[0] != '\0');
         ck_assert(f.frame.found);
     }
@@ -547,7 +547,7 @@ END_TEST
 START_TEST(test_block_offsets)
 {
     log_text lt = read_log(compilers[_i], "data-race-global");
-    tl_tsan_finding f;
+    tl_finding f;
     ck_assert_uint_eq(tl_tsan_parse(lt.text, lt.len, &f, 1), 1);
     ck_assert_uint_eq(f.start, 0);
     ck_assert(strncmp(lt.text + f.end - 19, "==================\n", 19) == 0);
@@ -560,17 +560,17 @@ START_TEST(test_two_reports)
 {
     bool clang = _i == 0;
     log_text lt = read_log(compilers[_i], "two-reports");
-    tl_tsan_finding f[3];
+    tl_finding f[3];
     ck_assert_uint_eq(tl_tsan_parse(lt.text, lt.len, f, 3), 2);
 
-    ck_assert_int_eq(f[0].kind, TL_TSAN_DATA_RACE);
+    ck_assert_int_eq(f[0].kind, TL_BUG_DATA_RACE);
     ck_assert_str_eq(f[0].location.name, "hits");
     assert_frame(&f[0].access[0].frame, "two_reports.c", 22, 10, "main", clang);
     assert_frame(&f[0].access[1].frame, "two_reports.c", 11, 10, "two_racer", clang);
     assert_src_summary(&f[0], "data race", "two_reports.c", 22, 10, "main", clang);
 
-    ck_assert_int_eq(f[1].kind, TL_TSAN_DATA_RACE);
-    ck_assert_int_eq(f[1].location.kind, TL_TSAN_LOC_HEAP);
+    ck_assert_int_eq(f[1].kind, TL_BUG_DATA_RACE);
+    ck_assert_int_eq(f[1].location.kind, TL_LOC_HEAP);
     ck_assert_int_eq(f[1].location.size, 4);
     assert_frame(&f[1].access[0].frame, "two_reports.c", 23, 11, "main", clang);
     assert_frame(&f[1].access[1].frame, "two_reports.c", 12, 11, "two_racer", clang);
@@ -588,10 +588,10 @@ END_TEST
 START_TEST(test_max_smaller_than_count)
 {
     log_text lt = read_log(compilers[_i], "two-reports");
-    tl_tsan_finding f[2];
+    tl_finding f[2];
     memset(f, 0xab, sizeof f);
     ck_assert_uint_eq(tl_tsan_parse(lt.text, lt.len, f, 1), 2);
-    ck_assert_int_eq(f[0].kind, TL_TSAN_DATA_RACE);
+    ck_assert_int_eq(f[0].kind, TL_BUG_DATA_RACE);
     ck_assert_str_eq(f[0].location.name, "hits");
     const unsigned char *untouched = (const unsigned char *)&f[1];
     for (size_t i = 0; i < sizeof f[1]; i++)
@@ -610,13 +610,13 @@ START_TEST(test_truncated)
 {
     bool clang = _i == 0;
     log_text lt = read_log(compilers[_i], "truncated");
-    tl_tsan_finding f[3];
+    tl_finding f[3];
     size_t n = tl_tsan_parse(lt.text, lt.len, f, 3);
     if (clang) {
         ck_assert_uint_eq(n, 2);
         ck_assert_str_eq(f[0].location.name, "hits");
         ck_assert(f[0].summary[0] != '\0');
-        ck_assert_int_eq(f[1].kind, TL_TSAN_DATA_RACE);
+        ck_assert_int_eq(f[1].kind, TL_BUG_DATA_RACE);
         ck_assert_int_eq(f[1].naccess, 2);
         assert_frame(&f[1].access[0].frame, "two_reports.c", 23, 11, "main", clang);
         /* The cut frame keeps its function and partial path. */
@@ -624,12 +624,12 @@ START_TEST(test_truncated)
         ck_assert_str_eq(f[1].access[1].frame.function, "two_racer");
         ck_assert_str_eq(f[1].access[1].frame.file, "/tmp/tlcap/scenarios/two_re");
         ck_assert_int_eq(f[1].access[1].frame.line, 0);
-        ck_assert_int_eq(f[1].location.kind, TL_TSAN_LOC_NONE);
+        ck_assert_int_eq(f[1].location.kind, TL_LOC_NONE);
         ck_assert_str_eq(f[1].summary, "");
         ck_assert_uint_eq(f[1].end, lt.len);
     } else {
         ck_assert_uint_eq(n, 1);
-        ck_assert_int_eq(f[0].kind, TL_TSAN_DATA_RACE);
+        ck_assert_int_eq(f[0].kind, TL_BUG_DATA_RACE);
         ck_assert_int_eq(f[0].naccess, 2);
         assert_frame(&f[0].frame, "race_global.c", 19, 0, "reader_main", clang);
         /* The name was cut before its closing quote: not taken. */
@@ -658,15 +658,15 @@ START_TEST(test_every_prefix)
             char *buf = malloc(cut ? cut : 1);
             ck_assert_ptr_nonnull(buf);
             memcpy(buf, lt.text, cut);
-            tl_tsan_finding f[2];
+            tl_finding f[2];
             size_t n = tl_tsan_parse(buf, cut, f, 2);
             ck_assert_uint_le(n, full);
             for (size_t r = 0; r < n && r < 2; r++) {
                 ck_assert_int_ge(f[r].kind, 0);
-                ck_assert_int_le(f[r].kind, TL_TSAN_OTHER);
+                ck_assert_int_le(f[r].kind, TL_BUG_OTHER);
                 ck_assert_uint_le(f[r].end, cut);
                 ck_assert_uint_lt(f[r].start, f[r].end);
-                ck_assert_int_le(f[r].naccess, TL_TSAN_MAX_ACCESSES);
+                ck_assert_int_le(f[r].naccess, TL_FINDING_MAX_ACCESSES);
                 ck_assert_uint_lt(strlen(f[r].summary), sizeof f[r].summary);
             }
             free(buf);
@@ -689,9 +689,9 @@ START_TEST(test_crlf)
             crlf[n++] = '\r';
         crlf[n++] = lt.text[i];
     }
-    tl_tsan_finding f;
+    tl_finding f;
     ck_assert_uint_eq(tl_tsan_parse(crlf, n, &f, 1), 1);
-    assert_access(&f.access[0], TL_TSAN_ACC_READ, 4, false, false, 2, "reader");
+    assert_access(&f.access[0], TL_ACC_READ, 4, false, false, 2, "reader");
     assert_frame(&f.access[0].frame, "race_global.c", 19, 13, "reader_main", clang);
     ck_assert_str_eq(f.location.name, "counter");
     assert_src_summary(&f, "data race", "race_global.c", 19, 13, "reader_main", clang);
@@ -702,7 +702,7 @@ END_TEST
 
 /* ---- synthetic input: rules the captures do not exercise ----------------- */
 
-static size_t parse_str(const char *s, tl_tsan_finding *f, size_t max)
+static size_t parse_str(const char *s, tl_finding *f, size_t max)
 {
     return tl_tsan_parse(s, strlen(s), f, max);
 }
@@ -729,7 +729,7 @@ START_TEST(test_frame_preference)
         "\n"
         "SUMMARY: ThreadSanitizer: data race /w/primitives/tl_spin.c:40:3 in tl_spin_lock\n"
         "==================\n";
-    tl_tsan_finding f;
+    tl_finding f;
     ck_assert_uint_eq(parse_str(text, &f, 1), 1);
     ck_assert_int_eq(f.naccess, 2);
     ck_assert_str_eq(f.access[0].thread_name, "w k");
@@ -737,13 +737,13 @@ START_TEST(test_frame_preference)
     ck_assert_str_eq(f.access[0].frame.file, "/w/harness/runner.c");
     ck_assert_int_eq(f.access[0].frame.line, 88);
     ck_assert_int_eq(f.access[0].frame.column, 9);
-    ck_assert_int_eq(f.access[1].op, TL_TSAN_ACC_READ);
+    ck_assert_int_eq(f.access[1].op, TL_ACC_READ);
     ck_assert_int_eq(f.access[1].size, 2);
     ck_assert_int_eq(f.access[1].thread, 4);
     ck_assert_str_eq(f.access[1].thread_name, "");
     ck_assert_str_eq(f.access[1].frame.function, "lock_inner");
     ck_assert_str_eq(f.frame.function, "run_one");
-    ck_assert_int_eq(f.location.kind, TL_TSAN_LOC_OTHER);
+    ck_assert_int_eq(f.location.kind, TL_LOC_OTHER);
     ck_assert_int_eq(f.location.thread, -1);
 }
 END_TEST
@@ -770,9 +770,9 @@ START_TEST(test_frame_first_own_stack)
         "  Write of size 1 at 0x1 by main thread:\n"
         "    #0 memset <null> (p+0x1)\n"
         "\n";
-    tl_tsan_finding f[2];
+    tl_finding f[2];
     ck_assert_uint_eq(parse_str(text, f, 2), 2);
-    ck_assert_int_eq(f[0].kind, TL_TSAN_THREAD_LEAK);
+    ck_assert_int_eq(f[0].kind, TL_BUG_THREAD_LEAK);
     ck_assert(f[0].frame.found);
     ck_assert_str_eq(f[0].frame.function, "spawn");
     ck_assert_int_eq(f[0].frame.line, 77);
@@ -799,20 +799,20 @@ START_TEST(test_loose_structure)
         "SUMMARY: ThreadSanitizer: read lock of a write locked mutex /w/scenarios/rw.c:3 in f\n"
         "==================\n"
         "WARNING: ThreadSanitizer: signal handler spoils errno (pid=11)\n";
-    tl_tsan_finding f[4];
+    tl_finding f[4];
     ck_assert_uint_eq(parse_str(text, f, 4), 3);
-    ck_assert_int_eq(f[0].kind, TL_TSAN_DATA_RACE);
+    ck_assert_int_eq(f[0].kind, TL_BUG_DATA_RACE);
     ck_assert_int_eq(f[0].pid, 11);
     ck_assert_int_eq(f[0].naccess, 1);
     ck_assert_int_eq(f[0].access[0].thread, 1);
     ck_assert(strncmp(text + f[0].start, "==================\nWARNING", 26) == 0);
     ck_assert(strncmp(text + f[0].end, "WARNING: ThreadSanitizer: read lock", 35) == 0);
-    ck_assert_int_eq(f[1].kind, TL_TSAN_READ_LOCK_WRITE_LOCKED);
-    ck_assert_str_eq(tl_tsan_kind_token(f[1].kind), "read-lock-of-write-locked-mutex");
+    ck_assert_int_eq(f[1].kind, TL_BUG_READ_LOCK_WRITE_LOCKED);
+    ck_assert_str_eq(tl_bug_kind_token(f[1].kind), "read-lock-of-write-locked-mutex");
     ck_assert_str_eq(f[1].kind_text, "read lock of a write locked mutex");
     ck_assert_str_eq(f[1].frame.function, "f");
     ck_assert_uint_eq(f[1].start, f[0].end);
-    ck_assert_int_eq(f[2].kind, TL_TSAN_SIGNAL_ERRNO);
+    ck_assert_int_eq(f[2].kind, TL_BUG_SIGNAL_ERRNO);
     ck_assert_uint_eq(f[2].end, strlen(text));
 }
 END_TEST
@@ -848,9 +848,9 @@ START_TEST(test_every_runtime_kind)
         char text[256];
         snprintf(text, sizeof text, "==================\nWARNING: ThreadSanitizer: %s (pid=5)\n",
                  cases[i].header);
-        tl_tsan_finding f;
+        tl_finding f;
         ck_assert_uint_eq(parse_str(text, &f, 1), 1);
-        ck_assert_str_eq(tl_tsan_kind_token(f.kind), cases[i].token);
+        ck_assert_str_eq(tl_bug_kind_token(f.kind), cases[i].token);
         ck_assert_str_eq(f.kind_text, cases[i].header);
         ck_assert_int_eq(f.pid, 5);
     }
@@ -878,13 +878,13 @@ START_TEST(test_runtime_messages)
         "ThreadSanitizerX: not ours\n"
         "ThreadSanitizer: reported 1 warnings\n"
         "ThreadSanitizer: repo";
-    tl_tsan_finding f[4];
+    tl_finding f[4];
     ck_assert_uint_eq(parse_str(text, f, 4), 3);
-    ck_assert_int_eq(f[0].kind, TL_TSAN_DATA_RACE);
+    ck_assert_int_eq(f[0].kind, TL_BUG_DATA_RACE);
     ck_assert_str_eq(f[0].frame.function, "w");
     ck_assert(strncmp(text + f[0].end, "==21==", 6) == 0);
 
-    ck_assert_int_eq(f[1].kind, TL_TSAN_RUNTIME_MESSAGE);
+    ck_assert_int_eq(f[1].kind, TL_BUG_RUNTIME_MESSAGE);
     ck_assert_int_eq(f[1].pid, 21);
     ck_assert(strncmp(f[1].kind_text, "ThreadSanitizer: CHECK failed: tsan_rtl.cpp:80 ", 47) == 0);
     ck_assert(ends_with(f[1].summary, "(tid=22)"));
@@ -895,7 +895,7 @@ START_TEST(test_runtime_messages)
     ck_assert_str_eq(f[1].frame.function, "helper");
     ck_assert_int_eq(f[1].frame.line, 9);
 
-    ck_assert_int_eq(f[2].kind, TL_TSAN_RUNTIME_MESSAGE);
+    ck_assert_int_eq(f[2].kind, TL_BUG_RUNTIME_MESSAGE);
     ck_assert_int_eq(f[2].pid, 0);
     ck_assert_str_eq(f[2].kind_text,
                      "FATAL: ThreadSanitizer: unexpected memory mapping 0x7f00-0x7f10");
@@ -936,7 +936,7 @@ START_TEST(test_frame_fallback)
         "(libc.so.6+0x27249) (BuildId: 93ac)\n"
         "\n"
         "==================\n";
-    tl_tsan_finding f[2];
+    tl_finding f[2];
     ck_assert_uint_eq(parse_str(text, f, 2), 2);
     ck_assert_str_eq(f[0].access[0].frame.function, "copier");
     ck_assert_str_eq(f[0].access[0].frame.file, "/home/u/proj/copy.c");
@@ -975,7 +975,7 @@ START_TEST(test_long_fields)
                      fn, fn, fn, fn, fn);
     ck_assert_int_gt(n, 0);
     ck_assert_int_lt(n, 6 * LONG);
-    tl_tsan_finding f;
+    tl_finding f;
     ck_assert_uint_eq(tl_tsan_parse(text, (size_t)n, &f, 1), 1);
     ck_assert_uint_eq(strlen(f.kind_text), sizeof f.kind_text - 1);
     ck_assert_uint_eq(strlen(f.summary), sizeof f.summary - 1);
@@ -988,7 +988,7 @@ START_TEST(test_long_fields)
     ck_assert_int_eq(f.access[0].thread, 1);
     ck_assert_int_gt(f.access[0].size, 0); /* saturated, not wrapped */
     ck_assert_int_gt(f.pid, 0);
-    ck_assert_int_eq(f.ncycle, TL_TSAN_MAX_CYCLE);
+    ck_assert_int_eq(f.ncycle, TL_FINDING_MAX_CYCLE);
     ck_assert_str_eq(f.cycle[7], "M7");
     ck_assert_int_eq(f.cycle_len, 11);
     ck_assert(f.cycle_cut);
@@ -1001,33 +1001,33 @@ END_TEST
 
 START_TEST(test_kind_token_round_trip)
 {
-    for (int k = 0; k <= TL_TSAN_OTHER; k++) {
-        const char *tok = tl_tsan_kind_token((tl_tsan_kind)k);
+    for (int k = 0; k <= TL_BUG_OTHER; k++) {
+        const char *tok = tl_bug_kind_token((tl_bug_kind)k);
         ck_assert_ptr_nonnull(tok);
-        ck_assert_int_eq(tl_tsan_kind_from_token(tok), k);
+        ck_assert_int_eq(tl_bug_kind_from_token(tok), k);
     }
-    ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_DATA_RACE), "data-race");
-    ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_SIGNAL_UNSAFE), "signal-unsafe-call");
-    ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_SIGNAL_ERRNO), "signal-spoils-errno");
-    ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_EXTERNAL_RACE), "external-race");
-    ck_assert_str_eq(tl_tsan_kind_token(TL_TSAN_RUNTIME_MESSAGE), "runtime-message");
-    ck_assert_str_eq(tl_tsan_kind_token((tl_tsan_kind)(TL_TSAN_OTHER + 5)), "other");
+    ck_assert_str_eq(tl_bug_kind_token(TL_BUG_DATA_RACE), "data-race");
+    ck_assert_str_eq(tl_bug_kind_token(TL_BUG_SIGNAL_UNSAFE), "signal-unsafe-call");
+    ck_assert_str_eq(tl_bug_kind_token(TL_BUG_SIGNAL_ERRNO), "signal-spoils-errno");
+    ck_assert_str_eq(tl_bug_kind_token(TL_BUG_EXTERNAL_RACE), "external-race");
+    ck_assert_str_eq(tl_bug_kind_token(TL_BUG_RUNTIME_MESSAGE), "runtime-message");
+    ck_assert_str_eq(tl_bug_kind_token((tl_bug_kind)(TL_BUG_OTHER + 5)), "other");
 }
 END_TEST
 
 START_TEST(test_unknown_token)
 {
-    ck_assert_int_eq(tl_tsan_kind_from_token("no-such-kind"), -1);
-    ck_assert_int_eq(tl_tsan_kind_from_token(""), -1);
-    ck_assert_int_eq(tl_tsan_kind_from_token("data race"), -1); /* the text is not a token */
-    ck_assert_int_eq(tl_tsan_kind_from_token("Data-Race"), -1);
-    ck_assert_int_eq(tl_tsan_kind_from_token(NULL), -1);
+    ck_assert_int_eq(tl_bug_kind_from_token("no-such-kind"), -1);
+    ck_assert_int_eq(tl_bug_kind_from_token(""), -1);
+    ck_assert_int_eq(tl_bug_kind_from_token("data race"), -1); /* the text is not a token */
+    ck_assert_int_eq(tl_bug_kind_from_token("Data-Race"), -1);
+    ck_assert_int_eq(tl_bug_kind_from_token(NULL), -1);
 }
 END_TEST
 
 START_TEST(test_empty_input)
 {
-    tl_tsan_finding f;
+    tl_finding f;
     ck_assert_uint_eq(tl_tsan_parse("", 0, &f, 1), 0);
     ck_assert_uint_eq(tl_tsan_parse(NULL, 0, &f, 1), 0);
     ck_assert_uint_eq(parse_str("ThreadSanitizer: reported 0 warnings\n", &f, 1), 0);
@@ -1037,16 +1037,16 @@ END_TEST
 
 START_TEST(test_is_own_file)
 {
-    ck_assert(tl_tsan_is_own_file("/tmp/tlcap/scenarios/race_global.c"));
-    ck_assert(tl_tsan_is_own_file("scenarios/race_global.c"));
-    ck_assert(tl_tsan_is_own_file("../harness/runner.c"));
-    ck_assert(tl_tsan_is_own_file("/src/threadlab/primitives/tl_lock.c"));
-    ck_assert(tl_tsan_is_own_file("/src/threadlab/tests/check_sem.c"));
-    ck_assert(!tl_tsan_is_own_file("/src/contests/a.c"));
-    ck_assert(!tl_tsan_is_own_file("../../../../src/libsanitizer/tsan/tsan_interceptors_posix.cpp"));
-    ck_assert(!tl_tsan_is_own_file("<null>"));
-    ck_assert(!tl_tsan_is_own_file(""));
-    ck_assert(!tl_tsan_is_own_file(NULL));
+    ck_assert(tl_frame_is_own_file("/tmp/tlcap/scenarios/race_global.c"));
+    ck_assert(tl_frame_is_own_file("scenarios/race_global.c"));
+    ck_assert(tl_frame_is_own_file("../harness/runner.c"));
+    ck_assert(tl_frame_is_own_file("/src/threadlab/primitives/tl_lock.c"));
+    ck_assert(tl_frame_is_own_file("/src/threadlab/tests/check_sem.c"));
+    ck_assert(!tl_frame_is_own_file("/src/contests/a.c"));
+    ck_assert(!tl_frame_is_own_file("../../../../src/libsanitizer/tsan/tsan_interceptors_posix.cpp"));
+    ck_assert(!tl_frame_is_own_file("<null>"));
+    ck_assert(!tl_frame_is_own_file(""));
+    ck_assert(!tl_frame_is_own_file(NULL));
 }
 END_TEST
 

@@ -16,24 +16,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Each text field must end inside its array, or a reader would run off it. */
 #define TERMINATED(field) (memchr((field), '\0', sizeof(field)) != NULL)
 
-static void check_frame(const tl_tsan_frame *fr)
+static void check_frame(const tl_frame *fr)
 {
     if (!TERMINATED(fr->function) || !TERMINATED(fr->file) || fr->line < 0 || fr->column < 0)
         abort();
-    (void)tl_tsan_is_own_file(fr->file);
+    (void)tl_frame_is_own_file(fr->file);
 }
 
-static void check_finding(const tl_tsan_finding *f, size_t size)
+static void check_finding(const tl_finding *f, size_t size)
 {
     if (f->start > f->end || f->end > size)
         abort();
-    if (f->naccess < 0 || f->naccess > TL_TSAN_MAX_ACCESSES || f->ncycle < 0 ||
-        f->ncycle > TL_TSAN_MAX_CYCLE)
+    if (f->naccess < 0 || f->naccess > TL_FINDING_MAX_ACCESSES || f->ncycle < 0 ||
+        f->ncycle > TL_FINDING_MAX_CYCLE)
         abort();
     if (!TERMINATED(f->kind_text) || !TERMINATED(f->summary) || !TERMINATED(f->location.name) ||
         !TERMINATED(f->location.text))
         abort();
-    if (tl_tsan_kind_from_token(tl_tsan_kind_token(f->kind)) < 0)
+    if (tl_bug_kind_from_token(tl_bug_kind_token(f->kind)) < 0)
         abort();
     check_frame(&f->frame);
     for (int i = 0; i < f->naccess; i++) {
@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* Static: a finding is a few kilobytes, and the fuzzer calls this
      * millions of times from one thread. */
-    static tl_tsan_finding f[3];
+    static tl_finding f[3];
     const char *text = (const char *)data;
     size_t n = tl_tsan_parse(text, size, f, 3);
     for (size_t i = 0; i < n && i < 3; i++)

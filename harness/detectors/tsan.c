@@ -40,7 +40,7 @@ size_t tl__tsan_environment(char vars[][TL_DETECTOR_VAR_LEN], size_t max)
 /* Every kind of report is TSan's own vocabulary (tsan_parse.h). */
 bool tl__tsan_sees(const char *kind)
 {
-    return tl_tsan_kind_from_token(kind) >= 0;
+    return tl_bug_kind_from_token(kind) >= 0;
 }
 
 /* Moves the log (tsan.PID) to tsan.log in the run's folder, cuts it at

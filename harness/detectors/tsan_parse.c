@@ -3,7 +3,7 @@
  * length-bounded spans: a log may be cut anywhere (no final newline, no NUL
  * terminator), so nothing here reads past text[len) or assumes a line fits a
  * buffer. Every field is copied with truncation into the fixed-size members of
- * tl_tsan_finding. All state lives in a parser struct on the caller's stack. */
+ * tl_finding. All state lives in a parser struct on the caller's stack. */
 #include <ctype.h>
 #include <limits.h>
 #include <string.h>
@@ -13,92 +13,29 @@
 
 /* ---- kinds ---------------------------------------------------------- */
 
-/* Indexed by tl_tsan_kind so token lookup is a direct index. The text is
- * matched as a prefix of what follows "ThreadSanitizer: " and the longest
- * match wins, so "data race on vptr ..." is not taken for "data race" and
- * "race on <tag>" (any tag name) needs only its fixed start. */
-static const struct {
-    const char *token;
-    const char *text;
-} kinds[] = {
-    [TL_TSAN_DATA_RACE] = {"data-race", "data race"},
-    [TL_TSAN_LOCK_ORDER_INVERSION] = {"lock-order-inversion", "lock-order-inversion"},
-    [TL_TSAN_HEAP_USE_AFTER_FREE] = {"heap-use-after-free", "heap-use-after-free"},
-    [TL_TSAN_THREAD_LEAK] = {"thread-leak", "thread leak"},
-    [TL_TSAN_DOUBLE_LOCK] = {"double-lock", "double lock of a mutex"},
-    [TL_TSAN_BAD_UNLOCK] = {"bad-unlock", "unlock of an unlocked mutex"},
-    [TL_TSAN_DESTROY_LOCKED] = {"destroy-locked", "destroy of a locked mutex"},
-    [TL_TSAN_SIGNAL_UNSAFE] = {"signal-unsafe-call", "signal-unsafe call inside of a signal"},
-    [TL_TSAN_SIGNAL_ERRNO] = {"signal-spoils-errno", "signal handler spoils errno"},
-    [TL_TSAN_INVALID_MUTEX] = {"invalid-mutex", "use of an invalid mutex"},
-    [TL_TSAN_DATA_RACE_VPTR] = {"data-race-vptr", "data race on vptr"},
-    [TL_TSAN_HEAP_USE_AFTER_FREE_VPTR] = {"heap-use-after-free-vptr",
-                                          "heap-use-after-free (virtual call vs free)"},
-    [TL_TSAN_READ_LOCK_WRITE_LOCKED] = {"read-lock-of-write-locked-mutex",
-                                        "read lock of a write locked mutex"},
-    [TL_TSAN_READ_UNLOCK_WRITE_LOCKED] = {"read-unlock-of-write-locked-mutex",
-                                          "read unlock of a write locked mutex"},
-    [TL_TSAN_MUTEX_WRONG_CONTEXT] = {"mutex-wrong-context", "mutex held in the wrong context"},
-    [TL_TSAN_EXTERNAL_RACE] = {"external-race", "race on "},
-    /* Never matched from a header: the parser sets it for lines outside reports. */
-    [TL_TSAN_RUNTIME_MESSAGE] = {"runtime-message", NULL},
-    [TL_TSAN_OTHER] = {"other", NULL},
+/* What TSan prints after "ThreadSanitizer: " for each bug kind, indexed by
+ * tl_bug_kind. The text is matched as a prefix and the longest match wins,
+ * so "data race on vptr ..." is not taken for "data race" and "race on
+ * <tag>" (any tag name) needs only its fixed start. Kinds without a row
+ * (runtime-message, other) are never matched from a header. */
+static const char *const kind_texts[TL_BUG_OTHER + 1] = {
+    [TL_BUG_DATA_RACE] = "data race",
+    [TL_BUG_LOCK_ORDER_INVERSION] = "lock-order-inversion",
+    [TL_BUG_HEAP_USE_AFTER_FREE] = "heap-use-after-free",
+    [TL_BUG_THREAD_LEAK] = "thread leak",
+    [TL_BUG_DOUBLE_LOCK] = "double lock of a mutex",
+    [TL_BUG_BAD_UNLOCK] = "unlock of an unlocked mutex",
+    [TL_BUG_DESTROY_LOCKED] = "destroy of a locked mutex",
+    [TL_BUG_SIGNAL_UNSAFE] = "signal-unsafe call inside of a signal",
+    [TL_BUG_SIGNAL_ERRNO] = "signal handler spoils errno",
+    [TL_BUG_INVALID_MUTEX] = "use of an invalid mutex",
+    [TL_BUG_DATA_RACE_VPTR] = "data race on vptr",
+    [TL_BUG_HEAP_USE_AFTER_FREE_VPTR] = "heap-use-after-free (virtual call vs free)",
+    [TL_BUG_READ_LOCK_WRITE_LOCKED] = "read lock of a write locked mutex",
+    [TL_BUG_READ_UNLOCK_WRITE_LOCKED] = "read unlock of a write locked mutex",
+    [TL_BUG_MUTEX_WRONG_CONTEXT] = "mutex held in the wrong context",
+    [TL_BUG_EXTERNAL_RACE] = "race on ",
 };
-
-_Static_assert(sizeof kinds / sizeof kinds[0] == TL_TSAN_OTHER + 1,
-               "every tl_tsan_kind needs a row in kinds[]");
-
-const char *tl_tsan_kind_token(tl_tsan_kind k)
-{
-    /* Out-of-range values get "other" rather than NULL so a caller printing
-     * the token of a corrupt finding cannot crash. */
-    if ((int)k < 0 || k > TL_TSAN_OTHER)
-        return kinds[TL_TSAN_OTHER].token;
-    return kinds[k].token;
-}
-
-int tl_tsan_kind_from_token(const char *token)
-{
-    if (!token)
-        return -1;
-    for (int k = 0; k <= TL_TSAN_OTHER; k++)
-        if (strcmp(token, kinds[k].token) == 0)
-            return k;
-    return -1;
-}
-
-/* ---- own-frame classification --------------------------------------- */
-
-/* True when dir (e.g. "tests/") is a whole path component of path, so
- * "contests/x.c" or "my_scenarios/x.c" do not count. */
-static bool has_dir(const char *path, const char *dir)
-{
-    for (const char *p = strstr(path, dir); p; p = strstr(p + 1, dir))
-        if (p == path || p[-1] == '/')
-            return true;
-    return false;
-}
-
-/* Preference order for the "first own frame": the scenario or test that
- * made the call beats the harness, which beats the lock layer, which beats
- * nothing. 0 = not an own file; lower is better. */
-static int file_rank(const char *file)
-{
-    if (!file || !*file)
-        return 0;
-    if (has_dir(file, "scenarios/") || has_dir(file, "tests/"))
-        return 1;
-    if (has_dir(file, "harness/"))
-        return 2;
-    if (has_dir(file, "primitives/"))
-        return 3;
-    return 0;
-}
-
-bool tl_tsan_is_own_file(const char *file)
-{
-    return file_rank(file) != 0;
-}
 
 /* Runtime entry points are never the interesting frame, whatever file the
  * symbolizer attributes them to. */
@@ -148,11 +85,11 @@ static bool is_system_module(span module)
  * a line ("<null>", a bare module path) say nothing a reader could open. */
 enum { RANK_FOREIGN = 4 };
 
-static int frame_rank(const tl_tsan_frame *fr, span module)
+static int frame_rank(const tl_frame *fr, span module)
 {
     if (is_runtime_function(fr->function))
         return 0;
-    int own = file_rank(fr->file);
+    int own = tl_frame_file_rank(fr->file);
     if (own != 0)
         return own;
     if (fr->line <= 0 || !fr->file[0] || is_runtime_source(fr->file) || is_system_module(module))
@@ -215,7 +152,7 @@ static bool take_trailing_number(span *loc, long *out)
 }
 
 /* "file:line:col" (clang), "file:line" (gcc), "file", or "<null>". */
-static void parse_source(span loc, tl_tsan_frame *fr)
+static void parse_source(span loc, tl_frame *fr)
 {
     long a, b;
     if (loc.n == 0 || starts_with(loc, "<null>"))
@@ -234,7 +171,7 @@ static void parse_source(span loc, tl_tsan_frame *fr)
 /* "    #3 function file:line[:col] (module+0x..) [(BuildId: ..)]". The
  * function may contain spaces (C++), the location never does, so the last
  * space splits them. The module goes to *module for frame_rank. */
-static bool parse_frame(span line, tl_tsan_frame *fr, span *module)
+static bool parse_frame(span line, tl_frame *fr, span *module)
 {
     long idx;
     span s = trim(line);
@@ -260,18 +197,18 @@ static bool parse_frame(span line, tl_tsan_frame *fr, span *module)
  *  [ (mutexes: ...)]:" */
 /* The external-object form, "Modifying access of <tag> at 0x.. by ..." or
  * "Read-only access of <tag> ...", after the optional "Previous ". */
-static bool eat_external_op(span *s, tl_tsan_access *a)
+static bool eat_external_op(span *s, tl_access *a)
 {
     if (eat_ci(s, "modifying access of "))
-        a->op = TL_TSAN_ACC_WRITE;
+        a->op = TL_ACC_WRITE;
     else if (eat_ci(s, "read-only access of "))
-        a->op = TL_TSAN_ACC_READ;
+        a->op = TL_ACC_READ;
     else
         return false;
     return true;
 }
 
-static bool parse_access(span s, tl_tsan_access *a)
+static bool parse_access(span s, tl_access *a)
 {
     long size;
     span name;
@@ -281,9 +218,9 @@ static bool parse_access(span s, tl_tsan_access *a)
     if (!eat_external_op(&s, a)) {
         a->atomic = eat_ci(&s, "atomic ");
         if (eat_ci(&s, "read "))
-            a->op = TL_TSAN_ACC_READ;
+            a->op = TL_ACC_READ;
         else if (eat_ci(&s, "write "))
-            a->op = TL_TSAN_ACC_WRITE;
+            a->op = TL_ACC_WRITE;
         else
             return false;
         if (!eat(&s, "of size ") || !eat_number(&s, &size))
@@ -300,7 +237,7 @@ static bool parse_access(span s, tl_tsan_access *a)
     return true;
 }
 
-static void parse_location(span s, tl_tsan_location *loc)
+static void parse_location(span s, tl_location *loc)
 {
     long n;
     span name;
@@ -308,30 +245,30 @@ static void parse_location(span s, tl_tsan_location *loc)
     eat(&s, "Location is ");
     loc->thread = -1;
     if (eat(&s, "global ")) {
-        loc->kind = TL_TSAN_LOC_GLOBAL;
+        loc->kind = TL_LOC_GLOBAL;
         if (eat_quoted(&s, &name))
             copy_span(loc->name, sizeof loc->name, name);
         if (eat(&s, " of size ") && eat_number(&s, &n))
             loc->size = n;
     } else if (eat(&s, "heap block of size ")) {
-        loc->kind = TL_TSAN_LOC_HEAP;
+        loc->kind = TL_LOC_HEAP;
         if (eat_number(&s, &n))
             loc->size = n;
     } else if (eat(&s, "stack of ")) {
-        loc->kind = TL_TSAN_LOC_STACK;
+        loc->kind = TL_LOC_STACK;
         loc->thread = eat_thread_ref(&s);
     } else if (eat(&s, "TLS of ")) {
-        loc->kind = TL_TSAN_LOC_TLS;
+        loc->kind = TL_LOC_TLS;
         loc->thread = eat_thread_ref(&s);
     } else {
-        loc->kind = TL_TSAN_LOC_OTHER;
+        loc->kind = TL_LOC_OTHER;
     }
 }
 
 /* "Cycle in lock order graph: M0 (0x..) => M1 (0x..) => M0". Every id is
  * counted, so a reader learns how long a cycle was even when only the first
- * TL_TSAN_MAX_CYCLE ids fit. */
-static void parse_cycle(span s, tl_tsan_finding *f)
+ * TL_FINDING_MAX_CYCLE ids fit. */
+static void parse_cycle(span s, tl_finding *f)
 {
     for (;;) {
         s = trim(s);
@@ -339,7 +276,7 @@ static void parse_cycle(span s, tl_tsan_finding *f)
         while (i < s.n && s.p[i] != ' ' && s.p[i] != '(')
             i++;
         if (i > 0) {
-            if (f->ncycle < TL_TSAN_MAX_CYCLE)
+            if (f->ncycle < TL_FINDING_MAX_CYCLE)
                 copy_span(f->cycle[f->ncycle++], sizeof f->cycle[0], (span){s.p, i});
             if (f->cycle_len < INT_MAX)
                 f->cycle_len++;
@@ -352,7 +289,7 @@ static void parse_cycle(span s, tl_tsan_finding *f)
 
 /* "Thread T1 'writer' (tid=.., running) created by ...": gives names to the
  * accesses, which are printed before these lines. */
-static void apply_thread_name(span s, tl_tsan_finding *f)
+static void apply_thread_name(span s, tl_finding *f)
 {
     long t;
     span name;
@@ -364,18 +301,18 @@ static void apply_thread_name(span s, tl_tsan_finding *f)
 }
 
 /* "WARNING: ThreadSanitizer: <kind text> (pid=N)" after the prefix. */
-static void parse_header(span s, tl_tsan_finding *f)
+static void parse_header(span s, tl_finding *f)
 {
     long pid;
     size_t p = find(s, " (pid=");
     span text = trim((span){s.p, p});
     copy_span(f->kind_text, sizeof f->kind_text, text);
-    f->kind = TL_TSAN_OTHER;
+    f->kind = TL_BUG_OTHER;
     size_t best = 0;
-    for (int k = 0; k < TL_TSAN_OTHER; k++)
-        if (kinds[k].text && strlen(kinds[k].text) > best && starts_with(text, kinds[k].text)) {
-            f->kind = (tl_tsan_kind)k;
-            best = strlen(kinds[k].text);
+    for (int k = 0; k < TL_BUG_OTHER; k++)
+        if (kind_texts[k] && strlen(kind_texts[k]) > best && starts_with(text, kind_texts[k])) {
+            f->kind = (tl_bug_kind)k;
+            best = strlen(kind_texts[k]);
         }
     if (p < s.n) {
         advance(&s, p + strlen(" (pid="));
@@ -441,10 +378,10 @@ static bool is_runtime_message(span s, bool cut)
 /* ---- the report state machine ----------------------------------------- */
 
 typedef struct {
-    tl_tsan_finding *out;
+    tl_finding *out;
     size_t max, count;
 
-    tl_tsan_finding f;   /* report being read */
+    tl_finding f;   /* report being read */
     bool open;           /* a "=====" line opened a block */
     bool in_report;      /* the block has its WARNING header, or a runtime
                           * message is being read */
@@ -456,10 +393,10 @@ typedef struct {
     bool in_stack;
     int stack_access;
     int next_access;     /* set by an access line for the stack after it */
-    tl_tsan_frame best;
+    tl_frame best;
     int best_rank;
-    tl_tsan_frame first_own;     /* own frame of the first stack having one */
-    tl_tsan_frame first_foreign; /* out-of-tree frame of the first stack having
+    tl_frame first_own;     /* own frame of the first stack having one */
+    tl_frame first_foreign; /* out-of-tree frame of the first stack having
                                   * one and no own frame */
     bool location_seen;
 } parser;
@@ -475,12 +412,12 @@ static void end_stack(parser *ps)
     ps->best.own = ps->best_rank != RANK_FOREIGN;
     if (ps->stack_access >= 0)
         ps->f.access[ps->stack_access].frame = ps->best;
-    tl_tsan_frame *first = ps->best.own ? &ps->first_own : &ps->first_foreign;
+    tl_frame *first = ps->best.own ? &ps->first_own : &ps->first_foreign;
     if (!first->found)
         *first = ps->best;
 }
 
-static void on_frame(parser *ps, const tl_tsan_frame *fr, span module)
+static void on_frame(parser *ps, const tl_frame *fr, span module)
 {
     if (!ps->in_stack) {
         ps->in_stack = true;
@@ -497,9 +434,9 @@ static void on_frame(parser *ps, const tl_tsan_frame *fr, span module)
 
 /* The report's frame: an own frame beats an out-of-tree one wherever it is,
  * and among equals the accesses (in order) beat the other stacks. */
-static tl_tsan_frame report_frame(const parser *ps)
+static tl_frame report_frame(const parser *ps)
 {
-    const tl_tsan_finding *f = &ps->f;
+    const tl_finding *f = &ps->f;
     for (int i = 0; i < f->naccess; i++)
         if (f->access[i].frame.own)
             return f->access[i].frame;
@@ -515,7 +452,7 @@ static tl_tsan_frame report_frame(const parser *ps)
 static void emit(parser *ps, size_t end)
 {
     end_stack(ps);
-    tl_tsan_finding *f = &ps->f;
+    tl_finding *f = &ps->f;
     f->frame = report_frame(ps);
     f->start = ps->block_start;
     f->end = end;
@@ -557,7 +494,7 @@ static void begin_message(parser *ps, span line, size_t line_start)
     ps->in_report = true;
     ps->message = true;
     reset_finding(ps);
-    ps->f.kind = TL_TSAN_RUNTIME_MESSAGE;
+    ps->f.kind = TL_BUG_RUNTIME_MESSAGE;
     ps->f.pid = eat_pid_prefix(&line);
     copy_span(ps->f.kind_text, sizeof ps->f.kind_text, line);
     copy_span(ps->f.summary, sizeof ps->f.summary, line);
@@ -566,8 +503,8 @@ static void begin_message(parser *ps, span line, size_t line_start)
 /* A line inside a report that is not a frame. */
 static void on_body_line(parser *ps, span s)
 {
-    tl_tsan_finding *f = &ps->f;
-    tl_tsan_access a;
+    tl_finding *f = &ps->f;
+    tl_access a;
     span rest = s;
 
     end_stack(ps);
@@ -585,7 +522,7 @@ static void on_body_line(parser *ps, span s)
     } else if (eat(&rest, "Thread T")) {
         apply_thread_name(rest, f);
     } else if (parse_access(s, &a)) {
-        if (f->naccess < TL_TSAN_MAX_ACCESSES) {
+        if (f->naccess < TL_FINDING_MAX_ACCESSES) {
             f->access[f->naccess] = a;
             ps->next_access = f->naccess++;
         }
@@ -603,7 +540,7 @@ static bool ends_message(const parser *ps, span raw)
 /* Lines of a report or message body: frames and everything else. */
 static void on_report_line(parser *ps, span s)
 {
-    tl_tsan_frame fr;
+    tl_frame fr;
     span module;
     if (parse_frame(s, &fr, &module))
         on_frame(ps, &fr, module);
@@ -648,7 +585,7 @@ static void on_line(parser *ps, span line, size_t start, size_t end, bool cut)
     on_report_line(ps, s);
 }
 
-size_t tl_tsan_parse(const char *text, size_t len, tl_tsan_finding *out, size_t max)
+size_t tl_tsan_parse(const char *text, size_t len, tl_finding *out, size_t max)
 {
     parser ps;
     memset(&ps, 0, sizeof ps);

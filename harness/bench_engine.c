@@ -136,16 +136,27 @@ static void generic_chunk(bench_lock *b)
     }
 }
 
-/* ns per pair of `chunk` called for `seconds`. */
-static double time_chunks(void (*chunk)(bench_lock *), bench_lock *b, double seconds)
+/* Generic and raw take turns in slices of SLICE_S, `seconds` each in all:
+ * whatever the machine does meanwhile (a neighbour's build, a frequency
+ * change) falls on both nearly equally, so their difference is the
+ * interface's cost and not the moment either ran in. */
+#define SLICE_S 0.01
+static void time_interleaved(bench_lock *b, double seconds, double *generic, double *raw)
 {
-    unsigned long pairs = 0;
-    double t0 = now_s(), t;
-    do {
-        chunk(b);
-        pairs += CHUNK;
-    } while ((t = now_s()) - t0 < seconds);
-    return (t - t0) * 1e9 / (double)pairs;
+    double spent[2] = {0, 0}, pairs[2] = {0, 0};
+    for (unsigned slice = 0; spent[0] < seconds || spent[1] < seconds; slice++) {
+        int m = slice & 1; /* 0 generic, 1 raw */
+        unsigned long n = 0;
+        double t0 = now_s(), t;
+        do {
+            (m ? raw_chunk : generic_chunk)(b);
+            n += CHUNK;
+        } while ((t = now_s()) - t0 < SLICE_S);
+        spent[m] += t - t0;
+        pairs[m] += (double)n;
+    }
+    *generic = spent[0] * 1e9 / pairs[0];
+    *raw = spent[1] * 1e9 / pairs[1];
 }
 
 /* --- the idle second thread -------------------------------------------------
@@ -198,64 +209,144 @@ static double floor_ns(int which, double seconds)
     return (t - t0) * 1e9 / (double)ops;
 }
 
-/* --- contended ------------------------------------------------------------- */
+/* --- contended -------------------------------------------------------------
+ * Each contender runs rounds of lock, (*shared)++, unlock, ROUNDS at a time
+ * between looks at the stop flag, through the generic interface or through
+ * the kind's raw calls: the same body, so the difference is the interface. */
+enum { ROUNDS = 64 };
+
+/* The raw calls of the kind, dispatched once per batch of rounds. */
+#define RAW_ROUNDS(lock_call, unlock_call)                                                 \
+    do {                                                                                   \
+        for (unsigned i = 0; i < ROUNDS; i++) {                                            \
+            lock_call;                                                                     \
+            (*shared)++;                                                                   \
+            unlock_call;                                                                   \
+        }                                                                                  \
+    } while (0)
+
+static void raw_rounds(bench_lock *b, tl_mcs_node_t *node, unsigned long *shared)
+{
+    tl_lock_t *l = &b->lock;
+    const char *k = l->kind->name;
+    if (!strcmp(k, "mutex"))
+        RAW_ROUNDS(tl_mutex_lock(&l->u.mutex), tl_mutex_unlock(&l->u.mutex));
+    else if (!strcmp(k, "tas"))
+        RAW_ROUNDS(tl_spin_tas_lock(&l->u.tas), tl_spin_tas_unlock(&l->u.tas));
+    else if (!strcmp(k, "ttas"))
+        RAW_ROUNDS(tl_spin_ttas_lock(&l->u.ttas), tl_spin_ttas_unlock(&l->u.ttas));
+    else if (!strcmp(k, "ticket"))
+        RAW_ROUNDS(tl_spin_ticket_lock(&l->u.ticket), tl_spin_ticket_unlock(&l->u.ticket));
+    else if (!strcmp(k, "mcs"))
+        RAW_ROUNDS(tl_spin_mcs_lock(&l->u.mcs.queue, node),
+                   tl_spin_mcs_unlock(&l->u.mcs.queue, node));
+    else if (!strcmp(k, "pthread-mutex"))
+        RAW_ROUNDS(pthread_mutex_lock(&l->u.pthread_mutex),
+                   pthread_mutex_unlock(&l->u.pthread_mutex));
+    else if (!strcmp(k, "pthread-spin"))
+        RAW_ROUNDS(pthread_spin_lock(&l->u.pthread_spin), pthread_spin_unlock(&l->u.pthread_spin));
+    else
+        RAW_ROUNDS((tl_lock_lock)(l), tl_lock_unlock(l));
+}
+
+static void generic_rounds(bench_lock *b, unsigned long *shared)
+{
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        (tl_lock_lock)(&b->lock);
+        (*shared)++;
+        tl_lock_unlock(&b->lock);
+    }
+}
+
+/* The contenders switch between generic and raw together, every SLICE_S,
+ * at the main thread's word (see time_interleaved for why); each batch of
+ * rounds counts for the mode it started in. */
+typedef struct {
+    atomic_int go;           /* 0 wait, 1 run, 2 stop */
+    atomic_int mode;         /* 0 generic, 1 raw */
+    unsigned long shared;    /* the critical section's data */
+} contest;
+
 typedef struct {
     bench_lock *lock;
+    contest *ct;
     unsigned index;
     long cores;
-    atomic_int *go;          /* 0 wait, 1 run, 2 stop */
-    unsigned long acquisitions;
-    unsigned long *shared;   /* the critical section's data */
+    unsigned long acquisitions[2]; /* per mode */
     bool pinned;
 } contender;
 
 static void *contender_main(void *arg)
 {
     contender *c = arg;
+    tl_mcs_node_t node; /* the raw MCS calls take the caller's node */
     c->pinned = pin(c->index, c->cores);
     /* acquire: the start signal; the data set up before it is visible. */
-    while (atomic_load_explicit(c->go, memory_order_acquire) == 0)
+    while (atomic_load_explicit(&c->ct->go, memory_order_acquire) == 0)
         sched_yield();
-    unsigned long n = 0;
-    /* relaxed: only a stop flag; the join publishes the counts. */
-    while (atomic_load_explicit(c->go, memory_order_relaxed) == 1) {
-        (tl_lock_lock)(&c->lock->lock);
-        (*c->shared)++;
-        tl_lock_unlock(&c->lock->lock);
-        n++;
+    unsigned long n[2] = {0, 0};
+    /* relaxed: a stop flag and a mode switch only; the join publishes the
+     * counts, and the lock orders the shared data. */
+    while (atomic_load_explicit(&c->ct->go, memory_order_relaxed) == 1) {
+        int m = atomic_load_explicit(&c->ct->mode, memory_order_relaxed);
+        if (m)
+            raw_rounds(c->lock, &node, &c->ct->shared);
+        else
+            generic_rounds(c->lock, &c->ct->shared);
+        n[m] += ROUNDS;
     }
-    c->acquisitions = n;
+    c->acquisitions[0] = n[0];
+    c->acquisitions[1] = n[1];
     return NULL;
 }
 
-static void contended_once(bench_lock *b, unsigned threads, double seconds, long cores,
-                           double *ns, double *share, bool *pinned)
+static void sleep_s(double s)
 {
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+/* ns per acquisition of all threads together, generic and raw, and each
+ * thread's share of the generic acquisitions. */
+static void contended_once(const tl_lock_kind *kind, unsigned threads, double seconds, long cores,
+                           double *generic, double *raw, double *share, bool *pinned)
+{
+    static bench_lock b; /* static: a fresh lock each time, off the stack */
+    static contest ct;
     contender c[TL_BENCH_MAX_THREADS];
     pthread_t t[TL_BENCH_MAX_THREADS];
-    atomic_int go = 0;
-    unsigned long shared = 0;
+    memset(&b, 0, sizeof b);
+    memset(&ct, 0, sizeof ct);
+    tl_lock_init(&b.lock, kind, "bench");
     for (unsigned i = 0; i < threads; i++) {
-        c[i] = (contender){.lock = b, .index = i, .cores = cores, .go = &go, .shared = &shared};
+        c[i] = (contender){.lock = &b, .ct = &ct, .index = i, .cores = cores};
         pthread_create(&t[i], NULL, contender_main, &c[i]);
     }
-    struct timespec start_delay = {0, 2000000}; /* let every contender reach the line */
-    nanosleep(&start_delay, NULL);
+    sleep_s(0.002); /* let every contender reach the line */
+    double spent[2] = {0, 0};
     double t0 = now_s();
-    atomic_store_explicit(&go, 1, memory_order_release);
-    struct timespec run = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
-    nanosleep(&run, NULL);
-    atomic_store_explicit(&go, 2, memory_order_relaxed);
-    unsigned long total = 0;
+    atomic_store_explicit(&ct.go, 1, memory_order_release);
+    for (unsigned slice = 0; spent[0] < seconds || spent[1] < seconds; slice++) {
+        int m = slice & 1;
+        atomic_store_explicit(&ct.mode, m, memory_order_relaxed);
+        sleep_s(SLICE_S);
+        double t1 = now_s();
+        spent[m] += t1 - t0;
+        t0 = t1;
+    }
+    atomic_store_explicit(&ct.go, 2, memory_order_relaxed);
+    unsigned long total[2] = {0, 0};
     for (unsigned i = 0; i < threads; i++) {
         pthread_join(t[i], NULL);
-        total += c[i].acquisitions;
+        total[0] += c[i].acquisitions[0];
+        total[1] += c[i].acquisitions[1];
         *pinned = *pinned && c[i].pinned;
     }
-    double elapsed = now_s() - t0;
-    *ns = total ? elapsed * 1e9 / (double)total : 0;
+    *generic = total[0] ? spent[0] * 1e9 / (double)total[0] : 0;
+    *raw = total[1] ? spent[1] * 1e9 / (double)total[1] : 0;
     for (unsigned i = 0; i < threads; i++)
-        share[i] = total ? 100.0 * (double)c[i].acquisitions / (double)total : 0;
+        share[i] = total[0] ? 100.0 * (double)c[i].acquisitions[0] / (double)total[0] : 0;
+    tl_lock_destroy(&b.lock);
 }
 
 /* --- semaphore -------------------------------------------------------------- */
@@ -319,7 +410,7 @@ static double sem_ping_pong_ns(double seconds, long cores)
 /* --- the whole run ------------------------------------------------------------ */
 void tl_bench_run(tl_bench *b)
 {
-    double v[101], w[101];
+    double v[101], w[101], d[101];
     unsigned r = b->repeat < 101 ? b->repeat : 101;
     b->cores = sysconf(_SC_NPROCESSORS_ONLN);
     b->pinned = pin(0, b->cores);
@@ -342,13 +433,14 @@ void tl_bench_run(tl_bench *b)
         tl_lock_init(&lock.lock, b->kinds[k], "bench");
         tl_bench_kind *out = &b->kind[k];
         out->kind = b->kinds[k];
-        /* Alternate generic and raw, so drift (frequency, neighbours) hits both. */
+        /* Generic and raw interleaved, so drift (frequency, neighbours) hits both. */
         for (unsigned i = 0; i < r; i++) {
-            v[i] = time_chunks(generic_chunk, &lock, b->seconds);
-            w[i] = time_chunks(raw_chunk, &lock, b->seconds);
+            time_interleaved(&lock, b->seconds, &v[i], &w[i]);
+            d[i] = v[i] - w[i];
         }
         out->generic = summarise(v, r);
         out->raw = summarise(w, r);
+        out->overhead = summarise(d, r);
         tl_lock_destroy(&lock.lock);
     }
     idle_stop(&idle);
@@ -360,18 +452,20 @@ void tl_bench_run(tl_bench *b)
     for (size_t k = 0; k < b->nkinds; k++)
         for (size_t tc = 0; tc < b->ntcounts; tc++) {
             tl_bench_contended *c = &b->kind[k].contended[tc];
-            double shares[101][TL_BENCH_MAX_THREADS];
+            static double shares[101][TL_BENCH_MAX_THREADS];
+            double raw[101];
             c->threads = b->tcounts[tc];
+            /* Generic and raw interleaved in each repetition, their ratio
+             * taken within it. */
             for (unsigned i = 0; i < r; i++) {
-                bench_lock lock;
-                memset(&lock, 0, sizeof lock);
-                tl_lock_init(&lock.lock, b->kinds[k], "bench");
-                contended_once(&lock, c->threads, b->seconds, b->cores, &v[i], shares[i],
-                               &b->pinned);
+                contended_once(b->kinds[k], c->threads, b->seconds, b->cores, &v[i], &raw[i],
+                               shares[i], &b->pinned);
                 w[i] = v[i];
-                tl_lock_destroy(&lock.lock);
+                d[i] = raw[i] > 0 ? v[i] / raw[i] : 0;
             }
             c->ns_per_acq = summarise(v, r);
+            c->raw_ns_per_acq = summarise(raw, r);
+            c->ratio = summarise(d, r);
             /* The shares of the median repetition, not a blend of several. */
             for (unsigned i = 0; i < r; i++)
                 if (w[i] == c->ns_per_acq.median) {

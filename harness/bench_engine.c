@@ -55,85 +55,25 @@ static bool pin(unsigned index, long cores)
     return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
 }
 
-/* --- raw calls, one adaptor per kind -------------------------------------- */
-typedef struct {
-    tl_lock_t lock;        /* the generic lock, also storage for the raw one */
-    tl_mcs_node_t node;    /* the raw MCS calls take the caller's node */
-} bench_lock;
-
-static void raw_pair(bench_lock *b)
+/* --- one body, through the interface or through the kind's raw calls -----
+ * Every round is lock, (*data)++, unlock: a critical section as small as a
+ * real one gets, the same on both sides, so the difference between them is
+ * the interface's cost. The generic side calls the interface as a scenario
+ * does (the inline fast path of tl_lock.h); the raw side is the kind's own
+ * loop over its bare calls (its descriptor's raw hook), dispatched once per
+ * batch. */
+static void generic_rounds(tl_lock_t *l, unsigned long rounds, unsigned long *data)
 {
-    /* The same lock word the generic interface uses, through the primitive's
-     * own calls: the difference is the interface's cost. */
-    tl_lock_t *l = &b->lock;
-    const char *k = l->kind->name;
-    if (!strcmp(k, "mutex")) {
-        tl_mutex_lock(&l->u.mutex);
-        tl_mutex_unlock(&l->u.mutex);
-    } else if (!strcmp(k, "tas")) {
-        tl_spin_tas_lock(&l->u.tas);
-        tl_spin_tas_unlock(&l->u.tas);
-    } else if (!strcmp(k, "ttas")) {
-        tl_spin_ttas_lock(&l->u.ttas);
-        tl_spin_ttas_unlock(&l->u.ttas);
-    } else if (!strcmp(k, "ticket")) {
-        tl_spin_ticket_lock(&l->u.ticket);
-        tl_spin_ticket_unlock(&l->u.ticket);
-    } else if (!strcmp(k, "mcs")) {
-        tl_spin_mcs_lock(&l->u.mcs.queue, &b->node);
-        tl_spin_mcs_unlock(&l->u.mcs.queue, &b->node);
-    } else if (!strcmp(k, "pthread-mutex")) {
-        pthread_mutex_lock(&l->u.pthread_mutex);
-        pthread_mutex_unlock(&l->u.pthread_mutex);
-    } else if (!strcmp(k, "pthread-spin")) {
-        pthread_spin_lock(&l->u.pthread_spin);
-        pthread_spin_unlock(&l->u.pthread_spin);
-    } else {
-        (tl_lock_lock)(l);
+    for (unsigned long i = 0; i < rounds; i++) {
+        tl_lock_lock(l);
+        (*data)++;
         tl_lock_unlock(l);
     }
 }
 
-/* The raw loop dispatches once per chunk, not once per pair. */
-#define RAW_LOOP(lock_call, unlock_call)                                                   \
-    do {                                                                                   \
-        for (unsigned i = 0; i < CHUNK; i++) {                                             \
-            lock_call;                                                                     \
-            unlock_call;                                                                   \
-        }                                                                                  \
-    } while (0)
-
-static void raw_chunk(bench_lock *b)
+static void raw_rounds(tl_lock_t *l, unsigned long rounds, unsigned long *data)
 {
-    tl_lock_t *l = &b->lock;
-    const char *k = l->kind->name;
-    if (!strcmp(k, "mutex"))
-        RAW_LOOP(tl_mutex_lock(&l->u.mutex), tl_mutex_unlock(&l->u.mutex));
-    else if (!strcmp(k, "tas"))
-        RAW_LOOP(tl_spin_tas_lock(&l->u.tas), tl_spin_tas_unlock(&l->u.tas));
-    else if (!strcmp(k, "ttas"))
-        RAW_LOOP(tl_spin_ttas_lock(&l->u.ttas), tl_spin_ttas_unlock(&l->u.ttas));
-    else if (!strcmp(k, "ticket"))
-        RAW_LOOP(tl_spin_ticket_lock(&l->u.ticket), tl_spin_ticket_unlock(&l->u.ticket));
-    else if (!strcmp(k, "mcs"))
-        RAW_LOOP(tl_spin_mcs_lock(&l->u.mcs.queue, &b->node),
-                 tl_spin_mcs_unlock(&l->u.mcs.queue, &b->node));
-    else if (!strcmp(k, "pthread-mutex"))
-        RAW_LOOP(pthread_mutex_lock(&l->u.pthread_mutex),
-                 pthread_mutex_unlock(&l->u.pthread_mutex));
-    else if (!strcmp(k, "pthread-spin"))
-        RAW_LOOP(pthread_spin_lock(&l->u.pthread_spin), pthread_spin_unlock(&l->u.pthread_spin));
-    else
-        for (unsigned i = 0; i < CHUNK; i++)
-            raw_pair(b);
-}
-
-static void generic_chunk(bench_lock *b)
-{
-    for (unsigned i = 0; i < CHUNK; i++) {
-        (tl_lock_lock)(&b->lock); /* the function, as any caller through the interface */
-        tl_lock_unlock(&b->lock);
-    }
+    l->kind->raw(l->storage, rounds, data);
 }
 
 /* Generic and raw take turns in slices of SLICE_S, `seconds` each in all:
@@ -141,15 +81,16 @@ static void generic_chunk(bench_lock *b)
  * change) falls on both nearly equally, so their difference is the
  * interface's cost and not the moment either ran in. */
 #define SLICE_S 0.01
-static void time_interleaved(bench_lock *b, double seconds, double *generic, double *raw)
+static void time_interleaved(tl_lock_t *l, double seconds, double *generic, double *raw)
 {
     double spent[2] = {0, 0}, pairs[2] = {0, 0};
+    unsigned long data = 0;
     for (unsigned slice = 0; spent[0] < seconds || spent[1] < seconds; slice++) {
         int m = slice & 1; /* 0 generic, 1 raw */
         unsigned long n = 0;
         double t0 = now_s(), t;
         do {
-            (m ? raw_chunk : generic_chunk)(b);
+            (m ? raw_rounds : generic_rounds)(l, CHUNK, &data);
             n += CHUNK;
         } while ((t = now_s()) - t0 < SLICE_S);
         spent[m] += t - t0;
@@ -210,53 +151,9 @@ static double floor_ns(int which, double seconds)
 }
 
 /* --- contended -------------------------------------------------------------
- * Each contender runs rounds of lock, (*shared)++, unlock, ROUNDS at a time
- * between looks at the stop flag, through the generic interface or through
- * the kind's raw calls: the same body, so the difference is the interface. */
+ * Each contender runs rounds ROUNDS at a time between looks at the mode and
+ * the stop flag. */
 enum { ROUNDS = 64 };
-
-/* The raw calls of the kind, dispatched once per batch of rounds. */
-#define RAW_ROUNDS(lock_call, unlock_call)                                                 \
-    do {                                                                                   \
-        for (unsigned i = 0; i < ROUNDS; i++) {                                            \
-            lock_call;                                                                     \
-            (*shared)++;                                                                   \
-            unlock_call;                                                                   \
-        }                                                                                  \
-    } while (0)
-
-static void raw_rounds(bench_lock *b, tl_mcs_node_t *node, unsigned long *shared)
-{
-    tl_lock_t *l = &b->lock;
-    const char *k = l->kind->name;
-    if (!strcmp(k, "mutex"))
-        RAW_ROUNDS(tl_mutex_lock(&l->u.mutex), tl_mutex_unlock(&l->u.mutex));
-    else if (!strcmp(k, "tas"))
-        RAW_ROUNDS(tl_spin_tas_lock(&l->u.tas), tl_spin_tas_unlock(&l->u.tas));
-    else if (!strcmp(k, "ttas"))
-        RAW_ROUNDS(tl_spin_ttas_lock(&l->u.ttas), tl_spin_ttas_unlock(&l->u.ttas));
-    else if (!strcmp(k, "ticket"))
-        RAW_ROUNDS(tl_spin_ticket_lock(&l->u.ticket), tl_spin_ticket_unlock(&l->u.ticket));
-    else if (!strcmp(k, "mcs"))
-        RAW_ROUNDS(tl_spin_mcs_lock(&l->u.mcs.queue, node),
-                   tl_spin_mcs_unlock(&l->u.mcs.queue, node));
-    else if (!strcmp(k, "pthread-mutex"))
-        RAW_ROUNDS(pthread_mutex_lock(&l->u.pthread_mutex),
-                   pthread_mutex_unlock(&l->u.pthread_mutex));
-    else if (!strcmp(k, "pthread-spin"))
-        RAW_ROUNDS(pthread_spin_lock(&l->u.pthread_spin), pthread_spin_unlock(&l->u.pthread_spin));
-    else
-        RAW_ROUNDS((tl_lock_lock)(l), tl_lock_unlock(l));
-}
-
-static void generic_rounds(bench_lock *b, unsigned long *shared)
-{
-    for (unsigned i = 0; i < ROUNDS; i++) {
-        (tl_lock_lock)(&b->lock);
-        (*shared)++;
-        tl_lock_unlock(&b->lock);
-    }
-}
 
 /* The contenders switch between generic and raw together, every SLICE_S,
  * at the main thread's word (see time_interleaved for why); each batch of
@@ -264,11 +161,13 @@ static void generic_rounds(bench_lock *b, unsigned long *shared)
 typedef struct {
     atomic_int go;           /* 0 wait, 1 run, 2 stop */
     atomic_int mode;         /* 0 generic, 1 raw */
-    unsigned long shared;    /* the critical section's data */
+    /* The critical section's data, on a line of its own: the flags above
+     * are read by every batch and must not move with it. */
+    _Alignas(64) unsigned long shared;
 } contest;
 
 typedef struct {
-    bench_lock *lock;
+    tl_lock_t *lock;
     contest *ct;
     unsigned index;
     long cores;
@@ -279,7 +178,6 @@ typedef struct {
 static void *contender_main(void *arg)
 {
     contender *c = arg;
-    tl_mcs_node_t node; /* the raw MCS calls take the caller's node */
     c->pinned = pin(c->index, c->cores);
     /* acquire: the start signal; the data set up before it is visible. */
     while (atomic_load_explicit(&c->ct->go, memory_order_acquire) == 0)
@@ -289,10 +187,7 @@ static void *contender_main(void *arg)
      * counts, and the lock orders the shared data. */
     while (atomic_load_explicit(&c->ct->go, memory_order_relaxed) == 1) {
         int m = atomic_load_explicit(&c->ct->mode, memory_order_relaxed);
-        if (m)
-            raw_rounds(c->lock, &node, &c->ct->shared);
-        else
-            generic_rounds(c->lock, &c->ct->shared);
+        (m ? raw_rounds : generic_rounds)(c->lock, ROUNDS, &c->ct->shared);
         n[m] += ROUNDS;
     }
     c->acquisitions[0] = n[0];
@@ -311,15 +206,14 @@ static void sleep_s(double s)
 static void contended_once(const tl_lock_kind *kind, unsigned threads, double seconds, long cores,
                            double *generic, double *raw, double *share, bool *pinned)
 {
-    static bench_lock b; /* static: a fresh lock each time, off the stack */
+    static tl_lock_t lock; /* static: a fresh lock each time, off the stack */
     static contest ct;
     contender c[TL_BENCH_MAX_THREADS];
     pthread_t t[TL_BENCH_MAX_THREADS];
-    memset(&b, 0, sizeof b);
     memset(&ct, 0, sizeof ct);
-    tl_lock_init(&b.lock, kind, "bench");
+    tl_lock_init(&lock, kind, "bench");
     for (unsigned i = 0; i < threads; i++) {
-        c[i] = (contender){.lock = &b, .ct = &ct, .index = i, .cores = cores};
+        c[i] = (contender){.lock = &lock, .ct = &ct, .index = i, .cores = cores};
         pthread_create(&t[i], NULL, contender_main, &c[i]);
     }
     sleep_s(0.002); /* let every contender reach the line */
@@ -346,7 +240,7 @@ static void contended_once(const tl_lock_kind *kind, unsigned threads, double se
     *raw = total[1] ? spent[1] * 1e9 / (double)total[1] : 0;
     for (unsigned i = 0; i < threads; i++)
         share[i] = total[0] ? 100.0 * (double)c[i].acquisitions[0] / (double)total[0] : 0;
-    tl_lock_destroy(&b.lock);
+    tl_lock_destroy(&lock);
 }
 
 /* --- semaphore -------------------------------------------------------------- */
@@ -428,9 +322,8 @@ void tl_bench_run(tl_bench *b)
     b->sem_post_wait = summarise(v, r);
 
     for (size_t k = 0; k < b->nkinds; k++) {
-        bench_lock lock;
-        memset(&lock, 0, sizeof lock);
-        tl_lock_init(&lock.lock, b->kinds[k], "bench");
+        static tl_lock_t lock; /* static: aligned as the type asks, off the stack */
+        tl_lock_init(&lock, b->kinds[k], "bench");
         tl_bench_kind *out = &b->kind[k];
         out->kind = b->kinds[k];
         /* Generic and raw interleaved, so drift (frequency, neighbours) hits both. */
@@ -441,7 +334,7 @@ void tl_bench_run(tl_bench *b)
         out->generic = summarise(v, r);
         out->raw = summarise(w, r);
         out->overhead = summarise(d, r);
-        tl_lock_destroy(&lock.lock);
+        tl_lock_destroy(&lock);
     }
     idle_stop(&idle);
 

@@ -8,6 +8,7 @@
  * the test and the set, so the violation happens on every run, not by luck. */
 #include <stddef.h>
 #include "tl_broken.h"
+#include "tl_lock_kind.h"
 
 void (*tl_broken_tas_window_hook)(void) = NULL;
 
@@ -37,3 +38,12 @@ void tl_broken_tas_unlock(tl_broken_tas_t *l)
 {
     tl_atomic_store_u32(&l->held, 0, tl_release);
 }
+
+/* --- the kind: never annotated (TL_KIND_BROKEN), see tl_broken.h ---------- */
+TL_LOCK_KIND_ADAPT(broken_tas_kind, tl_broken_tas_t, tl_broken_tas)
+const tl_lock_kind tl_kind_broken_tas = {
+    .name = "broken-tas",
+    .summary = "BROKEN: test then set as a separate load and store (two owners)",
+    .flags = TL_KIND_HANDBUILT | TL_KIND_BROKEN,
+    TL_LOCK_KIND_OPS(broken_tas_kind, tl_broken_tas_t),
+};

@@ -1,30 +1,34 @@
 /* SPDX-License-Identifier: MIT */
-/* The generic lock layer: dispatch to the kind, plus detector annotations for
- * the hand-built correct kinds (see tl_annotate.h for why only those). */
+/* The generic lock layer's slow paths: detector annotations for the
+ * hand-built correct kinds (see tl_annotate.h for why only those) and
+ * recording for the live monitor. The fast path - straight to the kind -
+ * is inline in tl_lock.h. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "tl_annotate.h"
 #include "tl_lock.h"
 #include "tl_track.h"
 
-static bool annotated(const tl_lock_t *l)
-{
-    return l->annotate;
-}
-
 void tl_lock_init(tl_lock_t *l, const tl_lock_kind *kind, const char *name)
 {
     memset(l, 0, sizeof *l);
     l->kind = kind;
+    l->lock_op = kind->lock;
+    l->trylock_op = kind->trylock;
+    l->unlock_op = kind->unlock;
     l->name = name ? name : "lock";
     /* Decided once per lock: hand-built, not broken, and a detector present. */
     l->annotate = (kind->flags & (TL_KIND_HANDBUILT | TL_KIND_BROKEN)) == TL_KIND_HANDBUILT &&
                   TL__ANN_ACTIVE();
-    kind->init(l);
-    if (annotated(l))
-        TL__ANN_CREATE(l, &l->u, sizeof l->u);
+    kind->init(l->storage);
+    if (l->annotate)
+        TL__ANN_CREATE(l, l->storage, kind->size);
     unsigned flags = (kind->flags & TL_KIND_BROKEN) ? TL_OBJ_BROKEN : TL_OBJ_EXCLUSIVE;
     flags |= (kind->flags & TL_KIND_SLEEPS) ? 0 : TL_OBJ_SPINS;
     flags |= (kind->flags & TL_KIND_FIFO) ? TL_OBJ_FIFO : 0;
+    flags |= (kind->flags & TL_KIND_SHARED) ? TL_OBJ_SHARED : 0;
+    flags |= (kind->flags & TL_KIND_WRITER_PREF) ? TL_OBJ_WRITER_PREF : 0;
     l->track_id = tl_track_object_new(TL_OBJ_LOCK, flags, l->name, kind->name);
 }
 
@@ -43,66 +47,63 @@ int tl_lock_init_by_name(tl_lock_t *l, const char *kind_name, const char *name)
  * that really has to wait pays for recording it. The libc kinds cannot: TSan
  * would see pthread_mutex_trylock, and trylocks are left out of its
  * lock-order graph. A brief wait is harmless either way: the monitor only
- * judges waits that persist across two of its looks. */
-/* With `ticket` (kinds that number arrivals), the same through the kind's
- * ticket-returning calls; the branches on it fold away in tl_lock_lock_at,
- * which passes NULL. */
-static inline void lock_kind(tl_lock_t *l, uint32_t *ticket, const char *file, int line)
+ * judges waits that persist across two of its looks.
+ * With `ticket` (kinds that number arrivals), the same through the kind's
+ * ticket-returning calls; the branches on it fold away where it is NULL. */
+static inline void acquire(tl_lock_t *l, uint32_t *ticket, const char *file, int line)
 {
+    const tl_lock_kind *k = l->kind;
     if (!tl_track_enabled()) {
         if (ticket)
-            *ticket = l->kind->lock_ticket(l);
+            *ticket = k->lock_ticket(l->storage);
         else
-            l->kind->lock(l);
+            k->lock(l->storage);
         return;
     }
-    bool fast = (l->kind->flags & TL_KIND_HANDBUILT) &&
-                (ticket ? l->kind->trylock_ticket(l, ticket) : l->kind->trylock(l));
+    bool fast = (k->flags & TL_KIND_HANDBUILT) &&
+                (ticket ? k->trylock_ticket(l->storage, ticket) : k->trylock(l->storage));
     if (!fast) {
-        tl_track_wait(TL_TS_WAIT_LOCK, l->track_id, false, file, line);
+        tl_track_wait_lock(l->track_id, false, file, line);
         if (ticket)
-            *ticket = l->kind->lock_ticket(l);
+            *ticket = k->lock_ticket(l->storage);
         else
-            l->kind->lock(l);
+            k->lock(l->storage);
     }
     tl_track_acquired(l->track_id, file, line);
 }
 
-/* Both entry points keep the annotated and plain paths apart, as one
- * body each: merged, the plain path lost its tail call and the generic
- * lock() got measurably slower (a test and a jump after the kind's lock). */
-void tl_lock_lock_at(tl_lock_t *l, const char *file, int line)
+void tl__lock_lock_slow(tl_lock_t *l, const char *file, int line)
 {
-    if (annotated(l)) {
+    if (l->annotate) {
         TL__ANN_PRE_LOCK(l);
-        lock_kind(l, NULL, file, line);
+        acquire(l, NULL, file, line);
         TL__ANN_POST_LOCK(l);
     } else {
-        lock_kind(l, NULL, file, line);
+        acquire(l, NULL, file, line);
     }
 }
 
 uint32_t tl_lock_lock_ticket_at(tl_lock_t *l, const char *file, int line)
 {
     uint32_t ticket = 0;
-    if (annotated(l)) {
+    if (l->annotate) {
         TL__ANN_PRE_LOCK(l);
-        lock_kind(l, &ticket, file, line);
+        acquire(l, &ticket, file, line);
         TL__ANN_POST_LOCK(l);
     } else {
-        lock_kind(l, &ticket, file, line);
+        acquire(l, &ticket, file, line);
     }
     return ticket;
 }
 
-bool tl_lock_trylock_at(tl_lock_t *l, const char *file, int line)
+bool tl__lock_trylock_slow(tl_lock_t *l, const char *file, int line)
 {
     bool ok;
-    if (!annotated(l)) {
-        ok = l->kind->trylock(l);
+    if (!l->annotate) {
+        ok = l->kind->trylock(l->storage);
     } else {
         TL__ANN_PRE_TRYLOCK(l);
-        ok = l->kind->trylock(l);
+        ok = l->kind->trylock(l->storage);
         TL__ANN_POST_TRYLOCK(l, ok);
     }
     if (tl_track_enabled()) {
@@ -114,6 +115,20 @@ bool tl_lock_trylock_at(tl_lock_t *l, const char *file, int line)
     return ok;
 }
 
+void tl__lock_unlock_slow(tl_lock_t *l)
+{
+    if (tl_track_enabled())
+        tl_track_released(l->track_id); /* before: a waiter may win at once */
+    if (l->annotate) {
+        TL__ANN_PRE_UNLOCK(l);
+        l->kind->unlock(l->storage);
+        TL__ANN_POST_UNLOCK(l);
+    } else {
+        l->kind->unlock(l->storage);
+    }
+}
+
+/* The functions behind the macros of the same name, for function pointers. */
 void(tl_lock_lock)(tl_lock_t *l)
 {
     tl_lock_lock_at(l, NULL, 0);
@@ -124,30 +139,95 @@ bool(tl_lock_trylock)(tl_lock_t *l)
     return tl_lock_trylock_at(l, NULL, 0);
 }
 
-void tl_lock_unlock(tl_lock_t *l)
-{
-    if (tl_track_enabled())
-        tl_track_released(l->track_id); /* before: a waiter may win at once */
-    if (annotated(l)) {
-        TL__ANN_PRE_UNLOCK(l);
-        l->kind->unlock(l);
-        TL__ANN_POST_UNLOCK(l);
-    } else {
-        l->kind->unlock(l);
-    }
-}
-
 void tl_lock_destroy(tl_lock_t *l)
 {
-    if (annotated(l))
+    if (l->annotate)
         TL__ANN_DESTROY(l);
     if (l->kind->destroy)
-        l->kind->destroy(l);
+        l->kind->destroy(l->storage);
 }
 
 unsigned tl_lock_waiters(tl_lock_t *l)
 {
-    return l->kind->waiters ? l->kind->waiters(l) : 0;
+    return l->kind->waiters ? l->kind->waiters(l->storage) : 0;
+}
+
+/* --- shared mode ------------------------------------------------------------
+ * The same shape as the exclusive paths, with the detectors told it is a
+ * read lock (TSan then orders a reader after earlier writers only, never
+ * after other readers, and reports a read lock of a write-locked mutex as
+ * such) and the monitor told the hold is shared (several readers may hold
+ * the lock; a writer waits for all of them). Not inline: no benchmark
+ * target rests on it. */
+static const tl_lock_shared_ops *shared_ops(const tl_lock_t *l, const char *call)
+{
+    if (!tl_lock_has_shared(l)) {
+        fprintf(stderr,
+                "threadlab: %s on lock '%s' of kind '%s', which has no shared mode (kinds "
+                "with one: %s)\n",
+                call, l->name, l->kind->name, tl_lock_kind_shared_names());
+        abort();
+    }
+    return l->kind->shared;
+}
+
+static void rd_acquire(tl_lock_t *l, const tl_lock_shared_ops *ops, const char *file, int line)
+{
+    if (!tl_track_enabled()) {
+        ops->rdlock(l->storage);
+        return;
+    }
+    if (!ops->tryrdlock(l->storage)) {
+        tl_track_wait_lock(l->track_id, true, file, line);
+        ops->rdlock(l->storage);
+    }
+    tl_track_acquired_shared(l->track_id, file, line);
+}
+
+void tl_lock_rdlock_at(tl_lock_t *l, const char *file, int line)
+{
+    const tl_lock_shared_ops *ops = shared_ops(l, "tl_lock_rdlock");
+    if (l->annotate) {
+        TL__ANN_PRE_RDLOCK(l);
+        rd_acquire(l, ops, file, line);
+        TL__ANN_POST_RDLOCK(l);
+    } else {
+        rd_acquire(l, ops, file, line);
+    }
+}
+
+bool tl_lock_tryrdlock_at(tl_lock_t *l, const char *file, int line)
+{
+    const tl_lock_shared_ops *ops = shared_ops(l, "tl_lock_tryrdlock");
+    bool ok;
+    if (l->annotate) {
+        TL__ANN_PRE_TRYRDLOCK(l);
+        ok = ops->tryrdlock(l->storage);
+        TL__ANN_POST_TRYRDLOCK(l, ok);
+    } else {
+        ok = ops->tryrdlock(l->storage);
+    }
+    if (tl_track_enabled()) {
+        if (ok)
+            tl_track_acquired_shared(l->track_id, file, line);
+        else
+            tl_track_retry();
+    }
+    return ok;
+}
+
+void tl_lock_rdunlock(tl_lock_t *l)
+{
+    const tl_lock_shared_ops *ops = shared_ops(l, "tl_lock_rdunlock");
+    if (tl_track_enabled())
+        tl_track_released(l->track_id);
+    if (l->annotate) {
+        TL__ANN_PRE_RDUNLOCK(l);
+        ops->rdunlock(l->storage);
+        TL__ANN_POST_RDUNLOCK(l);
+    } else {
+        ops->rdunlock(l->storage);
+    }
 }
 
 const char *tl_lock_annotations(void)

@@ -1,163 +1,33 @@
 /* SPDX-License-Identifier: MIT */
-/* The table of lock kinds behind the generic interface. Adding a kind is one
- * primitive file, its adaptors here, and one row in `kinds`. */
-#include <pthread.h>
+/* The list of lock kinds behind the generic interface. Each kind's file
+ * defines its descriptor (tl_lock_kind, with its adaptors); adding a kind is
+ * that file and one row here. The order of the rows is the listing order. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include "tl_annotate.h"
 #include "tl_lock.h"
+#include "tl_lock_node.h"
 
-/* --- adaptors: tl_lock_t -> the primitive's own type --------------------- */
-#define TL__ADAPT(kind, member, prefix)                                            \
-    static void kind##_init(tl_lock_t *l) { prefix##_init(&l->u.member); }         \
-    static void kind##_lock(tl_lock_t *l) { prefix##_lock(&l->u.member); }         \
-    static bool kind##_trylock(tl_lock_t *l) { return prefix##_trylock(&l->u.member); } \
-    static void kind##_unlock(tl_lock_t *l) { prefix##_unlock(&l->u.member); }
+#define TL_LOCK_KINDS(ROW)                                                                 \
+    ROW(mutex)         /* mutex.c */                                                       \
+    ROW(tas)           /* spin_tas.c */                                                    \
+    ROW(ttas)          /* spin_ttas.c */                                                   \
+    ROW(ticket)        /* spin_ticket.c */                                                 \
+    ROW(mcs)           /* spin_mcs.c */                                                    \
+    ROW(clh)           /* spin_clh.c */                                                    \
+    ROW(rwlock_rp)     /* rwlock_rp.c */                                                   \
+    ROW(rwlock_wp)     /* rwlock_wp.c */                                                   \
+    ROW(pthread_mutex) /* libc_mutex.c */                                                  \
+    ROW(pthread_spin)  /* libc_spin.c */                                                   \
+    ROW(broken_tas)    /* broken_tas.c */                                                  \
+    ROW(relaxed_tas)   /* relaxed_tas.c */
 
-TL__ADAPT(mutex, mutex, tl_mutex)
-TL__ADAPT(tas, tas, tl_spin_tas)
-TL__ADAPT(ttas, ttas, tl_spin_ttas)
-TL__ADAPT(ticket, ticket, tl_spin_ticket)
-TL__ADAPT(broken_tas, broken_tas, tl_broken_tas)
-TL__ADAPT(relaxed_tas, relaxed_tas, tl_relaxed_tas)
+#define DECLARE(ident) extern const tl_lock_kind tl_kind_##ident;
+TL_LOCK_KINDS(DECLARE)
+#undef DECLARE
 
-static unsigned ticket_waiters(tl_lock_t *l) { return tl_spin_ticket_waiters(&l->u.ticket); }
-static uint32_t ticket_lock_ticket(tl_lock_t *l) { return tl_spin_ticket_lock_ticket(&l->u.ticket); }
-static bool ticket_trylock_ticket(tl_lock_t *l, uint32_t *ticket)
-{
-    return tl_spin_ticket_trylock_ticket(&l->u.ticket, ticket);
-}
-
-/* MCS needs a queue node per acquisition. Each thread keeps a small pool of
- * nodes; lock takes a free one and parks it in the lock (owner_node), unlock
- * gives it back. A pool, not a stack, because locks need not be released in
- * the reverse order of taking them. The pool lives on the heap, reached
- * through a thread-local pointer: other threads read a waiter's node, and
- * TSan treats a new thread's static TLS block as freshly written memory that
- * it cannot order with those reads (a false race we measured on clang 14).
- * Heap memory written before the publishing exchange has no such problem. */
-enum { MCS_NODES_PER_THREAD = 32 };
-typedef struct {
-    tl_mcs_node_t node[MCS_NODES_PER_THREAD];
-    bool used[MCS_NODES_PER_THREAD];
-} mcs_pool_t;
-static _Thread_local mcs_pool_t *mcs_pool;
-static pthread_key_t mcs_pool_key; /* its destructor frees a thread's pool */
-static pthread_once_t mcs_pool_once = PTHREAD_ONCE_INIT;
-
-static void mcs_pool_key_create(void)
-{
-    if (pthread_key_create(&mcs_pool_key, free) != 0) {
-        fprintf(stderr, "threadlab: pthread_key_create failed for the mcs node pool\n");
-        abort();
-    }
-}
-
-static mcs_pool_t *mcs_pool_get(void)
-{
-    if (!mcs_pool) {
-        pthread_once(&mcs_pool_once, mcs_pool_key_create);
-        mcs_pool = calloc(1, sizeof *mcs_pool);
-        if (!mcs_pool) {
-            fprintf(stderr, "threadlab: out of memory for the mcs node pool\n");
-            abort();
-        }
-        pthread_setspecific(mcs_pool_key, mcs_pool);
-        /* Helgrind: the nodes are lock words too; hide them like the lock's. */
-        TL__ANN_PRIVATE(mcs_pool->node, sizeof mcs_pool->node);
-    }
-    return mcs_pool;
-}
-
-static tl_mcs_node_t *mcs_node_get(void)
-{
-    mcs_pool_t *pool = mcs_pool_get();
-    for (int i = 0; i < MCS_NODES_PER_THREAD; i++)
-        if (!pool->used[i]) {
-            pool->used[i] = true;
-            return &pool->node[i];
-        }
-    fprintf(stderr, "threadlab: a thread holds or waits for more than %d mcs locks at once\n",
-            MCS_NODES_PER_THREAD);
-    abort();
-}
-
-static void mcs_node_put(tl_mcs_node_t *n)
-{
-    /* Only the thread that took the node gives it back (unlock is by owner). */
-    mcs_pool->used[n - mcs_pool->node] = false;
-}
-
-static void mcs_init(tl_lock_t *l) { tl_spin_mcs_init(&l->u.mcs.queue); }
-static void mcs_lock(tl_lock_t *l)
-{
-    tl_mcs_node_t *n = mcs_node_get();
-    tl_spin_mcs_lock(&l->u.mcs.queue, n);
-    l->u.mcs.owner_node = n; /* we own the lock: no other thread touches this */
-}
-static bool mcs_trylock(tl_lock_t *l)
-{
-    tl_mcs_node_t *n = mcs_node_get();
-    if (!tl_spin_mcs_trylock(&l->u.mcs.queue, n)) {
-        mcs_node_put(n);
-        return false;
-    }
-    l->u.mcs.owner_node = n;
-    return true;
-}
-static void mcs_unlock(tl_lock_t *l)
-{
-    tl_mcs_node_t *n = l->u.mcs.owner_node;
-    tl_spin_mcs_unlock(&l->u.mcs.queue, n);
-    mcs_node_put(n);
-}
-static unsigned mcs_waiters(tl_lock_t *l)
-{
-    tl_mcs_node_t *owner = l->u.mcs.owner_node;
-    return owner ? tl_spin_mcs_waiters(owner) : 0;
-}
-
-static void pthread_mutex_kind_init(tl_lock_t *l) { pthread_mutex_init(&l->u.pthread_mutex, NULL); }
-static void pthread_mutex_kind_lock(tl_lock_t *l) { pthread_mutex_lock(&l->u.pthread_mutex); }
-static bool pthread_mutex_kind_trylock(tl_lock_t *l) { return pthread_mutex_trylock(&l->u.pthread_mutex) == 0; }
-static void pthread_mutex_kind_unlock(tl_lock_t *l) { pthread_mutex_unlock(&l->u.pthread_mutex); }
-static void pthread_mutex_kind_destroy(tl_lock_t *l) { pthread_mutex_destroy(&l->u.pthread_mutex); }
-
-static void pthread_spin_kind_init(tl_lock_t *l) { pthread_spin_init(&l->u.pthread_spin, PTHREAD_PROCESS_PRIVATE); }
-static void pthread_spin_kind_lock(tl_lock_t *l) { pthread_spin_lock(&l->u.pthread_spin); }
-static bool pthread_spin_kind_trylock(tl_lock_t *l) { return pthread_spin_trylock(&l->u.pthread_spin) == 0; }
-static void pthread_spin_kind_unlock(tl_lock_t *l) { pthread_spin_unlock(&l->u.pthread_spin); }
-static void pthread_spin_kind_destroy(tl_lock_t *l) { pthread_spin_destroy(&l->u.pthread_spin); }
-
-/* --- the table -------------------------------------------------------------- */
-#define HB TL_KIND_HANDBUILT
-static const tl_lock_kind kinds[] = {
-    {"mutex", "3-state futex mutex (0 free, 1 locked, 2 contended); sleeps", HB | TL_KIND_SLEEPS,
-     mutex_init, mutex_lock, mutex_trylock, mutex_unlock, NULL, NULL, NULL, NULL},
-    {"tas", "test-and-set spinlock (exchange); unfair", HB,
-     tas_init, tas_lock, tas_trylock, tas_unlock, NULL, NULL, NULL, NULL},
-    {"ttas", "test-and-test-and-set spinlock, bounded exponential backoff; unfair", HB,
-     ttas_init, ttas_lock, ttas_trylock, ttas_unlock, NULL, NULL, NULL, NULL},
-    {"ticket", "ticket spinlock; FIFO", HB | TL_KIND_FIFO,
-     ticket_init, ticket_lock, ticket_trylock, ticket_unlock, NULL, ticket_waiters,
-     ticket_lock_ticket, ticket_trylock_ticket},
-    {"mcs", "MCS queue spinlock; FIFO, each waiter spins on its own node", HB | TL_KIND_FIFO,
-     mcs_init, mcs_lock, mcs_trylock, mcs_unlock, NULL, mcs_waiters, NULL, NULL},
-    {"pthread-mutex", "libc pthread_mutex_t (baseline)", TL_KIND_SLEEPS,
-     pthread_mutex_kind_init, pthread_mutex_kind_lock, pthread_mutex_kind_trylock,
-     pthread_mutex_kind_unlock, pthread_mutex_kind_destroy, NULL, NULL, NULL},
-    {"pthread-spin", "libc pthread_spinlock_t (baseline)", 0,
-     pthread_spin_kind_init, pthread_spin_kind_lock, pthread_spin_kind_trylock,
-     pthread_spin_kind_unlock, pthread_spin_kind_destroy, NULL, NULL, NULL},
-    {"broken-tas", "BROKEN: test then set as a separate load and store (two owners)",
-     HB | TL_KIND_BROKEN, broken_tas_init, broken_tas_lock, broken_tas_trylock,
-     broken_tas_unlock, NULL, NULL, NULL, NULL},
-    {"relaxed-tas", "BROKEN: TAS with relaxed exchange/store (no happens-before)",
-     HB | TL_KIND_BROKEN, relaxed_tas_init, relaxed_tas_lock, relaxed_tas_trylock,
-     relaxed_tas_unlock, NULL, NULL, NULL, NULL},
-};
-#undef HB
+#define ADDRESS(ident) &tl_kind_##ident,
+static const tl_lock_kind *const kinds[] = {TL_LOCK_KINDS(ADDRESS)};
+#undef ADDRESS
 
 size_t tl_lock_kind_count(void)
 {
@@ -166,26 +36,73 @@ size_t tl_lock_kind_count(void)
 
 const tl_lock_kind *tl_lock_kind_at(size_t i)
 {
-    return i < tl_lock_kind_count() ? &kinds[i] : NULL;
+    return i < tl_lock_kind_count() ? kinds[i] : NULL;
 }
 
 const tl_lock_kind *tl_lock_kind_find(const char *name)
 {
     for (size_t i = 0; name && i < tl_lock_kind_count(); i++)
-        if (strcmp(kinds[i].name, name) == 0)
-            return &kinds[i];
+        if (strcmp(kinds[i]->name, name) == 0)
+            return kinds[i];
     return NULL;
+}
+
+/* Built once from the table; every caller only reads it. */
+static const char *join_names(char *buf, size_t size, unsigned need)
+{
+    if (!buf[0]) {
+        size_t off = 0;
+        for (size_t i = 0; i < tl_lock_kind_count() && off < size; i++) {
+            const tl_lock_kind *k = kinds[i];
+            if ((k->flags & need) != need)
+                continue;
+            off += (size_t)snprintf(buf + off, size - off, "%s%s%s", off ? ", " : "", k->name,
+                                    tl_lock_kind_is_broken(k) ? " (BROKEN)" : "");
+        }
+    }
+    return buf;
 }
 
 const char *tl_lock_kind_names(void)
 {
-    /* Built once from the table; every caller only reads it. */
     static char names[512];
-    if (!names[0]) {
-        size_t off = 0;
-        for (size_t i = 0; i < tl_lock_kind_count(); i++)
-            off += (size_t)snprintf(names + off, sizeof names - off, "%s%s%s", i ? ", " : "",
-                                    kinds[i].name, tl_lock_kind_is_broken(&kinds[i]) ? " (BROKEN)" : "");
-    }
-    return names;
+    return join_names(names, sizeof names, 0);
+}
+
+const char *tl_lock_kind_shared_names(void)
+{
+    static char names[256];
+    return join_names(names, sizeof names, TL_KIND_SHARED);
+}
+
+const char *tl_lock_kind_check(const tl_lock_kind *k)
+{
+    if (!k->name || !k->name[0] || strlen(k->name) > TL_LOCK_KIND_NAME_MAX)
+        return "its name is empty or longer than TL_LOCK_KIND_NAME_MAX";
+    for (const char *c = k->name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
+            return "its name has a character other than a-z, 0-9 and '-'";
+    if (!k->summary || !k->summary[0])
+        return "it has no summary";
+    if (!k->init || !k->lock || !k->trylock || !k->unlock || !k->raw)
+        return "an operation is missing (init, lock, trylock, unlock and raw are required)";
+    if (k->size == 0 || k->size > TL_LOCK_STORAGE)
+        return "its storage size is 0 or larger than TL_LOCK_STORAGE";
+    if (k->align == 0 || (k->align & (k->align - 1)) != 0 || k->align > TL_CACHE_LINE)
+        return "its alignment is not a power of two up to TL_CACHE_LINE";
+    if (k->node_size > TL_LOCK_NODE_PAYLOAD)
+        return "its queue node is larger than a pool node's payload";
+    if (!!(k->flags & TL_KIND_SHARED) != !!k->shared)
+        return "shared operations without TL_KIND_SHARED, or the flag without them";
+    if (k->shared && (!k->shared->rdlock || !k->shared->tryrdlock || !k->shared->rdunlock))
+        return "a shared operation is missing";
+    if ((k->flags & TL_KIND_WRITER_PREF) && !(k->flags & TL_KIND_SHARED))
+        return "writer preference without a shared mode";
+    if (!k->lock_ticket != !k->trylock_ticket)
+        return "lock_ticket and trylock_ticket come together";
+    if ((k->flags & TL_KIND_FIFO) && !k->waiters)
+        return "a FIFO kind counts its waiters (the FIFO tests force arrival order with it)";
+    if ((k->flags & (TL_KIND_BROKEN | TL_KIND_HANDBUILT)) == TL_KIND_BROKEN)
+        return "a broken kind is a hand-built one";
+    return NULL;
 }

@@ -13,6 +13,7 @@
  * pessimistic, costs at most one spurious wake, never loses one. */
 #include "tl_futex.h"
 #include "tl_mutex.h"
+#include "tl_lock_kind.h"
 
 void tl_mutex_init(tl_mutex_t *m)
 {
@@ -49,3 +50,12 @@ void tl_mutex_unlock(tl_mutex_t *m)
     if (tl_atomic_exchange_u32(&m->word, 0, tl_release) == 2)
         tl__futex_wake(&m->word, 1);
 }
+
+/* --- the kind ------------------------------------------------------------- */
+TL_LOCK_KIND_ADAPT(mutex_kind, tl_mutex_t, tl_mutex)
+const tl_lock_kind tl_kind_mutex = {
+    .name = "mutex",
+    .summary = "3-state futex mutex (0 free, 1 locked, 2 contended); sleeps",
+    .flags = TL_KIND_HANDBUILT | TL_KIND_SLEEPS,
+    TL_LOCK_KIND_OPS(mutex_kind, tl_mutex_t),
+};

@@ -9,6 +9,7 @@
  * of its loop: lost updates), and TSan reports the protected data as raced.
  * The fix is acquire on lock and release on unlock (spin_tas.c). */
 #include "tl_broken.h"
+#include "tl_lock_kind.h"
 
 void tl_relaxed_tas_init(tl_relaxed_tas_t *l)
 {
@@ -30,3 +31,12 @@ void tl_relaxed_tas_unlock(tl_relaxed_tas_t *l)
 {
     tl_atomic_store_u32(&l->held, 0, tl_relaxed); /* the bug */
 }
+
+/* --- the kind: never annotated (TL_KIND_BROKEN), see tl_broken.h ---------- */
+TL_LOCK_KIND_ADAPT(relaxed_tas_kind, tl_relaxed_tas_t, tl_relaxed_tas)
+const tl_lock_kind tl_kind_relaxed_tas = {
+    .name = "relaxed-tas",
+    .summary = "BROKEN: TAS with relaxed exchange/store (no happens-before)",
+    .flags = TL_KIND_HANDBUILT | TL_KIND_BROKEN,
+    TL_LOCK_KIND_OPS(relaxed_tas_kind, tl_relaxed_tas_t),
+};

@@ -11,6 +11,8 @@
  * link (pred->next = me) the owner may see next == NULL while tail != me: it
  * then waits for the link instead of freeing the lock. */
 #include <stddef.h>
+#include "tl_lock_kind.h"
+#include "tl_lock_node.h"
 #include "tl_spin.h"
 
 void tl_spin_mcs_init(tl_spin_mcs_t *l)
@@ -101,3 +103,91 @@ unsigned tl_spin_mcs_waiters(tl_mcs_node_t *owner)
         n++;
     return n;
 }
+
+/* --- the kind --------------------------------------------------------------
+ * The generic interface takes no node, so each acquisition takes one from
+ * the calling thread's pool (tl_lock_node.h) and parks it in the lock while
+ * held; unlock, by the same thread, gives it back. A pool, not a stack,
+ * because locks need not be released in the reverse order of taking them. */
+typedef struct {
+    tl_spin_mcs_t queue;
+    /* The owner's node. Written only by the thread that just acquired the
+     * lock, read by that same thread's unlock (and by waiters(), a
+     * diagnostic), so the lock carries the node from lock to unlock. relaxed:
+     * the lock's own acquire and release order it between owners. */
+    tl_atomic_ptr owner_node;
+} mcs_kind_t;
+TL_LOCK_KIND_FITS(mcs_kind_t);
+_Static_assert(sizeof(tl_mcs_node_t) <= TL_LOCK_NODE_PAYLOAD, "an MCS node fits a pool node");
+
+static void mcs_kind_init(void *s)
+{
+    mcs_kind_t *m = s;
+    tl_spin_mcs_init(&m->queue);
+    tl_atomic_store_ptr(&m->owner_node, NULL, tl_relaxed); /* not yet shared */
+}
+
+static void mcs_kind_lock(void *s)
+{
+    mcs_kind_t *m = s;
+    tl_mcs_node_t *n = tl_lock_node_get();
+    tl_spin_mcs_lock(&m->queue, n);
+    tl_atomic_store_ptr(&m->owner_node, n, tl_relaxed); /* we own the lock */
+}
+
+static bool mcs_kind_trylock(void *s)
+{
+    mcs_kind_t *m = s;
+    tl_mcs_node_t *n = tl_lock_node_get();
+    if (!tl_spin_mcs_trylock(&m->queue, n)) {
+        tl_lock_node_put(n); /* never queued: still ours */
+        return false;
+    }
+    tl_atomic_store_ptr(&m->owner_node, n, tl_relaxed);
+    return true;
+}
+
+static void mcs_kind_unlock(void *s)
+{
+    mcs_kind_t *m = s;
+    tl_mcs_node_t *n = tl_atomic_load_ptr(&m->owner_node, tl_relaxed);
+    tl_spin_mcs_unlock(&m->queue, n);
+    /* Out of the queue: a successor only ever wrote our node before our
+     * hand-off read it (MCS nodes are not recycled between threads). */
+    tl_lock_node_put(n);
+}
+
+/* Meaningful while the lock is held (the owner's node is then current). */
+static unsigned mcs_kind_waiters(void *s)
+{
+    tl_mcs_node_t *owner = tl_atomic_load_ptr(&((mcs_kind_t *)s)->owner_node, tl_relaxed);
+    return owner ? tl_spin_mcs_waiters(owner) : 0;
+}
+
+/* The bare calls, with one node of the caller's for every round. */
+static void mcs_kind_raw(void *s, unsigned long rounds, unsigned long *data)
+{
+    mcs_kind_t *m = s;
+    tl_mcs_node_t *n = tl_lock_node_get();
+    for (unsigned long i = 0; i < rounds; i++) {
+        tl_spin_mcs_lock(&m->queue, n);
+        (*data)++;
+        tl_spin_mcs_unlock(&m->queue, n);
+    }
+    tl_lock_node_put(n);
+}
+
+const tl_lock_kind tl_kind_mcs = {
+    .name = "mcs",
+    .summary = "MCS queue spinlock; FIFO, each waiter spins on its own node",
+    .flags = TL_KIND_HANDBUILT | TL_KIND_FIFO,
+    .size = sizeof(mcs_kind_t),
+    .align = _Alignof(mcs_kind_t),
+    .node_size = sizeof(tl_mcs_node_t),
+    .init = mcs_kind_init,
+    .lock = mcs_kind_lock,
+    .trylock = mcs_kind_trylock,
+    .unlock = mcs_kind_unlock,
+    .waiters = mcs_kind_waiters,
+    .raw = mcs_kind_raw,
+};

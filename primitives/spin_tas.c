@@ -7,6 +7,7 @@
  * sees 0 come back. Every waiter hammers the word with exchanges, so each
  * attempt pulls the cache line over exclusively: unfair and noisy. */
 #include "tl_spin.h"
+#include "tl_lock_kind.h"
 
 void tl_spin_tas_init(tl_spin_tas_t *l)
 {
@@ -41,3 +42,12 @@ void tl_spin_tas_unlock(tl_spin_tas_t *l)
     /* release: publishes the critical section to the next winner. */
     tl_atomic_store_u32(&l->held, 0, tl_release);
 }
+
+/* --- the kind ------------------------------------------------------------- */
+TL_LOCK_KIND_ADAPT(tas_kind, tl_spin_tas_t, tl_spin_tas)
+const tl_lock_kind tl_kind_tas = {
+    .name = "tas",
+    .summary = "test-and-set spinlock (exchange); unfair",
+    .flags = TL_KIND_HANDBUILT,
+    TL_LOCK_KIND_OPS(tas_kind, tl_spin_tas_t),
+};

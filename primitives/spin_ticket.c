@@ -8,6 +8,7 @@
  * in arrival order. Every hand-off is a write every waiter must re-read: one
  * cache-line round trip per acquisition under contention. */
 #include "tl_spin.h"
+#include "tl_lock_kind.h"
 
 void tl_spin_ticket_init(tl_spin_ticket_t *l)
 {
@@ -87,3 +88,21 @@ unsigned tl_spin_ticket_waiters(tl_spin_ticket_t *l)
     uint32_t s = tl_atomic_load_u32(&l->serving, tl_relaxed);
     return n - s > 1 ? n - s - 1 : 0;
 }
+
+/* --- the kind ------------------------------------------------------------- */
+TL_LOCK_KIND_ADAPT(ticket_kind, tl_spin_ticket_t, tl_spin_ticket)
+static unsigned ticket_kind_waiters(void *s) { return tl_spin_ticket_waiters(s); }
+static uint32_t ticket_kind_lock_ticket(void *s) { return tl_spin_ticket_lock_ticket(s); }
+static bool ticket_kind_trylock_ticket(void *s, uint32_t *ticket)
+{
+    return tl_spin_ticket_trylock_ticket(s, ticket);
+}
+const tl_lock_kind tl_kind_ticket = {
+    .name = "ticket",
+    .summary = "ticket spinlock; FIFO",
+    .flags = TL_KIND_HANDBUILT | TL_KIND_FIFO,
+    TL_LOCK_KIND_OPS(ticket_kind, tl_spin_ticket_t),
+    .waiters = ticket_kind_waiters,
+    .lock_ticket = ticket_kind_lock_ticket,
+    .trylock_ticket = ticket_kind_trylock_ticket,
+};

@@ -8,6 +8,7 @@
  * reads 0. After a lost race they back off for a doubling number of `pause`s,
  * capped so that a waiter never sleeps far past the release. */
 #include "tl_spin.h"
+#include "tl_lock_kind.h"
 
 enum { TTAS_BACKOFF_MAX = 1024 };
 
@@ -58,3 +59,12 @@ void tl_spin_ttas_unlock(tl_spin_ttas_t *l)
     /* release: publishes the critical section to the next winner. */
     tl_atomic_store_u32(&l->held, 0, tl_release);
 }
+
+/* --- the kind ------------------------------------------------------------- */
+TL_LOCK_KIND_ADAPT(ttas_kind, tl_spin_ttas_t, tl_spin_ttas)
+const tl_lock_kind tl_kind_ttas = {
+    .name = "ttas",
+    .summary = "test-and-test-and-set spinlock, bounded exponential backoff; unfair",
+    .flags = TL_KIND_HANDBUILT,
+    TL_LOCK_KIND_OPS(ttas_kind, tl_spin_ttas_t),
+};

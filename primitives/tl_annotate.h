@@ -25,6 +25,17 @@
     __tsan_mutex_post_lock((l), __tsan_mutex_try_lock | ((ok) ? 0 : __tsan_mutex_try_lock_failed), 0)
 #define TL__ANN_PRE_UNLOCK(l) __tsan_mutex_pre_unlock((l), 0)
 #define TL__ANN_POST_UNLOCK(l) __tsan_mutex_post_unlock((l), 0)
+/* Shared (reader) mode: TSan orders a read lock after earlier write
+ * unlocks only, so readers never synchronise with one another. */
+#define TL__ANN_PRE_RDLOCK(l) __tsan_mutex_pre_lock((l), __tsan_mutex_read_lock)
+#define TL__ANN_POST_RDLOCK(l) __tsan_mutex_post_lock((l), __tsan_mutex_read_lock, 0)
+#define TL__ANN_PRE_TRYRDLOCK(l) \
+    __tsan_mutex_pre_lock((l), __tsan_mutex_read_lock | __tsan_mutex_try_lock)
+#define TL__ANN_POST_TRYRDLOCK(l, ok)                                                      \
+    __tsan_mutex_post_lock((l), __tsan_mutex_read_lock | __tsan_mutex_try_lock |           \
+                                    ((ok) ? 0 : __tsan_mutex_try_lock_failed), 0)
+#define TL__ANN_PRE_RDUNLOCK(l) __tsan_mutex_pre_unlock((l), __tsan_mutex_read_lock)
+#define TL__ANN_POST_RDUNLOCK(l) __tsan_mutex_post_unlock((l), __tsan_mutex_read_lock)
 #define TL__ANN_PRIVATE(addr, size) ((void)0)
 #define TL__ANN_ACTIVE() 1
 #elif defined(HAVE_VALGRIND_HELGRIND_H)
@@ -39,6 +50,13 @@
 #define TL__ANN_POST_TRYLOCK(l, ok) do { if (ok) ANNOTATE_RWLOCK_ACQUIRED((l), 1); } while (0)
 #define TL__ANN_PRE_UNLOCK(l) ANNOTATE_RWLOCK_RELEASED((l), 1)
 #define TL__ANN_POST_UNLOCK(l) ((void)0)
+/* Shared mode: the same rwlock, taken in read mode (0). */
+#define TL__ANN_PRE_RDLOCK(l) ((void)0)
+#define TL__ANN_POST_RDLOCK(l) ANNOTATE_RWLOCK_ACQUIRED((l), 0)
+#define TL__ANN_PRE_TRYRDLOCK(l) ((void)0)
+#define TL__ANN_POST_TRYRDLOCK(l, ok) do { if (ok) ANNOTATE_RWLOCK_ACQUIRED((l), 0); } while (0)
+#define TL__ANN_PRE_RDUNLOCK(l) ANNOTATE_RWLOCK_RELEASED((l), 0)
+#define TL__ANN_POST_RDUNLOCK(l) ((void)0)
 #define TL__ANN_PRIVATE(addr, size) VALGRIND_HG_DISABLE_CHECKING((addr), (size))
 /* A client request is a few instructions even outside Valgrind, paid twice
  * per lock/unlock pair: locks annotate only when Valgrind is really there. */
@@ -53,6 +71,12 @@
 #define TL__ANN_POST_TRYLOCK(l, ok) ((void)0)
 #define TL__ANN_PRE_UNLOCK(l) ((void)0)
 #define TL__ANN_POST_UNLOCK(l) ((void)0)
+#define TL__ANN_PRE_RDLOCK(l) ((void)0)
+#define TL__ANN_POST_RDLOCK(l) ((void)0)
+#define TL__ANN_PRE_TRYRDLOCK(l) ((void)0)
+#define TL__ANN_POST_TRYRDLOCK(l, ok) ((void)0)
+#define TL__ANN_PRE_RDUNLOCK(l) ((void)0)
+#define TL__ANN_POST_RDUNLOCK(l) ((void)0)
 #define TL__ANN_PRIVATE(addr, size) ((void)0)
 #define TL__ANN_ACTIVE() 0
 #endif

@@ -88,4 +88,39 @@ void tl_spin_mcs_unlock(tl_spin_mcs_t *l, tl_mcs_node_t *me);
 /* Threads linked behind the owner's node (the owner's node is `owner`). */
 unsigned tl_spin_mcs_waiters(tl_mcs_node_t *owner);
 
+/* CLH queue lock: FIFO, each waiter spins on its predecessor's node, and
+ * nodes are recycled: unlock hands the caller's node to its successor and
+ * gives the caller its predecessor's (spin_clh.c has the ownership rules).
+ *   tl_clh_node_t *n = a node of yours;
+ *   tl_spin_clh_lock(&l, n, take);  ...  n = tl_spin_clh_unlock(n);
+ * `take` is called with any further node the caller comes to own (nodes a
+ * giving-up trylock left in the queue, see spin_clh.c); it may be NULL only
+ * where no trylock is ever used on the lock. Nodes must never be returned to
+ * malloc while any lock may still reach them: a trylock reads the node in
+ * tail without owning it (the pools of tl_lock_node.h keep them for ever). */
+typedef struct tl_clh_node {
+    tl_atomic_u32 state;  /* TL_CLH_* */
+    tl_atomic_ptr pred;   /* the node its thread waits behind */
+} tl_clh_node_t;
+enum { TL_CLH_RELEASED = 0, TL_CLH_BUSY = 1, TL_CLH_ABANDONED = 2 };
+typedef struct { tl_atomic_ptr tail; } tl_spin_clh_t;
+typedef void tl_clh_take_fn(tl_clh_node_t *node);
+/* `first` becomes the lock's: the node in tail while nobody has come yet. */
+void tl_spin_clh_init(tl_spin_clh_t *l, tl_clh_node_t *first);
+void tl_spin_clh_lock(tl_spin_clh_t *l, tl_clh_node_t *me, tl_clh_take_fn *take);
+/* True: locked with *me. False: not locked; *me is still the caller's, or
+ * NULL when it had to stay in the queue (the caller then needs a new one). */
+bool tl_spin_clh_trylock(tl_spin_clh_t *l, tl_clh_node_t **me, tl_clh_take_fn *take);
+/* Releases the lock held with `me`; returns the node the caller owns from
+ * now on, for its next acquisition (me's predecessor). */
+tl_clh_node_t *tl_spin_clh_unlock(tl_clh_node_t *me);
+/* The lock must be free; every node it still holds goes to `take`. */
+void tl_spin_clh_destroy(tl_spin_clh_t *l, tl_clh_take_fn *take);
+/* Threads queued behind the holder (0 when free or uncontended). */
+unsigned tl_spin_clh_waiters(tl_spin_clh_t *l);
+/* Called, when set, inside trylock between its look at the tail and its
+ * compare-and-swap: tests take the lock twice there to force the ABA race
+ * the abandoned state exists for, every time. */
+extern void (*tl_spin_clh_try_window_hook)(void);
+
 #endif

@@ -22,7 +22,8 @@
 
 enum {
     TL_TRACK_MAGIC = 0x746c6d31, /* "tlm1" */
-    TL_TRACK_VERSION = 2,       /* 2: thread slots carry the kernel tid */
+    TL_TRACK_VERSION = 3,       /* 2: thread slots carry the kernel tid; 3: a lock
+                                 * held or awaited may be in shared mode */
     TL_TRACK_THREADS = 64,
     TL_TRACK_OBJECTS = 256,
     TL_TRACK_HELD = 8,
@@ -41,6 +42,10 @@ enum tl_track_obj_flags {
     TL_OBJ_SPINS = 1u << 1,     /* waiters spin instead of sleeping */
     TL_OBJ_FIFO = 1u << 2,
     TL_OBJ_BROKEN = 1u << 3,    /* a teaching kind: exclusion not guaranteed */
+    /* A reader-writer lock: with TL_OBJ_EXCLUSIVE it may be held by one
+     * thread exclusively, or by several in shared mode at once. */
+    TL_OBJ_SHARED = 1u << 4,
+    TL_OBJ_WRITER_PREF = 1u << 5, /* shared: a waiting writer blocks new readers */
 };
 
 typedef enum {
@@ -73,11 +78,13 @@ typedef struct {
     uint64_t wait_since_ns;     /* CLOCK_MONOTONIC, comparable across processes */
     uint64_t wait_serial;       /* changes with every new wait */
     bool wait_timed;            /* the wait can time out: not a hang */
+    bool wait_shared;           /* lock waits: for shared (reader) mode */
     uint32_t wait_arg;          /* condition waits: the object's count at the start */
     uint32_t nheld;             /* locks held: published when a wait starts */
     uint32_t held[TL_TRACK_HELD];
     uint32_t held_line[TL_TRACK_HELD];
     uint32_t held_file[TL_TRACK_HELD];
+    uint32_t held_shared;       /* bit i: held[i] is held in shared mode */
     uint64_t progress;          /* useful work done (tl_track_progress) */
     uint64_t retries;           /* failed attempts (trylock failures count) */
     uint64_t acquisitions;      /* locks taken */
@@ -128,8 +135,11 @@ void tl_track_thread_end(void);
 uint32_t tl_track_self(void);
 
 void tl_track_wait(tl_track_state state, uint32_t obj, bool timed, const char *file, int line);
+/* A lock wait, for shared (reader) or exclusive mode. */
+void tl_track_wait_lock(uint32_t obj, bool shared, const char *file, int line);
 void tl_track_wait_end(void);                    /* woke without acquiring */
 void tl_track_acquired(uint32_t obj, const char *file, int line); /* ends a wait too */
+void tl_track_acquired_shared(uint32_t obj, const char *file, int line); /* the same, shared */
 void tl_track_released(uint32_t obj);
 void tl_track_retry(void);
 /* Semaphores and condition variables: what would wake a waiter (a

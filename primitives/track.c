@@ -38,6 +38,7 @@ typedef struct {
     uint32_t held[TL_TRACK_HELD];
     uint32_t held_line[TL_TRACK_HELD];
     const char *held_file[TL_TRACK_HELD];
+    uint32_t held_shared; /* bit i: held[i] is held in shared mode */
     uint64_t acquisitions;
     bool waiting;
 } local_state;
@@ -227,6 +228,7 @@ NOT_INSTRUMENTED void tl_track_thread_end(void)
     write_begin(&t->seq);
     t->state = TL_TS_EXITED;
     t->nheld = local.nheld;
+    t->held_shared = local.held_shared;
     for (uint32_t i = 0; i < local.nheld; i++) {
         t->held[i] = local.held[i];
         t->held_line[i] = local.held_line[i];
@@ -236,8 +238,9 @@ NOT_INSTRUMENTED void tl_track_thread_end(void)
     write_end(&t->seq);
 }
 
-NOT_INSTRUMENTED void tl_track_wait(tl_track_state state, uint32_t obj, bool timed,
-                                    const char *file, int line)
+/* Every wait starts here; `shared` only for lock waits in shared mode. */
+NOT_INSTRUMENTED static void wait_begin(tl_track_state state, uint32_t obj, bool timed,
+                                        bool shared, const char *file, int line)
 {
     tl_track_thread *t = tl__track_table ? me() : NULL;
     if (!t)
@@ -251,6 +254,7 @@ NOT_INSTRUMENTED void tl_track_wait(tl_track_state state, uint32_t obj, bool tim
     t->state = state;
     t->wait_obj = obj;
     t->wait_timed = timed;
+    t->wait_shared = shared;
     t->wait_line = (uint32_t)line;
     t->wait_file = f;
     t->wait_since_ns = now;
@@ -260,6 +264,7 @@ NOT_INSTRUMENTED void tl_track_wait(tl_track_state state, uint32_t obj, bool tim
                       ? __atomic_load_n(&tl__track_table->object[obj].count.raw, __ATOMIC_RELAXED)
                       : 0;
     t->nheld = local.nheld;
+    t->held_shared = local.held_shared;
     for (uint32_t i = 0; i < local.nheld; i++) {
         t->held[i] = local.held[i];
         t->held_line[i] = local.held_line[i];
@@ -268,6 +273,16 @@ NOT_INSTRUMENTED void tl_track_wait(tl_track_state state, uint32_t obj, bool tim
     t->acquisitions = local.acquisitions;
     write_end(&t->seq);
     local.waiting = true;
+}
+
+void tl_track_wait(tl_track_state state, uint32_t obj, bool timed, const char *file, int line)
+{
+    wait_begin(state, obj, timed, false, file, line);
+}
+
+void tl_track_wait_lock(uint32_t obj, bool shared, const char *file, int line)
+{
+    wait_begin(TL_TS_WAIT_LOCK, obj, false, shared, file, line);
 }
 
 NOT_INSTRUMENTED void tl_track_wait_end(void)
@@ -282,7 +297,7 @@ NOT_INSTRUMENTED void tl_track_wait_end(void)
     local.waiting = false;
 }
 
-NOT_INSTRUMENTED void tl_track_acquired(uint32_t obj, const char *file, int line)
+NOT_INSTRUMENTED static void acquired(uint32_t obj, bool shared, const char *file, int line)
 {
     tl_track_thread *t = tl__track_table ? me() : NULL;
     if (!t || obj == TL_TRACK_NONE)
@@ -291,6 +306,10 @@ NOT_INSTRUMENTED void tl_track_acquired(uint32_t obj, const char *file, int line
         local.held[local.nheld] = obj;
         local.held_line[local.nheld] = (uint32_t)line;
         local.held_file[local.nheld] = file;
+        if (shared)
+            local.held_shared |= 1u << local.nheld;
+        else
+            local.held_shared &= ~(1u << local.nheld);
         local.nheld++;
     }
     local.acquisitions++;
@@ -302,6 +321,16 @@ NOT_INSTRUMENTED void tl_track_acquired(uint32_t obj, const char *file, int line
     t->acquisitions = local.acquisitions;
     write_end(&t->seq);
     local.waiting = false;
+}
+
+void tl_track_acquired(uint32_t obj, const char *file, int line)
+{
+    acquired(obj, false, file, line);
+}
+
+void tl_track_acquired_shared(uint32_t obj, const char *file, int line)
+{
+    acquired(obj, true, file, line);
 }
 
 NOT_INSTRUMENTED void tl_track_released(uint32_t obj)
@@ -316,6 +345,9 @@ NOT_INSTRUMENTED void tl_track_released(uint32_t obj)
                 local.held_line[k] = local.held_line[k + 1];
                 local.held_file[k] = local.held_file[k + 1];
             }
+            /* The shared bits above i move down one place with their entries. */
+            uint32_t below = local.held_shared & ((1u << i) - 1);
+            local.held_shared = below | ((local.held_shared >> 1) & ~((1u << i) - 1));
             local.nheld--;
             return;
         }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* primitive.broken_tas: test-and-set done as a load and a separate store. */
+#include "tl_broken.h"
 #include "tl_scenario.h"
 
 static tl_lock_t lock;

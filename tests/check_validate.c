@@ -207,16 +207,23 @@ END_TEST
 
 START_TEST(test_kind_table)
 {
-    /* The seven correct kinds and two broken ones the lab promises. */
-    const char *want[] = {"mutex", "tas", "ttas", "ticket", "mcs", "pthread-mutex", "pthread-spin"};
-    ck_assert_int_eq(kinds_with(0), 7);
-    ck_assert_int_eq(kinds_with(TL_KIND_FIFO), 2);
-    for (int i = 0; i < 7; i++)
+    /* The ten correct kinds and two broken ones the lab promises. */
+    const char *want[] = {"mutex",     "tas",       "ttas",          "ticket",      "mcs",
+                          "clh",       "rwlock-rp", "rwlock-wp",     "pthread-mutex",
+                          "pthread-spin"};
+    ck_assert_int_eq(kinds_with(0), 10);
+    ck_assert_int_eq(kinds_with(TL_KIND_FIFO), 3);
+    ck_assert_int_eq(kinds_with(TL_KIND_SHARED), 2);
+    for (int i = 0; i < 10; i++)
         ck_assert_str_eq(correct_kind(i)->name, want[i]);
     ck_assert(tl_lock_kind_is_broken(tl_lock_kind_find("broken-tas")));
     ck_assert(tl_lock_kind_is_broken(tl_lock_kind_find("relaxed-tas")));
     ck_assert(tl_lock_kind_find("ticket")->flags & TL_KIND_FIFO);
     ck_assert(tl_lock_kind_find("mcs")->flags & TL_KIND_FIFO);
+    ck_assert(tl_lock_kind_find("clh")->flags & TL_KIND_FIFO);
+    ck_assert(tl_lock_kind_find("rwlock-wp")->flags & TL_KIND_WRITER_PREF);
+    ck_assert(!(tl_lock_kind_find("rwlock-rp")->flags & TL_KIND_WRITER_PREF));
+    ck_assert_str_eq(tl_lock_kind_shared_names(), "rwlock-rp, rwlock-wp");
 }
 END_TEST
 

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* The per-thread pools of queue nodes (tl_lock_node.h). A pool is a free
+ * list headed by a thread-local pointer; nodes are allocated one by one, on
+ * a cache line each, because they travel: a CLH node released by one thread
+ * ends up in another's pool, so no pool can own a block of them.
+ *
+ * Nodes are never returned to malloc. A CLH trylock reads the state of the
+ * node it sees in tail before it has any claim on it (spin_clh.c, rule 5);
+ * that node may by then sit in another thread's pool, and if that thread had
+ * exited and freed it, the read would be a use after free. So an exiting
+ * thread hands its pool to a process-wide reserve that new nodes come from
+ * first: the memory stays nodes, bounded by the most nodes ever in use. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tl_annotate.h"
+#include "tl_lock.h"
+#include "tl_lock_node.h"
+
+_Thread_local void *tl__lock_node_free;
+
+/* Pools of exited threads; the mutex orders one thread's last writes to a
+ * node before the next owner's first ones. */
+static pthread_mutex_t reserve_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *reserve;
+
+static pthread_key_t exit_key; /* its destructor hands the pool to the reserve */
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static _Thread_local int exit_registered;
+
+/* The thread is exiting: every node in its pool is its own and in no lock
+ * (a node a lock holds is in no pool). */
+static void pool_to_reserve(void *unused)
+{
+    (void)unused;
+    void *first = tl__lock_node_free, *last = first;
+    if (first) {
+        while (tl__lock_node_next(last))
+            last = tl__lock_node_next(last);
+        pthread_mutex_lock(&reserve_lock);
+        tl__lock_node_set_next(last, reserve);
+        reserve = first;
+        pthread_mutex_unlock(&reserve_lock);
+    }
+    tl__lock_node_free = NULL;
+    exit_registered = 0; /* a destructor run later may fill the pool again */
+}
+
+static void exit_key_create(void)
+{
+    if (pthread_key_create(&exit_key, pool_to_reserve) != 0) {
+        fprintf(stderr, "threadlab: pthread_key_create failed for the lock node pools\n");
+        abort();
+    }
+}
+
+void *tl__lock_node_new(void)
+{
+    _Static_assert(TL_LOCK_NODE_PAYLOAD + sizeof(void *) <= TL_LOCK_NODE_SIZE,
+                   "the pool's link must fit after the payload");
+    if (!exit_registered) {
+        pthread_once(&exit_key_once, exit_key_create);
+        /* Any non-NULL value: the destructor runs only for those. */
+        pthread_setspecific(exit_key, &exit_registered);
+        exit_registered = 1;
+    }
+    pthread_mutex_lock(&reserve_lock);
+    void *n = reserve;
+    if (n)
+        reserve = tl__lock_node_next(n);
+    pthread_mutex_unlock(&reserve_lock);
+    if (n)
+        return n;
+    n = aligned_alloc(TL_CACHE_LINE, TL_LOCK_NODE_SIZE);
+    if (!n) {
+        fprintf(stderr, "threadlab: out of memory for a lock queue node\n");
+        abort();
+    }
+    /* Helgrind: nodes are lock words too; hide them like the lock's. */
+    TL__ANN_PRIVATE(n, TL_LOCK_NODE_SIZE);
+    return n;
+}

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/* CLH queue spinlock (Craig, 1993; Landin and Hagersten, 1994).
+ *
+ * Words: `tail` points at the node of the last thread to arrive. A node's
+ * `state` is TL_CLH_BUSY while its thread waits for or holds the lock,
+ * TL_CLH_RELEASED once that thread released it, TL_CLH_ABANDONED once a
+ * trylock gave up with the node in the queue; `pred` is the node it waits
+ * behind. The lock is free exactly when the node in tail reads RELEASED (or
+ * ABANDONED, with RELEASED behind it).
+ * Invariant: the queue is the chain of nodes from tail back to the first
+ * RELEASED one; a thread enters it with one exchange on tail (so arrival
+ * order is queue order: FIFO), spins only on its predecessor's state, and
+ * leaves by one release store into its own node. A hand-off touches the
+ * releaser's node and nothing else.
+ *
+ * Node ownership, or why nodes can be recycled. Every node has one owner at
+ * a time, a thread or the lock:
+ *   1. init: the lock owns one RELEASED node, the one in tail.
+ *   2. lock: a thread arms a node it owns (BUSY) and exchanges it into
+ *      tail. From then on the node is the queue's: its thread writes it
+ *      once more, to release it, and never reads it again after that. The
+ *      exchange returns the predecessor P, and only that one exchange ever
+ *      returns P (tail holds each node once; one read-modify-write takes it
+ *      out), so this thread alone waits on P.
+ *   3. acquired: P reads RELEASED (acquire). P's old owner wrote that as its
+ *      very last touch of P, and tail no longer holds P: P now belongs to
+ *      this thread, and nobody else will touch it.
+ *   4. unlock: the thread reads its node's pred, then stores RELEASED into
+ *      the node (release) and lets go of it: the node passes to whoever took
+ *      it out of tail (its successor, step 2-3), or stays the lock's while it
+ *      is in tail. The thread keeps P for its next acquisition.
+ * So each acquisition trades the thread's node for its predecessor's; a
+ * thread always owns one node between acquisitions, and the lock one.
+ *   5. trylock: it cannot wait, and a thread cannot step out of a CLH queue
+ *      (its successor would spin on a node nobody will release). So it looks
+ *      first and joins only a free lock, with a compare-and-swap from the
+ *      node it saw in tail. That node may have left tail and come back, armed
+ *      again by a thread that took the lock twice in between (ABA): the CAS
+ *      then succeeds behind a held lock. The trylock then leaves its node in
+ *      the queue marked ABANDONED, with pred pointing where it would have
+ *      waited, and lets go of it; whoever takes the abandoned node out of
+ *      tail owns it, and waits behind its pred instead (the caller of lock
+ *      gets such nodes through `take`). The destroyer of a lock gets the
+ *      nodes still in it the same way.
+ * The look before the CAS reads a node nobody gave the trylock: it may
+ * belong to another thread by then, so nodes are never returned to malloc
+ * (tl_lock_node.h keeps them), which keeps that read a read of a node. */
+#include <stddef.h>
+#include "tl_lock_kind.h"
+#include "tl_lock_node.h"
+#include "tl_spin.h"
+
+void (*tl_spin_clh_try_window_hook)(void) = NULL;
+
+void tl_spin_clh_init(tl_spin_clh_t *l, tl_clh_node_t *first)
+{
+    /* relaxed: neither the node nor the lock is shared yet. */
+    tl_atomic_store_u32(&first->state, TL_CLH_RELEASED, tl_relaxed);
+    tl_atomic_store_ptr(&first->pred, NULL, tl_relaxed);
+    tl_atomic_store_ptr(&l->tail, first, tl_relaxed);
+}
+
+/* Arms a node about to join: busy, and no link yet (waiters() stops at a
+ * missing link instead of following one left over from the node's last
+ * use). relaxed: private until the read-modify-write on tail publishes it. */
+static inline void clh_arm(tl_clh_node_t *me)
+{
+    tl_atomic_store_u32(&me->state, TL_CLH_BUSY, tl_relaxed);
+    tl_atomic_store_ptr(&me->pred, NULL, tl_relaxed);
+}
+
+/* The wait, out of line (TL_SPIN_SLOW). acquire on the state: pairs with
+ * the release that wrote RELEASED or ABANDONED, so the critical section
+ * before it, or the abandoned node's pred link, is visible. An abandoned
+ * predecessor is passed: it is ours now (ownership rule 5), and we wait
+ * where it would have. Only the predecessor's thread can release it: if it
+ * is descheduled, spinning on is useless, so the wait yields after a while. */
+TL_SPIN_SLOW static void clh_wait(tl_clh_node_t *me, tl_clh_node_t *pred, tl_clh_take_fn *take)
+{
+    unsigned spins = 0;
+    for (;;) {
+        uint32_t s = tl_atomic_load_u32(&pred->state, tl_acquire);
+        if (s == TL_CLH_RELEASED)
+            break;
+        if (s == TL_CLH_ABANDONED) {
+            tl_clh_node_t *next = tl_atomic_load_ptr(&pred->pred, tl_relaxed);
+            take(pred);
+            pred = next;
+            /* relaxed: read by our own unlock, and by waiters() only. */
+            tl_atomic_store_ptr(&me->pred, pred, tl_relaxed);
+            continue;
+        }
+        tl_spin_wait_step(&spins);
+    }
+}
+
+void tl_spin_clh_lock(tl_spin_clh_t *l, tl_clh_node_t *me, tl_clh_take_fn *take)
+{
+    clh_arm(me);
+    /* acq_rel: release publishes our armed node to the successor that
+     * finds it in tail; acquire makes the predecessor's words readable. */
+    tl_clh_node_t *pred = tl_atomic_exchange_ptr(&l->tail, me, tl_acq_rel);
+    tl_atomic_store_ptr(&me->pred, pred, tl_relaxed); /* relaxed: as in clh_wait */
+    /* acquire: pairs with the release of RELEASED; we then own the lock. */
+    if (tl_atomic_load_u32(&pred->state, tl_acquire) != TL_CLH_RELEASED)
+        clh_wait(me, pred, take);
+}
+
+bool tl_spin_clh_trylock(tl_spin_clh_t *l, tl_clh_node_t **mine, tl_clh_take_fn *take)
+{
+    tl_clh_node_t *me = *mine;
+    /* acquire: so that the look below sees the state its owner published. */
+    tl_clh_node_t *seen = tl_atomic_load_ptr(&l->tail, tl_acquire);
+    /* relaxed: a look, not a claim (rule 5): the node may have moved on.
+     * It keeps a trylock on a held lock out of the queue; the check after
+     * the CAS is the one that counts. */
+    if (tl_atomic_load_u32(&seen->state, tl_relaxed) == TL_CLH_BUSY)
+        return false;
+    if (tl_spin_clh_try_window_hook)
+        tl_spin_clh_try_window_hook();
+    clh_arm(me);
+    void *expected = seen;
+    /* acq_rel: as the exchange in lock. A failed CAS: someone arrived since
+     * the look, the lock is contended; relaxed, nothing was read. */
+    if (!tl_atomic_cas_ptr(&l->tail, &expected, me, tl_acq_rel, tl_relaxed))
+        return false; /* never queued: *mine is still the caller's */
+    /* In the queue, behind `seen`, which only we wait on (rule 2). */
+    tl_clh_node_t *pred = seen;
+    for (;;) {
+        /* acquire: as in clh_wait. */
+        uint32_t s = tl_atomic_load_u32(&pred->state, tl_acquire);
+        if (s == TL_CLH_RELEASED) {
+            tl_atomic_store_ptr(&me->pred, pred, tl_relaxed);
+            return true;
+        }
+        if (s == TL_CLH_ABANDONED) {
+            tl_clh_node_t *next = tl_atomic_load_ptr(&pred->pred, tl_relaxed);
+            take(pred);
+            pred = next;
+            continue;
+        }
+        /* BUSY: the ABA case. Leave the node in the queue, pointing at the
+         * node we would wait on. release: whoever sees ABANDONED reads pred. */
+        tl_atomic_store_ptr(&me->pred, pred, tl_relaxed);
+        tl_atomic_store_u32(&me->state, TL_CLH_ABANDONED, tl_release);
+        *mine = NULL;
+        return false;
+    }
+}
+
+tl_clh_node_t *tl_spin_clh_unlock(tl_clh_node_t *me)
+{
+    /* relaxed: our own write. Read before the release: from then on the
+     * node is the successor's, which may arm it again for itself. */
+    tl_clh_node_t *pred = tl_atomic_load_ptr(&me->pred, tl_relaxed);
+    /* release: hands the critical section to the successor spinning on it. */
+    tl_atomic_store_u32(&me->state, TL_CLH_RELEASED, tl_release);
+    return pred;
+}
+
+void tl_spin_clh_destroy(tl_spin_clh_t *l, tl_clh_take_fn *take)
+{
+    /* acquire: the lock is free and unused, but its last nodes were written
+     * by other threads; the caller's join ordered them, this costs nothing. */
+    tl_clh_node_t *n = tl_atomic_load_ptr(&l->tail, tl_acquire);
+    while (n) {
+        uint32_t s = tl_atomic_load_u32(&n->state, tl_acquire);
+        tl_clh_node_t *next = s == TL_CLH_ABANDONED ? tl_atomic_load_ptr(&n->pred, tl_relaxed)
+                                                    : NULL;
+        take(n);
+        n = next;
+    }
+    tl_atomic_store_ptr(&l->tail, NULL, tl_relaxed);
+}
+
+unsigned tl_spin_clh_waiters(tl_spin_clh_t *l)
+{
+    /* Diagnostic only, meaningful while the caller knows the holder is not
+     * releasing: walks from tail back to the first released node, counting
+     * busy nodes (the holder's is one of them). acquire: we follow links
+     * into other threads' nodes. Bounded, because a node recycled under the
+     * walk may point anywhere. */
+    unsigned busy = 0;
+    tl_clh_node_t *n = tl_atomic_load_ptr(&l->tail, tl_acquire);
+    for (unsigned steps = 0; n && steps < 4096; steps++) {
+        uint32_t s = tl_atomic_load_u32(&n->state, tl_acquire);
+        if (s == TL_CLH_RELEASED)
+            break;
+        busy += s == TL_CLH_BUSY;
+        n = tl_atomic_load_ptr(&n->pred, tl_acquire);
+    }
+    return busy > 1 ? busy - 1 : 0;
+}
+
+/* --- the kind --------------------------------------------------------------
+ * Nodes come from the calling thread's pool (tl_lock_node.h), and go back
+ * to it as rule 4 hands them over: lock takes one, unlock gives back the
+ * predecessor's. The lock carries the holder's node from lock to unlock. */
+typedef struct {
+    tl_spin_clh_t queue;
+    /* The holder's node: written by the thread that just acquired, read by
+     * its unlock (and by nobody else). relaxed: the lock orders it. */
+    tl_atomic_ptr owner_node;
+} clh_kind_t;
+TL_LOCK_KIND_FITS(clh_kind_t);
+_Static_assert(sizeof(tl_clh_node_t) <= TL_LOCK_NODE_PAYLOAD, "a CLH node fits a pool node");
+
+static void to_pool(tl_clh_node_t *n)
+{
+    tl_lock_node_put(n);
+}
+
+static void clh_kind_init(void *s)
+{
+    clh_kind_t *c = s;
+    tl_spin_clh_init(&c->queue, tl_lock_node_get());
+    tl_atomic_store_ptr(&c->owner_node, NULL, tl_relaxed); /* not yet shared */
+}
+
+static void clh_kind_lock(void *s)
+{
+    clh_kind_t *c = s;
+    tl_clh_node_t *n = tl_lock_node_get();
+    tl_spin_clh_lock(&c->queue, n, to_pool);
+    tl_atomic_store_ptr(&c->owner_node, n, tl_relaxed);
+}
+
+static bool clh_kind_trylock(void *s)
+{
+    clh_kind_t *c = s;
+    tl_clh_node_t *n = tl_lock_node_get();
+    if (!tl_spin_clh_trylock(&c->queue, &n, to_pool)) {
+        if (n)
+            tl_lock_node_put(n); /* never queued: still ours */
+        return false;
+    }
+    tl_atomic_store_ptr(&c->owner_node, n, tl_relaxed);
+    return true;
+}
+
+static void clh_kind_unlock(void *s)
+{
+    clh_kind_t *c = s;
+    tl_clh_node_t *n = tl_atomic_load_ptr(&c->owner_node, tl_relaxed);
+    tl_lock_node_put(tl_spin_clh_unlock(n));
+}
+
+static void clh_kind_destroy(void *s)
+{
+    tl_spin_clh_destroy(&((clh_kind_t *)s)->queue, to_pool);
+}
+
+static unsigned clh_kind_waiters(void *s)
+{
+    return tl_spin_clh_waiters(&((clh_kind_t *)s)->queue);
+}
+
+/* The bare calls: one node of the caller's, traded at every unlock. */
+static void clh_kind_raw(void *s, unsigned long rounds, unsigned long *data)
+{
+    clh_kind_t *c = s;
+    tl_clh_node_t *n = tl_lock_node_get();
+    for (unsigned long i = 0; i < rounds; i++) {
+        tl_spin_clh_lock(&c->queue, n, to_pool);
+        (*data)++;
+        n = tl_spin_clh_unlock(n);
+    }
+    tl_lock_node_put(n);
+}
+
+const tl_lock_kind tl_kind_clh = {
+    .name = "clh",
+    .summary = "CLH queue spinlock; FIFO, each waiter spins on its predecessor's node",
+    .flags = TL_KIND_HANDBUILT | TL_KIND_FIFO,
+    .size = sizeof(clh_kind_t),
+    .align = _Alignof(clh_kind_t),
+    .node_size = sizeof(tl_clh_node_t),
+    .init = clh_kind_init,
+    .lock = clh_kind_lock,
+    .trylock = clh_kind_trylock,
+    .unlock = clh_kind_unlock,
+    .destroy = clh_kind_destroy,
+    .waiters = clh_kind_waiters,
+    .raw = clh_kind_raw,
+};

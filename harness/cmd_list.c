@@ -8,6 +8,7 @@
 
 #include "catalog.h"
 #include "cli.h"
+#include "tl_lock.h"
 
 static const char *shown_expect(const char *e)
 {
@@ -60,26 +61,80 @@ static void print_row(const tl_scenario *s)
     }
 }
 
+/* What a kind's descriptor says of it, in words: "spins, FIFO, queue node". */
+static void kind_traits(const tl_lock_kind *k, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%s%s%s%s", (k->flags & TL_KIND_SLEEPS) ? "sleeps" : "spins",
+             (k->flags & TL_KIND_FIFO) ? ", FIFO" : "",
+             (k->flags & TL_KIND_SHARED) ? ", shared mode" : "",
+             (k->flags & TL_KIND_WRITER_PREF) ? ", writers first" : "",
+             k->node_size ? ", queue node" : "",
+             tl_lock_kind_is_broken(k)               ? ", BROKEN"
+             : (k->flags & TL_KIND_HANDBUILT) ? ""
+                                                      : ", libc");
+}
+
+/* threadlab list --locks: the lock kinds, from their descriptors. */
+static int list_locks(bool as_json)
+{
+    json_t *all = json_array();
+    if (!as_json)
+        printf("Lock kinds (--lock KIND, for the scenarios that take one):\n%-*s %-36s %s\n",
+               TL_LOCK_KIND_NAME_MAX, "kind", "traits", "summary");
+    for (size_t i = 0; i < tl_lock_kind_count(); i++) {
+        const tl_lock_kind *k = tl_lock_kind_at(i);
+        char traits[96];
+        kind_traits(k, traits, sizeof traits);
+        if (!as_json) {
+            printf("%-*s %-36s %s\n", TL_LOCK_KIND_NAME_MAX, k->name, traits, k->summary);
+            continue;
+        }
+        json_array_append_new(
+            all, json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:I}", "name", k->name,
+                           "summary", k->summary, "handbuilt", (k->flags & TL_KIND_HANDBUILT) != 0,
+                           "broken", tl_lock_kind_is_broken(k), "fifo",
+                           (k->flags & TL_KIND_FIFO) != 0, "sleeps",
+                           (k->flags & TL_KIND_SLEEPS) != 0, "shared",
+                           tl_lock_kind_has_shared(k), "writer_preference",
+                           (k->flags & TL_KIND_WRITER_PREF) != 0, "storage_bytes",
+                           (json_int_t)k->size, "queue_node_bytes", (json_int_t)k->node_size));
+    }
+    if (as_json) {
+        char *text = json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        puts(text ? text : "[]");
+        free(text);
+    } else {
+        puts("\nshared mode: tl_lock_rdlock / tl_lock_tryrdlock / tl_lock_rdunlock (scenarios/README.md).");
+    }
+    json_decref(all);
+    return 0;
+}
+
 int tl_cmd_list(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"category", required_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},
+        {"locks", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *category = NULL;
-    bool as_json = false;
+    bool as_json = false, locks = false;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":c:jh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:jLh", opts, NULL)) != -1) {
         switch (c) {
         case 'c': category = optarg; break;
         case 'j': as_json = true; break;
+        case 'L': locks = true; break;
         case 'h':
             puts("Usage: threadlab list [--category C] [--json]\n"
+                 "       threadlab list --locks [--json]\n"
                  "Lists the scenarios: name, category, summary, whether --lock chooses the\n"
                  "kind of its locks, and the evidence each variant expects (clean = nothing).\n"
+                 "With --locks, the lock kinds --lock accepts, as their descriptors describe\n"
+                 "them: sleeping or spinning, FIFO, shared (reader) mode, queue nodes, broken.\n"
                  "Exit status: 0, or 2 on a usage error.");
             return 0;
         case ':': return tl_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -89,6 +144,10 @@ int tl_cmd_list(int argc, char **argv)
     }
     if (optind < argc)
         return tl_cli_usage_error("list takes no arguments, got '%s'", argv[optind]);
+    if (locks && category)
+        return tl_cli_usage_error("list: --locks and --category do not go together");
+    if (locks)
+        return list_locks(as_json);
     if (category && !tl_catalog_has_category(category)) {
         const char *near = tl_catalog_suggest_category(category);
         return tl_cli_usage_error("--category: unknown category '%s'%s%s%s; allowed: %s", category,

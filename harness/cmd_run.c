@@ -48,8 +48,12 @@ static void usage(FILE *to)
           "  -c, --category C         run every scenario of category C\n"
           "  -V, --variant V          buggy, fixed, both (default) or a variant's name\n"
           "  -l, --lock KIND          lock kind for the scenarios that take one (default\n"
-          "                           mutex; threadlab list shows which do)\n"
-          "  -d, --detector D[,D...]  the detectors, each variant under each side by side,\n"
+          "                           mutex; threadlab list shows which do):\n",
+          to);
+    for (size_t i = 0; i < tl_lock_kind_count(); i++)
+        fprintf(to, "                           %-*s %s\n", TL_LOCK_KIND_NAME_MAX,
+                tl_lock_kind_at(i)->name, tl_lock_kind_at(i)->summary);
+    fputs("  -d, --detector D[,D...]  the detectors, each variant under each side by side,\n"
           "                           or all (every one built here); default: the first:\n",
           to);
     for (size_t i = 0; i < tl_detector_count(); i++)

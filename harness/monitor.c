@@ -106,58 +106,136 @@ const char *tl_mon_file(const tl_mon_snapshot *s, uint32_t index)
     return name;
 }
 
+static bool lock_object(const tl_mon_snapshot *s, uint32_t obj)
+{
+    return obj < s->nobjects && (s->object[obj].flags & TL_OBJ_EXCLUSIVE);
+}
+
 /* Held lists are published when a thread starts to wait and when it exits,
  * so only those lists are current; a running thread is never part of what is
  * stuck, and an owner that runs ends a wait-for chain anyway. An exited
- * owner is a lock never released. */
+ * holder is a lock never released. A thread holding a lock twice (a reader
+ * that read-locked again) is listed once, shared only if both holds are. */
+unsigned tl_monitor_holders(const tl_mon_snapshot *s, uint32_t obj, uint32_t *threads,
+                            bool *shared, unsigned max)
+{
+    unsigned n = 0;
+    if (!lock_object(s, obj))
+        return 0;
+    for (uint32_t t = 0; t < s->nthreads && n < max; t++) {
+        const tl_track_thread *th = &s->thread[t];
+        if (s->torn[t] || !(waiting(th) || th->state == TL_TS_EXITED))
+            continue;
+        bool holds = false, only_shared = true;
+        for (uint32_t h = 0; h < th->nheld && h < TL_TRACK_HELD; h++)
+            if (th->held[h] == obj) {
+                holds = true;
+                only_shared &= (th->held_shared >> h) & 1;
+            }
+        if (!holds)
+            continue;
+        threads[n] = t;
+        if (shared)
+            shared[n] = only_shared;
+        n++;
+    }
+    return n;
+}
+
 uint32_t tl_monitor_owner(const tl_mon_snapshot *s, uint32_t obj)
 {
-    if (obj >= s->nobjects || !(s->object[obj].flags & TL_OBJ_EXCLUSIVE))
-        return TL_TRACK_NONE;
-    for (uint32_t t = 0; t < s->nthreads; t++)
-        if (!s->torn[t] && (waiting(&s->thread[t]) || s->thread[t].state == TL_TS_EXITED))
-            for (uint32_t h = 0; h < s->thread[t].nheld; h++)
-                if (s->thread[t].held[h] == obj)
-                    return t;
-    return TL_TRACK_NONE;
+    uint32_t who[TL_TRACK_THREADS];
+    bool shared[TL_TRACK_THREADS];
+    unsigned n = tl_monitor_holders(s, obj, who, shared, TL_TRACK_THREADS);
+    for (unsigned i = 0; i < n; i++)
+        if (!shared[i])
+            return who[i];
+    return n ? who[0] : TL_TRACK_NONE;
 }
 
-/* The thread t waits for, or TL_TRACK_NONE: a lock's owner, or the thread
- * it joins while that one still lives. Semaphores and conditions have no
- * owner, so they end a chain. */
-static uint32_t waits_for(const tl_mon_snapshot *s, uint32_t t)
+/* Lock waits only: the threads a wait for obj in this mode waits for,
+ * whether alive or not. */
+static unsigned lock_wait_targets(const tl_mon_snapshot *s, uint32_t t, uint32_t *out,
+                                  unsigned max)
 {
     const tl_track_thread *th = &s->thread[t];
-    if (th->state == TL_TS_WAIT_LOCK) {
-        uint32_t owner = tl_monitor_owner(s, th->wait_obj);
-        return live(s, owner) ? owner : TL_TRACK_NONE; /* an exited owner ends the chain */
-    }
-    if (th->state == TL_TS_JOINING && live(s, th->wait_obj))
-        return th->wait_obj;
-    return TL_TRACK_NONE;
+    uint32_t obj = th->wait_obj;
+    uint32_t who[TL_TRACK_THREADS];
+    bool shared[TL_TRACK_THREADS];
+    unsigned nh = tl_monitor_holders(s, obj, who, shared, TL_TRACK_THREADS), n = 0;
+    /* A shared wait conflicts with a writer only; an exclusive one with all. */
+    for (unsigned i = 0; i < nh && n < max; i++)
+        if (!th->wait_shared || !shared[i])
+            out[n++] = who[i];
+    if (th->wait_shared && lock_object(s, obj) &&
+        (s->object[obj].flags & TL_OBJ_WRITER_PREF))
+        for (uint32_t w = 0; w < s->nthreads && n < max; w++)
+            if (w != t && !s->torn[w] && s->thread[w].state == TL_TS_WAIT_LOCK &&
+                s->thread[w].wait_obj == obj && !s->thread[w].wait_shared)
+                out[n++] = w;
+    return n;
 }
 
+unsigned tl_monitor_waits_for(const tl_mon_snapshot *s, uint32_t t, uint32_t *out, unsigned max)
+{
+    const tl_track_thread *th = &s->thread[t];
+    if (th->state == TL_TS_WAIT_LOCK)
+        return lock_wait_targets(s, t, out, max);
+    if (th->state == TL_TS_JOINING && max > 0) {
+        out[0] = th->wait_obj;
+        return 1;
+    }
+    return 0;
+}
+
+/* Depth-first from every thread, along edges to threads in a stable wait
+ * (an exited holder ends its branch): a thread met again on the current
+ * path closes a cycle. Threads whose every branch was explored are not
+ * explored again, so the search is linear in the edges. */
 static bool find_cycle(const tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdict *v)
 {
+    enum { NEW, ON_PATH, DONE };
+    unsigned char mark[TL_TRACK_THREADS] = {0};
     for (uint32_t start = 0; start < now->nthreads; start++) {
-        uint32_t path[TL_TRACK_THREADS];
-        int n = 0;
-        uint32_t t = start;
-        while (t != TL_TRACK_NONE && n < TL_TRACK_THREADS && stable_wait(&m->prev, now, t)) {
-            for (int k = 0; k < n; k++)
-                if (path[k] == t) {
-                    /* path[k..n) is the cycle. */
-                    v->ncycle = 0;
-                    v->since_ns = 0;
-                    for (int c = k; c < n; c++) {
-                        v->cycle[v->ncycle++] = path[c];
-                        if (now->thread[path[c]].wait_since_ns > v->since_ns)
-                            v->since_ns = now->thread[path[c]].wait_since_ns;
-                    }
-                    return true;
+        if (mark[start] != NEW || !stable_wait(&m->prev, now, start))
+            continue;
+        uint32_t path[TL_TRACK_THREADS], next[TL_TRACK_THREADS][TL_TRACK_THREADS];
+        unsigned nnext[TL_TRACK_THREADS], tried[TL_TRACK_THREADS];
+        int depth = 0;
+        path[0] = start;
+        mark[start] = ON_PATH;
+        nnext[0] = tl_monitor_waits_for(now, start, next[0], TL_TRACK_THREADS);
+        tried[0] = 0;
+        while (depth >= 0) {
+            if (tried[depth] == nnext[depth]) {
+                mark[path[depth]] = DONE;
+                depth--;
+                continue;
+            }
+            uint32_t t = next[depth][tried[depth]++];
+            if (t >= now->nthreads || !stable_wait(&m->prev, now, t))
+                continue;
+            if (mark[t] == ON_PATH) {
+                int k = depth;
+                while (path[k] != t)
+                    k--;
+                /* path[k..depth] is the cycle. */
+                v->ncycle = 0;
+                v->since_ns = 0;
+                for (int c = k; c <= depth; c++) {
+                    v->cycle[v->ncycle++] = path[c];
+                    if (now->thread[path[c]].wait_since_ns > v->since_ns)
+                        v->since_ns = now->thread[path[c]].wait_since_ns;
                 }
-            path[n++] = t;
-            t = waits_for(now, t);
+                return true;
+            }
+            if (mark[t] == DONE)
+                continue;
+            depth++;
+            path[depth] = t;
+            mark[t] = ON_PATH;
+            nnext[depth] = tl_monitor_waits_for(now, t, next[depth], TL_TRACK_THREADS);
+            tried[depth] = 0;
         }
     }
     return false;
@@ -173,7 +251,10 @@ static bool blocked(const tl_mon_snapshot *s, uint32_t t)
     const tl_track_thread *th = &s->thread[t];
     const tl_track_object *o = th->wait_obj < s->nobjects ? &s->object[th->wait_obj] : NULL;
     switch (th->state) {
-    case TL_TS_WAIT_LOCK: return tl_monitor_owner(s, th->wait_obj) != TL_TRACK_NONE;
+    case TL_TS_WAIT_LOCK: {
+        uint32_t who[TL_TRACK_THREADS];
+        return lock_wait_targets(s, t, who, TL_TRACK_THREADS) > 0;
+    }
     case TL_TS_WAIT_SEM: return o && (int32_t)o->count.raw <= 0;
     case TL_TS_WAIT_COND: return o && o->count.raw == th->wait_arg;
     case TL_TS_JOINING: return live(s, th->wait_obj);

@@ -5,7 +5,12 @@
  *   deadlock    a cycle in the wait-for graph (thread -> lock -> its owner,
  *               thread -> thread it joins), every thread in it waiting in the
  *               same wait in two successive snapshots; a relock of one's own
- *               lock is a cycle of one.
+ *               lock is a cycle of one. A reader-writer lock may have several
+ *               holders: a writer waits for every one of them, a reader for
+ *               the writer holding it, and with writer preference also for
+ *               every writer waiting for it (who bars new readers), so a
+ *               thread can have several edges and the cycle is searched
+ *               depth-first.
  *   hang        every live thread blocked in an untimed wait, no cycle, for
  *               two successive snapshots and at least TL_MON_HANG_MIN_NS.
  *   livelock    (scenarios that mark progress) no thread blocked, retries
@@ -111,7 +116,18 @@ const char *tl_track_state_name(uint32_t state);
  * "?" when unknown. */
 const char *tl_mon_file(const tl_mon_snapshot *s, uint32_t index);
 
-/* The owner of an exclusive lock in a snapshot, or TL_TRACK_NONE. */
+/* A holder of a lock in a snapshot - its writer when it has one - or
+ * TL_TRACK_NONE. Held lists are published when a thread starts to wait and
+ * when it exits, so only waiting and exited threads are ever found. */
 uint32_t tl_monitor_owner(const tl_mon_snapshot *s, uint32_t obj);
+/* Every holder of a lock found as above, at most `max`, each with whether it
+ * holds it shared (shared may be NULL); returns how many. */
+unsigned tl_monitor_holders(const tl_mon_snapshot *s, uint32_t obj, uint32_t *threads,
+                            bool *shared, unsigned max);
+/* The threads thread t waits for, at most `max`: the holders of its lock
+ * whose mode excludes the one it asks for (itself too: a relock), on a
+ * writer-preferring lock also the writers waiting when it asks to read,
+ * or the thread it joins. Returns how many. */
+unsigned tl_monitor_waits_for(const tl_mon_snapshot *s, uint32_t t, uint32_t *out, unsigned max);
 
 #endif

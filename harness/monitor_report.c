@@ -36,6 +36,19 @@ double tl_monitor_share(const tl_mon_snapshot *s, uint32_t t)
     return total ? 100.0 * (double)s->thread[t].acquisitions / (double)total : 0.0;
 }
 
+/* ", held by 'a'" or ", held by 'a' (shared), 'b' (shared)" or ", no owner". */
+static void describe_holders(const tl_mon_snapshot *s, uint32_t obj, char *buf, size_t size)
+{
+    uint32_t who[TL_TRACK_THREADS];
+    bool shared[TL_TRACK_THREADS];
+    unsigned n = tl_monitor_holders(s, obj, who, shared, TL_TRACK_THREADS);
+    if (n == 0)
+        add(buf, size, ", no owner");
+    for (unsigned i = 0; i < n; i++)
+        add(buf, size, "%s'%s'%s", i ? ", " : ", held by ", s->thread[who[i]].name,
+            shared[i] ? " (shared)" : "");
+}
+
 /* What thread t waits for, in words: "lock fork-1 (held by 'philo-1')". */
 static void describe_wait(const tl_mon_snapshot *s, uint32_t t, char *buf, size_t size)
 {
@@ -45,13 +58,19 @@ static void describe_wait(const tl_mon_snapshot *s, uint32_t t, char *buf, size_
         add(buf, size, "joins thread '%s'",
             th->wait_obj < s->nthreads ? s->thread[th->wait_obj].name : "?");
     } else if (th->state == TL_TS_WAIT_LOCK) {
-        uint32_t owner = tl_monitor_owner(s, th->wait_obj);
-        add(buf, size, "waits for lock %s (%s", obj_name(s, th->wait_obj),
-            th->wait_obj < s->nobjects ? s->object[th->wait_obj].kind : "?");
-        if (owner != TL_TRACK_NONE)
-            add(buf, size, ", held by '%s')", s->thread[owner].name);
-        else
-            add(buf, size, ", no owner)");
+        const tl_track_object *o = th->wait_obj < s->nobjects ? &s->object[th->wait_obj] : NULL;
+        bool rw = o && (o->flags & TL_OBJ_SHARED);
+        add(buf, size, "waits %s lock %s (%s",
+            !rw ? "for" : th->wait_shared ? "to read" : "to write", obj_name(s, th->wait_obj),
+            o ? o->kind : "?");
+        describe_holders(s, th->wait_obj, buf, size);
+        /* With writer preference a reader also waits behind waiting writers. */
+        if (rw && th->wait_shared && (o->flags & TL_OBJ_WRITER_PREF))
+            for (uint32_t w = 0; w < s->nthreads; w++)
+                if (w != t && s->thread[w].state == TL_TS_WAIT_LOCK &&
+                    s->thread[w].wait_obj == th->wait_obj && !s->thread[w].wait_shared)
+                    add(buf, size, ", behind writer '%s' waiting first", s->thread[w].name);
+        add(buf, size, ")");
     } else if (th->state == TL_TS_WAIT_SEM) {
         add(buf, size, "waits on semaphore %s (no owner: any thread may post it)",
             obj_name(s, th->wait_obj));
@@ -92,11 +111,19 @@ static void explain_deadlock(const tl_mon_verdict *v, tl_mon_explanation *e)
         }
         any_lock = true;
         const tl_track_object *o = &s->object[th->wait_obj];
-        uint32_t owner = tl_monitor_owner(s, th->wait_obj);
-        add(e->mutual_exclusion, sizeof e->mutual_exclusion,
-            "%s%s is a %s lock (exclusive: one holder at a time), held by '%s'",
-            e->mutual_exclusion[0] ? "; " : "", o->name, o->kind,
-            owner != TL_TRACK_NONE ? s->thread[owner].name : "?");
+        if (o->flags & TL_OBJ_SHARED)
+            add(e->mutual_exclusion, sizeof e->mutual_exclusion,
+                "%s%s is a %s reader-writer lock (a writer excludes every other holder, a "
+                "reader excludes writers%s), which '%s' asks to %s",
+                e->mutual_exclusion[0] ? "; " : "", o->name, o->kind,
+                (o->flags & TL_OBJ_WRITER_PREF) ? ", and a waiting writer bars new readers"
+                                                : "",
+                th->name, th->wait_shared ? "read" : "write");
+        else
+            add(e->mutual_exclusion, sizeof e->mutual_exclusion,
+                "%s%s is a %s lock (exclusive: one holder at a time)",
+                e->mutual_exclusion[0] ? "; " : "", o->name, o->kind);
+        describe_holders(s, th->wait_obj, e->mutual_exclusion, sizeof e->mutual_exclusion);
         add(e->no_preemption, sizeof e->no_preemption, "%s%s: %s, waited for with an untimed "
             "lock() that cannot be cancelled or take the lock away from its holder",
             e->no_preemption[0] ? "; " : "", o->name,
@@ -120,8 +147,9 @@ static void explain_deadlock(const tl_mon_verdict *v, tl_mon_explanation *e)
         if (th->nheld == 0)
             add(e->hold_and_wait, sizeof e->hold_and_wait, "nothing");
         for (uint32_t h = 0; h < th->nheld; h++)
-            add(e->hold_and_wait, sizeof e->hold_and_wait, "%s%s (taken at %s:%u)",
-                h ? ", " : "", obj_name(s, th->held[h]), tl_mon_file(s, th->held_file[h]),
+            add(e->hold_and_wait, sizeof e->hold_and_wait, "%s%s%s (taken at %s:%u)",
+                h ? ", " : "", obj_name(s, th->held[h]),
+                (th->held_shared >> h) & 1 ? " shared" : "", tl_mon_file(s, th->held_file[h]),
                 th->held_line[h]);
         describe_wait(s, v->cycle[i], wait, sizeof wait);
         add(e->hold_and_wait, sizeof e->hold_and_wait, " while it %s", wait);
@@ -233,8 +261,20 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
             fprintf(f, "  t%u -> t%u [label=\"joins\\n%s:%u\"%s];\n", t, th->wait_obj,
                     tl_mon_file(s, th->wait_file), th->wait_line, red ? ", color=red" : "");
         else if (th->state >= TL_TS_WAIT_LOCK && th->state <= TL_TS_WAIT_COND)
-            fprintf(f, "  t%u -> o%u [label=\"waits for\\n%s:%u\"%s];\n", t, th->wait_obj,
+            fprintf(f, "  t%u -> o%u [label=\"waits %s\\n%s:%u\"%s];\n", t, th->wait_obj,
+                    th->state != TL_TS_WAIT_LOCK ? "for"
+                    : th->wait_shared            ? "to read"
+                                                 : "for",
                     tl_mon_file(s, th->wait_file), th->wait_line, red ? ", color=red" : "");
+        /* A reader on a writer-preferring lock also waits behind its
+         * waiting writers: the edge the cycle may run through. */
+        if (th->state == TL_TS_WAIT_LOCK && th->wait_shared && th->wait_obj < s->nobjects &&
+            (s->object[th->wait_obj].flags & TL_OBJ_WRITER_PREF))
+            for (uint32_t w = 0; w < s->nthreads; w++)
+                if (w != t && s->thread[w].state == TL_TS_WAIT_LOCK &&
+                    s->thread[w].wait_obj == th->wait_obj && !s->thread[w].wait_shared)
+                    fprintf(f, "  t%u -> t%u [label=\"behind waiting writer\", style=dotted%s];\n",
+                            t, w, red && in_cycle(v, w) ? ", color=red" : "");
         /* Held lists are current only for waiting threads (tl_track.h). */
         bool blocked = th->state >= TL_TS_WAIT_LOCK && th->state <= TL_TS_JOINING;
         for (uint32_t h = 0; blocked && h < th->nheld; h++) {
@@ -243,8 +283,9 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
             for (int i = 0; i < v->ncycle; i++)
                 cyc |= s->thread[v->cycle[i]].state == TL_TS_WAIT_LOCK &&
                        s->thread[v->cycle[i]].wait_obj == th->held[h];
-            fprintf(f, "  o%u -> t%u [label=\"held by\\n%s:%u\", style=dashed%s];\n",
-                    th->held[h], t, tl_mon_file(s, th->held_file[h]), th->held_line[h],
+            fprintf(f, "  o%u -> t%u [label=\"held%s by\\n%s:%u\", style=dashed%s];\n",
+                    th->held[h], t, (th->held_shared >> h) & 1 ? " shared" : "",
+                    tl_mon_file(s, th->held_file[h]), th->held_line[h],
                     cyc && red ? ", color=red" : "");
         }
     }

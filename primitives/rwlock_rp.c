@@ -8,7 +8,7 @@ static void init(void *s) { tl_rwlock_init(s, TL_RWLOCK_PREFER_READERS); }
 
 const tl_lock_kind tl_kind_rwlock_rp = {
     .name = "rwlock-rp",
-    .summary = "reader-writer futex lock, readers first (writers can starve); sleeps",
+    .summary = "reader-writer futex lock, readers first (writers can starve)",
     .flags = TL_KIND_HANDBUILT | TL_KIND_SLEEPS | TL_KIND_SHARED,
     .init = init,
     TL_RWLOCK_KIND_OPS,

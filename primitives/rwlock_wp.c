@@ -9,7 +9,7 @@ static void init(void *s) { tl_rwlock_init(s, TL_RWLOCK_PREFER_WRITERS); }
 
 const tl_lock_kind tl_kind_rwlock_wp = {
     .name = "rwlock-wp",
-    .summary = "reader-writer futex lock, writers first (a waiting writer bars readers); sleeps",
+    .summary = "reader-writer futex lock, writers first (readers can starve)",
     .flags = TL_KIND_HANDBUILT | TL_KIND_SLEEPS | TL_KIND_SHARED | TL_KIND_WRITER_PREF,
     .init = init,
     TL_RWLOCK_KIND_OPS,

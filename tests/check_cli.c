@@ -409,6 +409,39 @@ START_TEST(test_list_json_and_show)
     run_cli(&res, false, (const char *const[]){"run", "--help", NULL});
     ck_assert_int_eq(res.status, 0);
     ck_assert(strstr(res.out, "--detector"));
+    /* --lock's help lists every kind, from the descriptors. */
+    for (size_t i = 0; i < tl_lock_kind_count(); i++)
+        ck_assert_msg(strstr(res.out, tl_lock_kind_at(i)->summary), "%s", tl_lock_kind_at(i)->name);
+}
+END_TEST
+
+/* list --locks: every kind, with what its descriptor says. */
+START_TEST(test_list_locks)
+{
+    static cli_result res;
+    run_cli(&res, false, (const char *const[]){"list", "--locks", "--json", NULL});
+    ck_assert_int_eq(res.status, 0);
+    json_t *all = json_loads(res.out, 0, NULL), *k;
+    ck_assert_ptr_nonnull(all);
+    ck_assert_uint_eq(json_array_size(all), tl_lock_kind_count());
+    size_t i;
+    json_array_foreach(all, i, k) {
+        const tl_lock_kind *d = tl_lock_kind_at(i);
+        ck_assert_str_eq(json_string_value(json_object_get(k, "name")), d->name);
+        ck_assert_int_eq(json_is_true(json_object_get(k, "fifo")), (d->flags & TL_KIND_FIFO) != 0);
+        ck_assert_int_eq(json_is_true(json_object_get(k, "shared")), tl_lock_kind_has_shared(d));
+        ck_assert_int_eq(json_integer_value(json_object_get(k, "queue_node_bytes")),
+                         (json_int_t)d->node_size);
+    }
+    json_decref(all);
+    run_cli(&res, false, (const char *const[]){"list", "--locks", NULL});
+    ck_assert_int_eq(res.status, 0);
+    ck_assert_msg(strstr(res.out, "clh ") && strstr(res.out, "spins, FIFO, queue node") &&
+                      strstr(res.out, "rwlock-wp") &&
+                      strstr(res.out, "sleeps, shared mode, writers first"),
+                  "%s", res.out);
+    expect_usage_error((const char *const[]){"list", "--locks", "--category", "race", NULL},
+                       "--locks and --category do not go together");
 }
 END_TEST
 
@@ -460,6 +493,7 @@ Suite *tl_suite_cli(void)
     TCase *tc = tcase_create("end to end");
     /* The whole catalogue under TSan on a busy 2-core machine: generous. */
     tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_list_locks);
     tcase_add_test(tc, test_run_all_tsan_meets_every_expectation);
     tcase_add_test(tc, test_tsan_frames_have_file_and_line);
     tcase_add_test(tc, test_run_deadlocks_actual_mode_monitor);

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The monitor's classification on synthetic tables: what must be called a
  * deadlock, a hang, a livelock or starvation, and what must not. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include "harness_suites.h"
+#include "tl_cond.h"
 #include "monitor.h"
 #include "monitor_report.h"
 
@@ -45,6 +49,22 @@ static uint32_t thread(const char *name)
 static void holds(uint32_t t, uint32_t o)
 {
     tl_track_thread *th = &snap.thread[t];
+    th->held[th->nheld++] = o;
+}
+
+/* A reader-writer lock of the rwlock kinds, with or without writer preference. */
+static uint32_t rwlock_obj(const char *name, bool writer_pref)
+{
+    uint32_t o = lock_obj(name);
+    snap.object[o].flags |= TL_OBJ_SHARED | (writer_pref ? TL_OBJ_WRITER_PREF : 0);
+    strcpy(snap.object[o].kind, writer_pref ? "rwlock-wp" : "rwlock-rp");
+    return o;
+}
+
+static void holds_shared(uint32_t t, uint32_t o)
+{
+    tl_track_thread *th = &snap.thread[t];
+    th->held_shared |= 1u << th->nheld;
     th->held[th->nheld++] = o;
 }
 
@@ -131,6 +151,186 @@ START_TEST(test_self_cycle)
     tl_mon_explanation e;
     tl_monitor_explain(&v, &e);
     ck_assert_msg(strstr(e.circular_wait, "waits for itself"), "%s", e.circular_wait);
+}
+END_TEST
+
+/* --- reader-writer locks: several holders, modes, writer preference --- */
+
+/* Two readers inside, a writer waiting for both: it waits for each reader,
+ * and nothing is stuck while the readers run on. */
+START_TEST(test_writer_waits_for_every_reader)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    reset();
+    uint32_t rw = rwlock_obj("table", true);
+    uint32_t r1 = thread("r1"), r2 = thread("r2"), w = thread("w");
+    uint32_t sem = other_obj(TL_OBJ_SEM, "go");
+    holds_shared(r1, rw);
+    holds_shared(r2, rw);
+    /* Both readers wait on a semaphore with a post left: not blocked. */
+    snap.object[sem].count.raw = 1;
+    waits(r1, TL_TS_WAIT_SEM, sem, 10 * MS, 1);
+    waits(r2, TL_TS_WAIT_SEM, sem, 10 * MS, 1);
+    waits(w, TL_TS_WAIT_LOCK, rw, 11 * MS, 1);
+    uint32_t who[TL_TRACK_THREADS];
+    ck_assert_uint_eq(tl_monitor_waits_for(&snap, w, who, TL_TRACK_THREADS), 2);
+    ck_assert(who[0] == r1 && who[1] == r2);
+    ck_assert_uint_eq(tl_monitor_holders(&snap, rw, who, NULL, TL_TRACK_THREADS), 2);
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 30 * MS, 2 * MS, &v), TL_MON_NONE);
+}
+END_TEST
+
+/* A reader never waits for other readers: a reader asking while readers
+ * hold the lock (with reader preference) is not blocked, so no hang. */
+START_TEST(test_reader_does_not_wait_for_readers)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    reset();
+    uint32_t rw = rwlock_obj("table", false);
+    uint32_t sem = other_obj(TL_OBJ_SEM, "never");
+    uint32_t a = thread("a"), b = thread("b");
+    holds_shared(a, rw);
+    waits(a, TL_TS_WAIT_SEM, sem, 10 * MS, 1); /* blocked for good */
+    waits(b, TL_TS_WAIT_LOCK, rw, 10 * MS, 1);
+    snap.thread[b].wait_shared = true;
+    uint32_t who[TL_TRACK_THREADS];
+    ck_assert_uint_eq(tl_monitor_waits_for(&snap, b, who, TL_TRACK_THREADS), 0);
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 30 * MS, 2 * MS, &v), TL_MON_NONE);
+    /* A writer asking instead is blocked by the reader: now it is a hang. */
+    snap.thread[b].wait_shared = false;
+    snap.thread[b].wait_serial = 2;
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 40 * MS, 2 * MS, &v), TL_MON_HANG);
+}
+END_TEST
+
+/* The recursive read deadlock of writer preference: 'a' reads, 'w' waits
+ * to write (for 'a'), 'a' reads again and waits behind 'w'. The same with
+ * reader preference is no deadlock: 'a' gets in. */
+START_TEST(test_recursive_read_deadlocks_with_writer_preference)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    reset();
+    uint32_t rw = rwlock_obj("table", true);
+    uint32_t a = thread("a"), w = thread("w");
+    holds_shared(a, rw);
+    waits(w, TL_TS_WAIT_LOCK, rw, 10 * MS, 1);
+    waits(a, TL_TS_WAIT_LOCK, rw, 11 * MS, 1);
+    snap.thread[a].wait_shared = true;
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 30 * MS, 2 * MS, &v), TL_MON_DEADLOCK);
+    ck_assert_int_eq(v.ncycle, 2);
+    tl_mon_explanation e;
+    tl_monitor_explain(&v, &e);
+    ck_assert_msg(strstr(e.circular_wait, "'a' waits to read lock table (rwlock-wp, held by "
+                                          "'a' (shared), behind writer 'w' waiting first)") &&
+                      strstr(e.circular_wait, "'w' waits to write lock table"),
+                  "%s", e.circular_wait);
+    ck_assert_msg(strstr(e.mutual_exclusion, "a waiting writer bars new readers"), "%s",
+                  e.mutual_exclusion);
+    ck_assert_msg(strstr(e.hold_and_wait, "'a' holds table shared"), "%s", e.hold_and_wait);
+
+    snap.object[rw].flags &= ~TL_OBJ_WRITER_PREF;
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 40 * MS, 2 * MS, &v), TL_MON_NONE);
+}
+END_TEST
+
+/* Upgrading: a reader asking to write the lock it reads waits for itself. */
+START_TEST(test_upgrade_waits_for_itself)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    reset();
+    uint32_t rw = rwlock_obj("table", false);
+    uint32_t a = thread("a");
+    holds_shared(a, rw);
+    waits(a, TL_TS_WAIT_LOCK, rw, 10 * MS, 1);
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 30 * MS, 2 * MS, &v), TL_MON_DEADLOCK);
+    ck_assert_int_eq(v.ncycle, 1);
+}
+END_TEST
+
+/* The real lock layer writing a real table: two threads read-lock an
+ * rwlock and then wait on a semaphore (which publishes what they hold), a
+ * third asks to write. The monitor must see two shared holders and a writer
+ * waiting for both. */
+static tl_lock_t rw_lock;
+static tl_tsem_t rw_go;
+
+static void *rw_reader(void *p)
+{
+    (void)p;
+    tl_lock_rdlock(&rw_lock);
+    tl_tsem_wait(&rw_go);
+    tl_lock_rdunlock(&rw_lock);
+    return NULL;
+}
+
+static void *rw_writer(void *p)
+{
+    (void)p;
+    tl_lock_lock(&rw_lock);
+    tl_lock_unlock(&rw_lock);
+    return NULL;
+}
+
+/* The slot of the thread in `state` waiting for `obj`, or TL_TRACK_NONE. */
+static uint32_t slot_waiting(const tl_mon_snapshot *s, uint32_t state, uint32_t obj, uint32_t skip)
+{
+    for (uint32_t t = 0; t < s->nthreads; t++)
+        if (t != skip && s->thread[t].state == state && s->thread[t].wait_obj == obj)
+            return t;
+    return TL_TRACK_NONE;
+}
+
+START_TEST(test_live_table_shows_shared_holders)
+{
+    static tl_mon_snapshot live;
+    tl_track_table *table = calloc(1, sizeof *table);
+    tl_track_attach(table);
+    tl_lock_init_by_name(&rw_lock, "rwlock-wp", "table");
+    tl_tsem_init(&rw_go, 0, "go");
+    pthread_t r1, r2, w;
+    pthread_create(&r1, NULL, rw_reader, NULL);
+    pthread_create(&r2, NULL, rw_reader, NULL);
+    uint32_t a, b, writer = TL_TRACK_NONE;
+    /* Until both readers sit on the semaphore: their held lists are out. */
+    do {
+        sched_yield();
+        tl_monitor_snapshot(table, &live, 0);
+        a = slot_waiting(&live, TL_TS_WAIT_SEM, rw_go.track_id, TL_TRACK_NONE);
+        b = a == TL_TRACK_NONE ? a : slot_waiting(&live, TL_TS_WAIT_SEM, rw_go.track_id, a);
+    } while (b == TL_TRACK_NONE);
+    pthread_create(&w, NULL, rw_writer, NULL);
+    do {
+        sched_yield();
+        tl_monitor_snapshot(table, &live, 0);
+        writer = slot_waiting(&live, TL_TS_WAIT_LOCK, rw_lock.track_id, TL_TRACK_NONE);
+    } while (writer == TL_TRACK_NONE);
+
+    uint32_t obj = rw_lock.track_id, who[TL_TRACK_THREADS];
+    bool shared[TL_TRACK_THREADS];
+    ck_assert(live.object[obj].flags & TL_OBJ_SHARED);
+    ck_assert(live.object[obj].flags & TL_OBJ_WRITER_PREF);
+    ck_assert_uint_eq(tl_monitor_holders(&live, obj, who, shared, TL_TRACK_THREADS), 2);
+    ck_assert(shared[0] && shared[1]);
+    ck_assert(!live.thread[writer].wait_shared);
+    ck_assert_uint_eq(tl_monitor_waits_for(&live, writer, who, TL_TRACK_THREADS), 2);
+    ck_assert((who[0] == a && who[1] == b) || (who[0] == b && who[1] == a));
+
+    tl_tsem_post(&rw_go);
+    tl_tsem_post(&rw_go);
+    pthread_join(r1, NULL);
+    pthread_join(r2, NULL);
+    pthread_join(w, NULL);
+    tl_lock_destroy(&rw_lock);
 }
 END_TEST
 
@@ -444,6 +644,11 @@ Suite *tl_suite_monitor(void)
     tcase_add_test(tc, test_two_cycle);
     tcase_add_test(tc, test_three_cycle_behind_a_joiner);
     tcase_add_test(tc, test_self_cycle);
+    tcase_add_test(tc, test_writer_waits_for_every_reader);
+    tcase_add_test(tc, test_reader_does_not_wait_for_readers);
+    tcase_add_test(tc, test_recursive_read_deadlocks_with_writer_preference);
+    tcase_add_test(tc, test_upgrade_waits_for_itself);
+    tcase_add_test(tc, test_live_table_shows_shared_holders);
     tcase_add_test(tc, test_all_blocked_without_cycle_is_a_hang);
     tcase_add_test(tc, test_not_stuck_tables);
     tcase_add_test(tc, test_livelock_and_starvation);

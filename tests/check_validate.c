@@ -4,6 +4,7 @@
  * under TSan, where any report fails the test (TSan exits 66). */
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <string.h>
 #include "suites.h"
 #include "tl_lock.h"
@@ -227,6 +228,56 @@ START_TEST(test_kind_table)
 }
 END_TEST
 
+/* Every descriptor keeps the rules of tl_lock.h, and each rule fires on a
+ * made-up descriptor that breaks it. */
+static void op(void *s) { (void)s; }
+static bool try_op(void *s) { (void)s; return true; }
+static void raw_op(void *s, unsigned long n, unsigned long *d) { (void)s; *d += n; }
+static const tl_lock_shared_ops no_shared = {op, try_op, NULL};
+
+START_TEST(test_descriptors_keep_the_rules)
+{
+    for (size_t k = 0; k < tl_lock_kind_count(); k++) {
+        const char *broken = tl_lock_kind_check(tl_lock_kind_at(k));
+        ck_assert_msg(!broken, "%s: %s", tl_lock_kind_at(k)->name, broken);
+    }
+    const tl_lock_kind good = {.name = "made-up", .summary = "s", .flags = TL_KIND_HANDBUILT,
+                               .size = 4, .align = 4, .init = op, .lock = op,
+                               .trylock = try_op, .unlock = op, .raw = raw_op};
+    ck_assert_ptr_null(tl_lock_kind_check(&good));
+    tl_lock_kind bad[12];
+    for (int i = 0; i < 12; i++)
+        bad[i] = good;
+    bad[0].name = "a-name-longer-than-the-column";
+    bad[1].name = "Upper";
+    bad[2].lock = NULL;
+    bad[3].raw = NULL;
+    bad[4].size = TL_LOCK_STORAGE + 1;
+    bad[5].align = 128;
+    bad[6].node_size = 64;
+    bad[7].flags |= TL_KIND_SHARED;
+    bad[8].shared = &no_shared;
+    bad[8].flags |= TL_KIND_SHARED;
+    bad[9].flags |= TL_KIND_FIFO; /* without waiters */
+    bad[10].flags = TL_KIND_BROKEN;
+    bad[11].flags |= TL_KIND_WRITER_PREF;
+    for (int i = 0; i < 12; i++)
+        ck_assert_msg(tl_lock_kind_check(&bad[i]) != NULL, "rule %d did not fire", i);
+}
+END_TEST
+
+/* The layout tl_lock.h promises: the kind's words alone on their own cache
+ * line, after a line of what the generic layer reads. */
+START_TEST(test_lock_layout)
+{
+    static tl_lock_t l[2];
+    ck_assert_uint_eq(offsetof(tl_lock_t, storage) % TL_CACHE_LINE, 0);
+    ck_assert_uint_ge(offsetof(tl_lock_t, storage), offsetof(tl_lock_t, track_id) + 1);
+    ck_assert_uint_eq(sizeof(tl_lock_t), offsetof(tl_lock_t, storage) + TL_LOCK_STORAGE);
+    ck_assert_uint_eq((uintptr_t)l[1].storage % TL_CACHE_LINE, 0);
+}
+END_TEST
+
 Suite *tl_suite_validate(void)
 {
     Suite *s = suite_create("lock validator");
@@ -242,6 +293,8 @@ Suite *tl_suite_validate(void)
     tcase_add_test(tc, test_finished_without_deadline);
     tcase_add_test(tc, test_unknown_kind_rejected);
     tcase_add_test(tc, test_kind_table);
+    tcase_add_test(tc, test_descriptors_keep_the_rules);
+    tcase_add_test(tc, test_lock_layout);
     suite_add_tcase(s, tc);
     return s;
 }

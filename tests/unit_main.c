@@ -7,6 +7,8 @@ int main(void)
     SRunner *sr = srunner_create(tl_suite_validate());
     srunner_add_suite(sr, tl_suite_atomics());
     srunner_add_suite(sr, tl_suite_sem());
+    srunner_add_suite(sr, tl_suite_rwlock());
+    srunner_add_suite(sr, tl_suite_clh());
 #if defined(TL_UNIT_TSAN)
     srunner_add_suite(sr, tl_suite_relaxed_tsan());
 #else

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* The CLH lock's node ownership, on its bare calls: each unlock hands the
+ * caller its predecessor's node, and the trylock's ABA race - the node it
+ * looked at leaves tail and comes back armed, between its look and its
+ * compare-and-swap - is forced every time through the window hook, which
+ * takes the lock twice right there. (The generic validator, the FIFO test
+ * and the TSan build cover clh through tl_lock_* like every kind.) */
+#include <string.h>
+#include "suites.h"
+#include "tl_lock.h"
+#include "tl_spin.h"
+
+/* Nodes of our own; the bare calls need no pool. */
+static _Alignas(64) tl_clh_node_t node[6];
+static tl_clh_node_t *taken[6];
+static int ntaken;
+
+static void take(tl_clh_node_t *n)
+{
+    taken[ntaken++] = n;
+}
+
+static tl_spin_clh_t lock;
+
+START_TEST(test_unlock_hands_over_the_predecessor)
+{
+    ntaken = 0;
+    tl_spin_clh_init(&lock, &node[0]);
+    tl_clh_node_t *mine = &node[1];
+    tl_spin_clh_lock(&lock, mine, take);
+    ck_assert_uint_eq(tl_spin_clh_waiters(&lock), 0);
+    mine = tl_spin_clh_unlock(mine);
+    ck_assert_ptr_eq(mine, &node[0]); /* the lock's first node is ours now */
+    tl_spin_clh_lock(&lock, mine, take);
+    mine = tl_spin_clh_unlock(mine);
+    ck_assert_ptr_eq(mine, &node[1]); /* and back: the two swap each round */
+    /* A trylock on a free lock succeeds; on a held one fails, node kept. */
+    ck_assert(tl_spin_clh_trylock(&lock, &mine, take));
+    tl_clh_node_t *other = &node[2];
+    ck_assert(!tl_spin_clh_trylock(&lock, &other, take));
+    ck_assert_ptr_eq(other, &node[2]);
+    mine = tl_spin_clh_unlock(mine);
+    tl_spin_clh_destroy(&lock, take);
+    ck_assert_int_eq(ntaken, 1); /* the node left in tail */
+    ck_assert(taken[0] != mine);
+}
+END_TEST
+
+/* Inside the trylock's window (it saw tail's node released): take the lock
+ * with another node and release it, which makes the node the trylock saw
+ * ours, then take the lock with that very node and keep it. The node the
+ * trylock saw is back in tail, armed: its compare-and-swap succeeds behind
+ * a held lock. */
+static tl_clh_node_t *window_node, *window_holder;
+
+static void go_round_twice(void)
+{
+    tl_spin_clh_lock(&lock, window_node, take);
+    tl_clh_node_t *seen = tl_spin_clh_unlock(window_node);
+    tl_spin_clh_lock(&lock, seen, take);
+    window_holder = seen;
+}
+
+START_TEST(test_trylock_aba_abandons_its_node)
+{
+    ntaken = 0;
+    tl_spin_clh_init(&lock, &node[0]);
+    window_node = &node[1];
+    tl_spin_clh_try_window_hook = go_round_twice;
+    tl_clh_node_t *mine = &node[2];
+    bool got = tl_spin_clh_trylock(&lock, &mine, take);
+    tl_spin_clh_try_window_hook = NULL;
+    ck_assert_msg(!got, "trylock got a lock another acquisition holds");
+    ck_assert_msg(mine == NULL, "the abandoned node must stay in the queue");
+    ck_assert_ptr_eq(window_holder, &node[0]); /* the node the trylock looked at */
+    /* The holder's successor is the abandoned node: one waiter counted? No:
+     * abandoned nodes wait for nobody. */
+    ck_assert_uint_eq(tl_spin_clh_waiters(&lock), 0);
+    /* A trylock now sees an abandoned tail and a held lock behind it: it
+     * passes the abandoned node (taking it) and abandons its own. */
+    tl_clh_node_t *again = &node[3];
+    ck_assert(!tl_spin_clh_trylock(&lock, &again, take));
+    ck_assert_ptr_null(again);
+    ck_assert_int_eq(ntaken, 1);
+    ck_assert_ptr_eq(taken[0], &node[2]);
+    /* The holder releases; the next lock() passes the abandoned node and
+     * gets in; that node is now its caller's. */
+    tl_clh_node_t *spare = tl_spin_clh_unlock(window_holder);
+    ck_assert_ptr_eq(spare, &node[1]);
+    tl_clh_node_t *next = &node[4];
+    tl_spin_clh_lock(&lock, next, take);
+    ck_assert_int_eq(ntaken, 2);
+    ck_assert_ptr_eq(taken[1], &node[3]);
+    next = tl_spin_clh_unlock(next);
+    ck_assert_ptr_eq(next, &node[0]); /* it waited where the abandoned node pointed */
+    /* Every node accounted for once: spare, next, the two taken, and the one
+     * the destroyed lock gives back. */
+    tl_spin_clh_destroy(&lock, take);
+    ck_assert_int_eq(ntaken, 3);
+    ck_assert_ptr_eq(taken[2], &node[4]);
+}
+END_TEST
+
+/* The same race through the generic interface: trylock fails, the lock
+ * keeps working, and its pool nodes come back. */
+static tl_lock_t glock;
+
+static void generic_round_twice(void)
+{
+    tl_spin_clh_try_window_hook = NULL; /* the hook's own trylocks, if any, run plain */
+    tl_lock_lock(&glock);
+    tl_lock_unlock(&glock);
+    tl_lock_lock(&glock);
+}
+
+START_TEST(test_generic_trylock_aba)
+{
+    tl_lock_init_by_name(&glock, "clh", "clh");
+    tl_spin_clh_try_window_hook = generic_round_twice;
+    ck_assert(!tl_lock_trylock(&glock));
+    tl_lock_unlock(&glock); /* the hold taken inside the window */
+    for (int i = 0; i < 3; i++) {
+        ck_assert(tl_lock_trylock(&glock));
+        tl_lock_unlock(&glock);
+        tl_lock_lock(&glock);
+        tl_lock_unlock(&glock);
+    }
+    tl_lock_destroy(&glock);
+}
+END_TEST
+
+Suite *tl_suite_clh(void)
+{
+    Suite *s = suite_create("clh");
+    TCase *tc = tcase_create("node ownership");
+    tcase_add_test(tc, test_unlock_hands_over_the_predecessor);
+    tcase_add_test(tc, test_trylock_aba_abandons_its_node);
+    tcase_add_test(tc, test_generic_trylock_aba);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -76,28 +76,53 @@ static void raw_rounds(tl_lock_t *l, unsigned long rounds, unsigned long *data)
     l->kind->raw(l->storage, rounds, data);
 }
 
-/* Generic and raw take turns in slices of SLICE_S, `seconds` each in all:
- * whatever the machine does meanwhile (a neighbour's build, a frequency
- * change) falls on both nearly equally, so their difference is the
- * interface's cost and not the moment either ran in. */
-#define SLICE_S 0.01
-static void time_interleaved(tl_lock_t *l, double seconds, double *generic, double *raw)
+/* --- generic and raw, interleaved ------------------------------------------
+ * Generic and raw take turns in slices of SLICE_S, `seconds` each in all,
+ * in pairs of adjacent slices (generic first in even pairs, raw first in odd
+ * ones, so a drift in one direction favours neither). Whatever the machine
+ * does meanwhile - a neighbour's build, a frequency change, a preemption -
+ * falls on both sides of most pairs alike, so the interface's cost is taken
+ * within each pair (a difference uncontended, a ratio contended) and the
+ * median over the pairs keeps the few pairs a preemption split unevenly
+ * from moving it. The totals give the figures themselves. */
+#define SLICE_S 0.005
+enum { MAX_PAIRS = 4096 };
+
+typedef struct {
+    double generic, raw; /* ns per pair (uncontended) or per acquisition (contended) */
+    double paired;       /* median over the pairs of generic - raw, or generic / raw */
+} interleaved;
+
+static double median_of(double *v, unsigned n)
 {
+    return n ? summarise(v, n).median : 0;
+}
+
+static void time_interleaved(tl_lock_t *l, double seconds, interleaved *out)
+{
+    static double diff[MAX_PAIRS];
     double spent[2] = {0, 0}, pairs[2] = {0, 0};
     unsigned long data = 0;
-    for (unsigned slice = 0; spent[0] < seconds || spent[1] < seconds; slice++) {
-        int m = slice & 1; /* 0 generic, 1 raw */
-        unsigned long n = 0;
-        double t0 = now_s(), t;
-        do {
-            (m ? raw_rounds : generic_rounds)(l, CHUNK, &data);
-            n += CHUNK;
-        } while ((t = now_s()) - t0 < SLICE_S);
-        spent[m] += t - t0;
-        pairs[m] += (double)n;
+    unsigned npairs = 0;
+    while ((spent[0] < seconds || spent[1] < seconds) && npairs < MAX_PAIRS) {
+        double ns[2];
+        for (int half = 0; half < 2; half++) {
+            int m = (int)(npairs & 1) ^ half; /* 0 generic, 1 raw */
+            unsigned long n = 0;
+            double t0 = now_s(), t;
+            do {
+                (m ? raw_rounds : generic_rounds)(l, CHUNK, &data);
+                n += CHUNK;
+            } while ((t = now_s()) - t0 < SLICE_S);
+            spent[m] += t - t0;
+            pairs[m] += (double)n;
+            ns[m] = (t - t0) * 1e9 / (double)n;
+        }
+        diff[npairs++] = ns[0] - ns[1];
     }
-    *generic = spent[0] * 1e9 / pairs[0];
-    *raw = spent[1] * 1e9 / pairs[1];
+    out->generic = spent[0] * 1e9 / pairs[0];
+    out->raw = spent[1] * 1e9 / pairs[1];
+    out->paired = median_of(diff, npairs);
 }
 
 /* --- the idle second thread -------------------------------------------------
@@ -156,8 +181,10 @@ static double floor_ns(int which, double seconds)
 enum { ROUNDS = 64 };
 
 /* The contenders switch between generic and raw together, every SLICE_S,
- * at the main thread's word (see time_interleaved for why); each batch of
- * rounds counts for the mode it started in. */
+ * at the main thread's word (see time_interleaved for why). Each contender
+ * publishes how many rounds it has done; the main thread counts the rounds
+ * done between two switches for the slice's mode (a batch that straddles a
+ * switch counts for the next slice: under 2% of one, on either side). */
 typedef struct {
     atomic_int go;           /* 0 wait, 1 run, 2 stop */
     atomic_int mode;         /* 0 generic, 1 raw */
@@ -167,11 +194,13 @@ typedef struct {
 } contest;
 
 typedef struct {
+    /* Written by its thread alone, read by the main thread: a line each. */
+    _Alignas(64) atomic_ulong done;
     tl_lock_t *lock;
     contest *ct;
     unsigned index;
     long cores;
-    unsigned long acquisitions[2]; /* per mode */
+    unsigned long acquisitions[2]; /* per mode, for the shares */
     bool pinned;
 } contender;
 
@@ -183,12 +212,13 @@ static void *contender_main(void *arg)
     while (atomic_load_explicit(&c->ct->go, memory_order_acquire) == 0)
         sched_yield();
     unsigned long n[2] = {0, 0};
-    /* relaxed: a stop flag and a mode switch only; the join publishes the
-     * counts, and the lock orders the shared data. */
+    /* relaxed: a stop flag, a mode switch and a published count only; the
+     * join publishes the final counts, and the lock orders the shared data. */
     while (atomic_load_explicit(&c->ct->go, memory_order_relaxed) == 1) {
         int m = atomic_load_explicit(&c->ct->mode, memory_order_relaxed);
         (m ? raw_rounds : generic_rounds)(c->lock, ROUNDS, &c->ct->shared);
         n[m] += ROUNDS;
+        atomic_store_explicit(&c->done, n[0] + n[1], memory_order_relaxed);
     }
     c->acquisitions[0] = n[0];
     c->acquisitions[1] = n[1];
@@ -201,14 +231,23 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
-/* ns per acquisition of all threads together, generic and raw, and each
- * thread's share of the generic acquisitions. */
+static unsigned long rounds_done(contender *c, unsigned threads)
+{
+    unsigned long sum = 0;
+    for (unsigned i = 0; i < threads; i++)
+        sum += atomic_load_explicit(&c[i].done, memory_order_relaxed);
+    return sum;
+}
+
+/* ns per acquisition of all threads together, generic and raw, their
+ * paired ratio, and each thread's share of the generic acquisitions. */
 static void contended_once(const tl_lock_kind *kind, unsigned threads, double seconds, long cores,
-                           double *generic, double *raw, double *share, bool *pinned)
+                           interleaved *out, double *share, bool *pinned)
 {
     static tl_lock_t lock; /* static: a fresh lock each time, off the stack */
     static contest ct;
-    contender c[TL_BENCH_MAX_THREADS];
+    static contender c[TL_BENCH_MAX_THREADS];
+    static double ratio[MAX_PAIRS];
     pthread_t t[TL_BENCH_MAX_THREADS];
     memset(&ct, 0, sizeof ct);
     tl_lock_init(&lock, kind, "bench");
@@ -217,29 +256,41 @@ static void contended_once(const tl_lock_kind *kind, unsigned threads, double se
         pthread_create(&t[i], NULL, contender_main, &c[i]);
     }
     sleep_s(0.002); /* let every contender reach the line */
-    double spent[2] = {0, 0};
-    double t0 = now_s();
+    double spent[2] = {0, 0}, acquired[2] = {0, 0};
+    unsigned npairs = 0, nratios = 0;
+    unsigned long last = 0;
     atomic_store_explicit(&ct.go, 1, memory_order_release);
-    for (unsigned slice = 0; spent[0] < seconds || spent[1] < seconds; slice++) {
-        int m = slice & 1;
-        atomic_store_explicit(&ct.mode, m, memory_order_relaxed);
-        sleep_s(SLICE_S);
-        double t1 = now_s();
-        spent[m] += t1 - t0;
-        t0 = t1;
+    double t0 = now_s();
+    while ((spent[0] < seconds || spent[1] < seconds) && npairs < MAX_PAIRS) {
+        double ns[2];
+        for (int half = 0; half < 2; half++) {
+            int m = (int)(npairs & 1) ^ half;
+            atomic_store_explicit(&ct.mode, m, memory_order_relaxed);
+            sleep_s(SLICE_S);
+            double t1 = now_s();
+            unsigned long done = rounds_done(c, threads), n = done - last;
+            last = done;
+            spent[m] += t1 - t0;
+            acquired[m] += (double)n;
+            ns[m] = n ? (t1 - t0) * 1e9 / (double)n : 0;
+            t0 = t1;
+        }
+        npairs++;
+        if (ns[0] > 0 && ns[1] > 0) /* a slice with no round at all says nothing */
+            ratio[nratios++] = ns[0] / ns[1];
     }
     atomic_store_explicit(&ct.go, 2, memory_order_relaxed);
-    unsigned long total[2] = {0, 0};
+    unsigned long generic_total = 0;
     for (unsigned i = 0; i < threads; i++) {
         pthread_join(t[i], NULL);
-        total[0] += c[i].acquisitions[0];
-        total[1] += c[i].acquisitions[1];
+        generic_total += c[i].acquisitions[0];
         *pinned = *pinned && c[i].pinned;
     }
-    *generic = total[0] ? spent[0] * 1e9 / (double)total[0] : 0;
-    *raw = total[1] ? spent[1] * 1e9 / (double)total[1] : 0;
+    out->generic = acquired[0] ? spent[0] * 1e9 / acquired[0] : 0;
+    out->raw = acquired[1] ? spent[1] * 1e9 / acquired[1] : 0;
+    out->paired = median_of(ratio, nratios);
     for (unsigned i = 0; i < threads; i++)
-        share[i] = total[0] ? 100.0 * (double)c[i].acquisitions[0] / (double)total[0] : 0;
+        share[i] = generic_total ? 100.0 * (double)c[i].acquisitions[0] / (double)generic_total : 0;
     tl_lock_destroy(&lock);
 }
 
@@ -328,8 +379,11 @@ void tl_bench_run(tl_bench *b)
         out->kind = b->kinds[k];
         /* Generic and raw interleaved, so drift (frequency, neighbours) hits both. */
         for (unsigned i = 0; i < r; i++) {
-            time_interleaved(&lock, b->seconds, &v[i], &w[i]);
-            d[i] = v[i] - w[i];
+            interleaved x;
+            time_interleaved(&lock, b->seconds, &x);
+            v[i] = x.generic;
+            w[i] = x.raw;
+            d[i] = x.paired;
         }
         out->generic = summarise(v, r);
         out->raw = summarise(w, r);
@@ -351,10 +405,12 @@ void tl_bench_run(tl_bench *b)
             /* Generic and raw interleaved in each repetition, their ratio
              * taken within it. */
             for (unsigned i = 0; i < r; i++) {
-                contended_once(b->kinds[k], c->threads, b->seconds, b->cores, &v[i], &raw[i],
-                               shares[i], &b->pinned);
-                w[i] = v[i];
-                d[i] = raw[i] > 0 ? v[i] / raw[i] : 0;
+                interleaved x;
+                contended_once(b->kinds[k], c->threads, b->seconds, b->cores, &x, shares[i],
+                               &b->pinned);
+                v[i] = w[i] = x.generic;
+                raw[i] = x.raw;
+                d[i] = x.paired;
             }
             c->ns_per_acq = summarise(v, r);
             c->raw_ns_per_acq = summarise(raw, r);

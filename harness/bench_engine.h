@@ -21,8 +21,9 @@ typedef struct {
     unsigned threads;
     tl_bench_figure ns_per_acq;       /* wall time / acquisitions of all threads */
     tl_bench_figure raw_ns_per_acq;   /* the same through the kind's raw calls */
-    /* generic / raw of each repetition (the two run back to back, so drift
-     * of the machine hits both): the interface's cost under contention. */
+    /* generic / raw: in each repetition the median over pairs of adjacent
+     * slices (bench_engine.c), so drift of the machine hits both sides: the
+     * interface's cost under contention. */
     tl_bench_figure ratio;
     double share[TL_BENCH_MAX_THREADS]; /* % of acquisitions, of the median run */
     double jain;                      /* Jain's fairness index of those shares */
@@ -32,7 +33,7 @@ typedef struct {
     const tl_lock_kind *kind;
     tl_bench_figure generic;          /* uncontended lock+unlock, ns per pair */
     tl_bench_figure raw;              /* the same through the raw primitive calls */
-    tl_bench_figure overhead;         /* generic - raw of each repetition, ns per pair */
+    tl_bench_figure overhead;         /* generic - raw, ns per pair, taken as ratio is */
     tl_bench_contended contended[TL_BENCH_MAX_TCOUNTS];
 } tl_bench_kind;
 

@@ -17,7 +17,7 @@ void tl_broken_tas_init(tl_broken_tas_t *l)
     tl_atomic_store_u32(&l->held, 0, tl_relaxed);
 }
 
-bool tl_broken_tas_trylock(tl_broken_tas_t *l)
+TL_BARE bool tl_broken_tas_trylock(tl_broken_tas_t *l)
 {
     /* acquire/release are kept so the only bug is the split test and set. */
     if (tl_atomic_load_u32(&l->held, tl_acquire) != 0)
@@ -28,13 +28,13 @@ bool tl_broken_tas_trylock(tl_broken_tas_t *l)
     return true;
 }
 
-void tl_broken_tas_lock(tl_broken_tas_t *l)
+TL_BARE void tl_broken_tas_lock(tl_broken_tas_t *l)
 {
     while (!tl_broken_tas_trylock(l))
         tl_cpu_relax();
 }
 
-void tl_broken_tas_unlock(tl_broken_tas_t *l)
+TL_BARE void tl_broken_tas_unlock(tl_broken_tas_t *l)
 {
     tl_atomic_store_u32(&l->held, 0, tl_release);
 }

@@ -18,6 +18,10 @@ void tl_lock_init(tl_lock_t *l, const tl_lock_kind *kind, const char *name)
     l->trylock_op = kind->trylock;
     l->unlock_op = kind->unlock;
     l->name = name ? name : "lock";
+    l->word_take = (uint8_t)kind->word.take;
+    l->word_release = (uint8_t)kind->word.release;
+    l->word_free = kind->word.free;
+    l->word_held = kind->word.held;
     /* Decided once per lock: hand-built, not broken, and a detector present. */
     l->annotate = (kind->flags & (TL_KIND_HANDBUILT | TL_KIND_BROKEN)) == TL_KIND_HANDBUILT &&
                   TL__ANN_ACTIVE();

@@ -102,6 +102,21 @@ const char *tl_lock_kind_check(const tl_lock_kind *k)
         return "lock_ticket and trylock_ticket come together";
     if ((k->flags & TL_KIND_FIFO) && !k->waiters)
         return "a FIFO kind counts its waiters (the FIFO tests force arrival order with it)";
+    const tl_lock_word *w = &k->word;
+    if ((w->take == TL_WORD_NONE) != (w->release == TL_WORD_NONE))
+        return "an inline word path needs both a take and a release";
+    if (w->take != TL_WORD_NONE) {
+        if (w->take != TL_WORD_EXCHANGE && w->take != TL_WORD_CAS)
+            return "a word path takes by EXCHANGE or CAS";
+        if (w->held == w->free || k->size < sizeof(uint32_t))
+            return "a word path needs a 32-bit word with distinct free and held values";
+        if (!w->lock_wait)
+            return "a word path needs lock_wait, for a take that fails";
+        if (w->release != TL_WORD_STORE && !w->unlock_wake)
+            return "a word path released by EXCHANGE or CAS needs unlock_wake";
+        if (k->flags & TL_KIND_BROKEN)
+            return "a broken kind must run its own (broken) code: no inline word path";
+    }
     if ((k->flags & (TL_KIND_BROKEN | TL_KIND_HANDBUILT)) == TL_KIND_BROKEN)
         return "a broken kind is a hand-built one";
     return NULL;

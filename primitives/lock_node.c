@@ -18,7 +18,44 @@
 #include "tl_lock.h"
 #include "tl_lock_node.h"
 
-_Thread_local void *tl__lock_node_free;
+_Thread_local tl__lock_nodes tl__lock_mine;
+
+void tl__lock_node_too_many(void)
+{
+    fprintf(stderr, "threadlab: a thread holds or waits for more than %d queue locks (mcs, "
+                    "clh) at once\n", TL_LOCK_NODES_HELD);
+    abort();
+}
+
+/* No spare at this depth yet (a new one from the pool), or no depth left. */
+void *tl__lock_node_spare_slow(void)
+{
+    tl__lock_nodes *me = &tl__lock_mine;
+    if (me->depth == TL_LOCK_NODES_HELD)
+        tl__lock_node_too_many();
+    return me->node[me->depth] = tl_lock_node_get();
+}
+
+/* Not the latest: an unlock out of order, or by a thread that does not hold
+ * the lock at all. The entry trades places with the latest one, which then
+ * comes off the top as usual. */
+void *tl__lock_node_release_search(const void *lock)
+{
+    tl__lock_nodes *me = &tl__lock_mine;
+    unsigned d = me->depth - 1;
+    for (unsigned i = me->depth; i-- > 0;)
+        if (me->lock[i] == lock) {
+            void *n = me->node[i];
+            me->lock[i] = me->lock[d];
+            me->node[i] = me->node[d];
+            me->lock[d] = lock;
+            me->node[d] = n;
+            return n;
+        }
+    fprintf(stderr, "threadlab: unlock of a queue lock (mcs, clh) by a thread that does not "
+                    "hold it\n");
+    abort();
+}
 
 /* Pools of exited threads; the mutex orders one thread's last writes to a
  * node before the next owner's first ones. */
@@ -29,12 +66,19 @@ static pthread_key_t exit_key; /* its destructor hands the pool to the reserve *
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 static _Thread_local int exit_registered;
 
-/* The thread is exiting: every node in its pool is its own and in no lock
- * (a node a lock holds is in no pool). */
+/* The thread is exiting: its pool and its spare nodes are its own and in no
+ * lock (a node a lock holds is in no pool; the node of a lock the thread
+ * still holds - it never unlocked - stays with that lock). */
 static void pool_to_reserve(void *unused)
 {
     (void)unused;
-    void *first = tl__lock_node_free, *last = first;
+    tl__lock_nodes *me = &tl__lock_mine;
+    for (unsigned i = me->depth; i < TL_LOCK_NODES_HELD; i++)
+        if (me->node[i]) {
+            tl_lock_node_put(me->node[i]);
+            me->node[i] = NULL;
+        }
+    void *first = me->free, *last = first;
     if (first) {
         while (tl__lock_node_next(last))
             last = tl__lock_node_next(last);
@@ -43,7 +87,7 @@ static void pool_to_reserve(void *unused)
         reserve = first;
         pthread_mutex_unlock(&reserve_lock);
     }
-    tl__lock_node_free = NULL;
+    me->free = NULL;
     exit_registered = 0; /* a destructor run later may fill the pool again */
 }
 

@@ -16,18 +16,18 @@ void tl_relaxed_tas_init(tl_relaxed_tas_t *l)
     tl_atomic_store_u32(&l->held, 0, tl_relaxed);
 }
 
-bool tl_relaxed_tas_trylock(tl_relaxed_tas_t *l)
+TL_BARE bool tl_relaxed_tas_trylock(tl_relaxed_tas_t *l)
 {
     return tl_atomic_exchange_u32(&l->held, 1, tl_relaxed) == 0; /* the bug */
 }
 
-void tl_relaxed_tas_lock(tl_relaxed_tas_t *l)
+TL_BARE void tl_relaxed_tas_lock(tl_relaxed_tas_t *l)
 {
     while (!tl_relaxed_tas_trylock(l))
         tl_cpu_relax();
 }
 
-void tl_relaxed_tas_unlock(tl_relaxed_tas_t *l)
+TL_BARE void tl_relaxed_tas_unlock(tl_relaxed_tas_t *l)
 {
     tl_atomic_store_u32(&l->held, 0, tl_relaxed); /* the bug */
 }

@@ -32,6 +32,7 @@
  * Futexes give TSan no happens-before: all ordering is on the word (acquire
  * to enter, release to leave). */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "tl_futex.h"
@@ -41,7 +42,8 @@
 #define READERS_MAX 0xffffu
 #define WRITER_WAITING (1u << 16)
 #define WRITERS_WAITING_MAX 0x3fffu
-#define WRITER (1u << 30)
+#define WRITER TL_RWLOCK_WRITER_BIT
+_Static_assert(offsetof(tl_rwlock_t, word) == 0, "the inline path's word comes first");
 #define READERS_ASLEEP (1u << 31)
 
 static inline uint32_t readers(uint32_t w) { return w & READERS_MAX; }
@@ -81,7 +83,7 @@ static inline bool reader_enter(tl_rwlock_t *rw, uint32_t *w, bool *barred)
     return tl_atomic_cas_u32(&rw->word, w, *w + READER, tl_acquire, tl_relaxed);
 }
 
-bool tl_rwlock_tryrdlock(tl_rwlock_t *rw)
+TL_BARE bool tl_rwlock_tryrdlock(tl_rwlock_t *rw)
 {
     /* relaxed: the CAS below carries the acquire. */
     uint32_t w = tl_atomic_load_u32(&rw->word, tl_relaxed);
@@ -115,7 +117,7 @@ __attribute__((noinline)) static void rdlock_wait(tl_rwlock_t *rw)
     }
 }
 
-void tl_rwlock_rdlock(tl_rwlock_t *rw)
+TL_BARE void tl_rwlock_rdlock(tl_rwlock_t *rw)
 {
     if (!tl_rwlock_tryrdlock(rw))
         rdlock_wait(rw);
@@ -136,7 +138,7 @@ static void wake_readers(tl_rwlock_t *rw)
     tl__futex_wake(&rw->rgate, INT_MAX);
 }
 
-void tl_rwlock_rdunlock(tl_rwlock_t *rw)
+TL_BARE void tl_rwlock_rdunlock(tl_rwlock_t *rw)
 {
     /* release: our reads are done before a writer that comes next. */
     uint32_t w = tl_atomic_fetch_add_u32(&rw->word, (uint32_t)-READER, tl_release) - READER;
@@ -144,7 +146,7 @@ void tl_rwlock_rdunlock(tl_rwlock_t *rw)
         wake_one_writer(rw);
 }
 
-bool tl_rwlock_trywrlock(tl_rwlock_t *rw)
+TL_BARE bool tl_rwlock_trywrlock(tl_rwlock_t *rw)
 {
     /* relaxed: the CAS carries the acquire. */
     uint32_t w = tl_atomic_load_u32(&rw->word, tl_relaxed);
@@ -179,7 +181,7 @@ __attribute__((noinline)) static void wrlock_wait(tl_rwlock_t *rw)
     }
 }
 
-void tl_rwlock_wrlock(tl_rwlock_t *rw)
+TL_BARE void tl_rwlock_wrlock(tl_rwlock_t *rw)
 {
     uint32_t free = 0;
     /* acquire: as in trywrlock. The fast path takes only a word with
@@ -188,10 +190,10 @@ void tl_rwlock_wrlock(tl_rwlock_t *rw)
         wrlock_wait(rw);
 }
 
-void tl_rwlock_wrunlock(tl_rwlock_t *rw)
+/* Someone waits: decide who to wake on the whole word, in one CAS. */
+__attribute__((noinline)) static void wrunlock_wake(tl_rwlock_t *rw, uint32_t w)
 {
-    /* relaxed: the CAS carries the release. */
-    uint32_t w = tl_atomic_load_u32(&rw->word, tl_relaxed), next;
+    uint32_t next;
     bool readers_go;
     do {
         next = w & ~WRITER;
@@ -207,6 +209,15 @@ void tl_rwlock_wrunlock(tl_rwlock_t *rw)
         wake_one_writer(rw);
 }
 
+TL_BARE void tl_rwlock_wrunlock(tl_rwlock_t *rw)
+{
+    uint32_t w = WRITER;
+    /* release: publishes the critical section. The fast path: the word
+     * holds our writer bit and nothing else, so nobody is to be woken. */
+    if (!tl_atomic_cas_u32(&rw->word, &w, 0, tl_release, tl_relaxed))
+        wrunlock_wake(rw, w);
+}
+
 unsigned tl_rwlock_writers_waiting(tl_rwlock_t *rw)
 {
     /* relaxed: a diagnostic snapshot. */
@@ -217,6 +228,8 @@ unsigned tl_rwlock_writers_waiting(tl_rwlock_t *rw)
 TL_LOCK_KIND_FITS(tl_rwlock_t);
 
 void tl__rwlock_kind_lock(void *s) { tl_rwlock_wrlock(s); }
+void tl__rwlock_kind_wait(void *s, uint32_t seen) { (void)seen; wrlock_wait(s); }
+void tl__rwlock_kind_wake(void *s, uint32_t seen) { wrunlock_wake(s, seen); }
 bool tl__rwlock_kind_trylock(void *s) { return tl_rwlock_trywrlock(s); }
 void tl__rwlock_kind_unlock(void *s) { tl_rwlock_wrunlock(s); }
 unsigned tl__rwlock_kind_waiters(void *s) { return tl_rwlock_writers_waiting(s); }

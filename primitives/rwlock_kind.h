@@ -14,7 +14,16 @@ bool tl__rwlock_kind_trylock(void *s);
 void tl__rwlock_kind_unlock(void *s);
 unsigned tl__rwlock_kind_waiters(void *s);
 void tl__rwlock_kind_raw(void *s, unsigned long rounds, unsigned long *data);
+void tl__rwlock_kind_wait(void *s, uint32_t seen);
+void tl__rwlock_kind_wake(void *s, uint32_t seen);
+/* The writer's fast paths run inline in the generic layer: a swap of an
+ * empty word to the writer bit and back; any other bit (readers, waiting
+ * writers, sleeping readers) sends the writer to the kind. */
+#define TL_RWLOCK_WRITER_BIT (1u << 30) /* rwlock.c's WRITER */
 #define TL_RWLOCK_KIND_OPS                                                                 \
+    .word = {.free = 0, .held = TL_RWLOCK_WRITER_BIT, .take = TL_WORD_CAS,                \
+             .release = TL_WORD_CAS, .lock_wait = tl__rwlock_kind_wait,                    \
+             .unlock_wake = tl__rwlock_kind_wake},                                         \
     .size = sizeof(tl_rwlock_t), .align = _Alignof(tl_rwlock_t),                           \
     .lock = tl__rwlock_kind_lock, .trylock = tl__rwlock_kind_trylock,                      \
     .unlock = tl__rwlock_kind_unlock, .waiters = tl__rwlock_kind_waiters,                  \

@@ -94,7 +94,7 @@ TL_SPIN_SLOW static void clh_wait(tl_clh_node_t *me, tl_clh_node_t *pred, tl_clh
     }
 }
 
-void tl_spin_clh_lock(tl_spin_clh_t *l, tl_clh_node_t *me, tl_clh_take_fn *take)
+TL_BARE void tl_spin_clh_lock(tl_spin_clh_t *l, tl_clh_node_t *me, tl_clh_take_fn *take)
 {
     clh_arm(me);
     /* acq_rel: release publishes our armed node to the successor that
@@ -106,7 +106,7 @@ void tl_spin_clh_lock(tl_spin_clh_t *l, tl_clh_node_t *me, tl_clh_take_fn *take)
         clh_wait(me, pred, take);
 }
 
-bool tl_spin_clh_trylock(tl_spin_clh_t *l, tl_clh_node_t **mine, tl_clh_take_fn *take)
+TL_BARE bool tl_spin_clh_trylock(tl_spin_clh_t *l, tl_clh_node_t **mine, tl_clh_take_fn *take)
 {
     tl_clh_node_t *me = *mine;
     /* acquire: so that the look below sees the state its owner published. */
@@ -148,7 +148,7 @@ bool tl_spin_clh_trylock(tl_spin_clh_t *l, tl_clh_node_t **mine, tl_clh_take_fn 
     }
 }
 
-tl_clh_node_t *tl_spin_clh_unlock(tl_clh_node_t *me)
+TL_BARE tl_clh_node_t *tl_spin_clh_unlock(tl_clh_node_t *me)
 {
     /* relaxed: our own write. Read before the release: from then on the
      * node is the successor's, which may arm it again for itself. */
@@ -193,16 +193,12 @@ unsigned tl_spin_clh_waiters(tl_spin_clh_t *l)
 }
 
 /* --- the kind --------------------------------------------------------------
- * Nodes come from the calling thread's pool (tl_lock_node.h), and go back
- * to it as rule 4 hands them over: lock takes one, unlock gives back the
- * predecessor's. The lock carries the holder's node from lock to unlock. */
-typedef struct {
-    tl_spin_clh_t queue;
-    /* The holder's node: written by the thread that just acquired, read by
-     * its unlock (and by nobody else). relaxed: the lock orders it. */
-    tl_atomic_ptr owner_node;
-} clh_kind_t;
-TL_LOCK_KIND_FITS(clh_kind_t);
+ * Each acquisition takes the calling thread's node for it (tl_lock_node.h),
+ * which also remembers which node the lock was taken with, for the unlock;
+ * the unlock leaves the predecessor's node in its place (rule 4). Nodes
+ * handed over beyond that (rule 5, and the lock's own) go to the pool. The
+ * lock's words are only the bare primitive's. */
+TL_LOCK_KIND_FITS(tl_spin_clh_t);
 _Static_assert(sizeof(tl_clh_node_t) <= TL_LOCK_NODE_PAYLOAD, "a CLH node fits a pool node");
 
 static void to_pool(tl_clh_node_t *n)
@@ -212,56 +208,50 @@ static void to_pool(tl_clh_node_t *n)
 
 static void clh_kind_init(void *s)
 {
-    clh_kind_t *c = s;
-    tl_spin_clh_init(&c->queue, tl_lock_node_get());
-    tl_atomic_store_ptr(&c->owner_node, NULL, tl_relaxed); /* not yet shared */
+    tl_spin_clh_init(s, tl_lock_node_get());
 }
 
 static void clh_kind_lock(void *s)
 {
-    clh_kind_t *c = s;
-    tl_clh_node_t *n = tl_lock_node_get();
-    tl_spin_clh_lock(&c->queue, n, to_pool);
-    tl_atomic_store_ptr(&c->owner_node, n, tl_relaxed);
+    tl_spin_clh_lock(s, tl_lock_node_spare(), to_pool);
+    tl_lock_node_taken(s);
 }
 
 static bool clh_kind_trylock(void *s)
 {
-    clh_kind_t *c = s;
-    tl_clh_node_t *n = tl_lock_node_get();
-    if (!tl_spin_clh_trylock(&c->queue, &n, to_pool)) {
-        if (n)
-            tl_lock_node_put(n); /* never queued: still ours */
-        return false;
+    tl_clh_node_t *n = tl_lock_node_spare();
+    if (tl_spin_clh_trylock(s, &n, to_pool)) {
+        tl_lock_node_taken(s);
+        return true;
     }
-    tl_atomic_store_ptr(&c->owner_node, n, tl_relaxed);
-    return true;
+    if (!n)
+        tl_lock_node_spare_lost(); /* abandoned in the queue (rule 5) */
+    return false;
 }
 
+/* Rule 4: the released node is the successor's; the predecessor's is ours,
+ * the spare for the next acquisition. */
 static void clh_kind_unlock(void *s)
 {
-    clh_kind_t *c = s;
-    tl_clh_node_t *n = tl_atomic_load_ptr(&c->owner_node, tl_relaxed);
-    tl_lock_node_put(tl_spin_clh_unlock(n));
+    tl_lock_node_released(tl_spin_clh_unlock(tl_lock_node_held(s)));
 }
 
 static void clh_kind_destroy(void *s)
 {
-    tl_spin_clh_destroy(&((clh_kind_t *)s)->queue, to_pool);
+    tl_spin_clh_destroy(s, to_pool);
 }
 
 static unsigned clh_kind_waiters(void *s)
 {
-    return tl_spin_clh_waiters(&((clh_kind_t *)s)->queue);
+    return tl_spin_clh_waiters(s);
 }
 
 /* The bare calls: one node of the caller's, traded at every unlock. */
 static void clh_kind_raw(void *s, unsigned long rounds, unsigned long *data)
 {
-    clh_kind_t *c = s;
     tl_clh_node_t *n = tl_lock_node_get();
     for (unsigned long i = 0; i < rounds; i++) {
-        tl_spin_clh_lock(&c->queue, n, to_pool);
+        tl_spin_clh_lock(s, n, to_pool);
         (*data)++;
         n = tl_spin_clh_unlock(n);
     }
@@ -272,8 +262,8 @@ const tl_lock_kind tl_kind_clh = {
     .name = "clh",
     .summary = "CLH queue spinlock; FIFO, each waiter spins on its predecessor's node",
     .flags = TL_KIND_HANDBUILT | TL_KIND_FIFO,
-    .size = sizeof(clh_kind_t),
-    .align = _Alignof(clh_kind_t),
+    .size = sizeof(tl_spin_clh_t),
+    .align = _Alignof(tl_spin_clh_t),
     .node_size = sizeof(tl_clh_node_t),
     .init = clh_kind_init,
     .lock = clh_kind_lock,

@@ -26,6 +26,7 @@ static void mcs_node_reset(tl_mcs_node_t *me)
      * publishes it. */
     tl_atomic_store_ptr(&me->next, NULL, tl_relaxed);
     tl_atomic_store_u32(&me->locked, 1, tl_relaxed);
+    tl_atomic_store_ptr(&me->pred, NULL, tl_relaxed);
 }
 
 /* The waits, out of line (TL_SPIN_SLOW). acquire: pairs with the
@@ -54,7 +55,7 @@ TL_SPIN_SLOW static void mcs_handoff_when_linked(tl_mcs_node_t *me)
     tl_atomic_store_u32(&next->locked, 0, tl_release);
 }
 
-void tl_spin_mcs_lock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
+TL_BARE void tl_spin_mcs_lock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
 {
     mcs_node_reset(me);
     /* acq_rel: release publishes our node's reset to the successor who finds
@@ -62,12 +63,14 @@ void tl_spin_mcs_lock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
     tl_mcs_node_t *pred = tl_atomic_exchange_ptr(&l->tail, me, tl_acq_rel);
     if (pred == NULL)
         return;
+    /* relaxed: the backward link is for waiters() only, a diagnostic. */
+    tl_atomic_store_ptr(&me->pred, pred, tl_relaxed);
     /* release: the predecessor reads its next with acquire before handing off. */
     tl_atomic_store_ptr(&pred->next, me, tl_release);
     mcs_wait_handoff(me);
 }
 
-bool tl_spin_mcs_trylock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
+TL_BARE bool tl_spin_mcs_trylock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
 {
     void *expected = NULL;
     mcs_node_reset(me);
@@ -75,7 +78,7 @@ bool tl_spin_mcs_trylock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
     return tl_atomic_cas_ptr(&l->tail, &expected, me, tl_acq_rel, tl_relaxed);
 }
 
-void tl_spin_mcs_unlock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
+TL_BARE void tl_spin_mcs_unlock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
 {
     /* acquire: we will write into the successor's node. */
     tl_mcs_node_t *next = tl_atomic_load_ptr(&me->next, tl_acquire);
@@ -93,86 +96,76 @@ void tl_spin_mcs_unlock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
     tl_atomic_store_u32(&next->locked, 0, tl_release);
 }
 
-unsigned tl_spin_mcs_waiters(tl_mcs_node_t *owner)
+unsigned tl_spin_mcs_waiters(tl_spin_mcs_t *l)
 {
+    /* Diagnostic only, meaningful while the caller knows the holder is not
+     * releasing: walks back from tail along the pred links, counting the
+     * nodes still waiting (locked, and queued behind another). It stops at
+     * the holder - it came to a free lock (no pred) or was handed the lock
+     * (locked 0) - and at a waiter not yet linked (which it then misses).
+     * acquire: we follow links into other threads' nodes. */
     unsigned n = 0;
-    /* acquire: we follow the links into other threads' nodes. Diagnostic only:
-     * meaningful while the caller knows the owner is not releasing. */
-    for (tl_mcs_node_t *p = tl_atomic_load_ptr(&owner->next, tl_acquire); p;
-         p = tl_atomic_load_ptr(&p->next, tl_acquire))
+    tl_mcs_node_t *p = tl_atomic_load_ptr(&l->tail, tl_acquire);
+    while (p && n < 4096 && tl_atomic_load_u32(&p->locked, tl_acquire) != 0) {
+        tl_mcs_node_t *pred = tl_atomic_load_ptr(&p->pred, tl_acquire);
+        if (!pred)
+            break;
         n++;
+        p = pred;
+    }
     return n;
 }
 
 /* --- the kind --------------------------------------------------------------
- * The generic interface takes no node, so each acquisition takes one from
- * the calling thread's pool (tl_lock_node.h) and parks it in the lock while
- * held; unlock, by the same thread, gives it back. A pool, not a stack,
- * because locks need not be released in the reverse order of taking them. */
-typedef struct {
-    tl_spin_mcs_t queue;
-    /* The owner's node. Written only by the thread that just acquired the
-     * lock, read by that same thread's unlock (and by waiters(), a
-     * diagnostic), so the lock carries the node from lock to unlock. relaxed:
-     * the lock's own acquire and release order it between owners. */
-    tl_atomic_ptr owner_node;
-} mcs_kind_t;
-TL_LOCK_KIND_FITS(mcs_kind_t);
+ * The generic interface takes no node, so each acquisition takes the
+ * calling thread's node for it (tl_lock_node.h), which also remembers which
+ * node the lock was taken with, for the unlock by the same thread. The
+ * lock's words are only the bare primitive's. */
+TL_LOCK_KIND_FITS(tl_spin_mcs_t);
 _Static_assert(sizeof(tl_mcs_node_t) <= TL_LOCK_NODE_PAYLOAD, "an MCS node fits a pool node");
 
 static void mcs_kind_init(void *s)
 {
-    mcs_kind_t *m = s;
-    tl_spin_mcs_init(&m->queue);
-    tl_atomic_store_ptr(&m->owner_node, NULL, tl_relaxed); /* not yet shared */
+    tl_spin_mcs_init(s);
 }
 
 static void mcs_kind_lock(void *s)
 {
-    mcs_kind_t *m = s;
-    tl_mcs_node_t *n = tl_lock_node_get();
-    tl_spin_mcs_lock(&m->queue, n);
-    tl_atomic_store_ptr(&m->owner_node, n, tl_relaxed); /* we own the lock */
+    tl_spin_mcs_lock(s, tl_lock_node_spare());
+    tl_lock_node_taken(s);
 }
 
 static bool mcs_kind_trylock(void *s)
 {
-    mcs_kind_t *m = s;
-    tl_mcs_node_t *n = tl_lock_node_get();
-    if (!tl_spin_mcs_trylock(&m->queue, n)) {
-        tl_lock_node_put(n); /* never queued: still ours */
-        return false;
-    }
-    tl_atomic_store_ptr(&m->owner_node, n, tl_relaxed);
+    if (!tl_spin_mcs_trylock(s, tl_lock_node_spare()))
+        return false; /* never queued: the spare is still ours */
+    tl_lock_node_taken(s);
     return true;
 }
 
+/* Out of the queue, the node stays the thread's spare: a successor only
+ * ever wrote it before our hand-off read it (MCS does not recycle nodes
+ * between threads). */
 static void mcs_kind_unlock(void *s)
 {
-    mcs_kind_t *m = s;
-    tl_mcs_node_t *n = tl_atomic_load_ptr(&m->owner_node, tl_relaxed);
-    tl_spin_mcs_unlock(&m->queue, n);
-    /* Out of the queue: a successor only ever wrote our node before our
-     * hand-off read it (MCS nodes are not recycled between threads). */
-    tl_lock_node_put(n);
+    tl_mcs_node_t *n = tl_lock_node_held(s);
+    tl_spin_mcs_unlock(s, n);
+    tl_lock_node_released(n);
 }
 
-/* Meaningful while the lock is held (the owner's node is then current). */
 static unsigned mcs_kind_waiters(void *s)
 {
-    tl_mcs_node_t *owner = tl_atomic_load_ptr(&((mcs_kind_t *)s)->owner_node, tl_relaxed);
-    return owner ? tl_spin_mcs_waiters(owner) : 0;
+    return tl_spin_mcs_waiters(s);
 }
 
 /* The bare calls, with one node of the caller's for every round. */
 static void mcs_kind_raw(void *s, unsigned long rounds, unsigned long *data)
 {
-    mcs_kind_t *m = s;
     tl_mcs_node_t *n = tl_lock_node_get();
     for (unsigned long i = 0; i < rounds; i++) {
-        tl_spin_mcs_lock(&m->queue, n);
+        tl_spin_mcs_lock(s, n);
         (*data)++;
-        tl_spin_mcs_unlock(&m->queue, n);
+        tl_spin_mcs_unlock(s, n);
     }
     tl_lock_node_put(n);
 }
@@ -181,8 +174,8 @@ const tl_lock_kind tl_kind_mcs = {
     .name = "mcs",
     .summary = "MCS queue spinlock; FIFO, each waiter spins on its own node",
     .flags = TL_KIND_HANDBUILT | TL_KIND_FIFO,
-    .size = sizeof(mcs_kind_t),
-    .align = _Alignof(mcs_kind_t),
+    .size = sizeof(tl_spin_mcs_t),
+    .align = _Alignof(tl_spin_mcs_t),
     .node_size = sizeof(tl_mcs_node_t),
     .init = mcs_kind_init,
     .lock = mcs_kind_lock,

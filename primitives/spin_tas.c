@@ -6,6 +6,7 @@
  * exchange is one indivisible read-modify-write, so at most one thread ever
  * sees 0 come back. Every waiter hammers the word with exchanges, so each
  * attempt pulls the cache line over exclusively: unfair and noisy. */
+#include <stddef.h>
 #include "tl_spin.h"
 #include "tl_lock_kind.h"
 
@@ -14,7 +15,7 @@ void tl_spin_tas_init(tl_spin_tas_t *l)
     tl_atomic_store_u32(&l->held, 0, tl_relaxed); /* not yet shared */
 }
 
-bool tl_spin_tas_trylock(tl_spin_tas_t *l)
+TL_BARE bool tl_spin_tas_trylock(tl_spin_tas_t *l)
 {
     /* acquire: the winner must see the previous owner's critical section. */
     return tl_atomic_exchange_u32(&l->held, 1, tl_acquire) == 0;
@@ -31,13 +32,13 @@ TL_SPIN_SLOW static void tas_wait(tl_spin_tas_t *l)
     while (!tl_spin_tas_trylock(l));
 }
 
-void tl_spin_tas_lock(tl_spin_tas_t *l)
+TL_BARE void tl_spin_tas_lock(tl_spin_tas_t *l)
 {
     if (!tl_spin_tas_trylock(l))
         tas_wait(l);
 }
 
-void tl_spin_tas_unlock(tl_spin_tas_t *l)
+TL_BARE void tl_spin_tas_unlock(tl_spin_tas_t *l)
 {
     /* release: publishes the critical section to the next winner. */
     tl_atomic_store_u32(&l->held, 0, tl_release);
@@ -45,9 +46,19 @@ void tl_spin_tas_unlock(tl_spin_tas_t *l)
 
 /* --- the kind ------------------------------------------------------------- */
 TL_LOCK_KIND_ADAPT(tas_kind, tl_spin_tas_t, tl_spin_tas)
+static void tas_kind_wait(void *s, uint32_t seen)
+{
+    (void)seen;
+    tas_wait(s);
+}
 const tl_lock_kind tl_kind_tas = {
     .name = "tas",
     .summary = "test-and-set spinlock (exchange); unfair",
     .flags = TL_KIND_HANDBUILT,
     TL_LOCK_KIND_OPS(tas_kind, tl_spin_tas_t),
+    /* The generic layer runs the fast path above inline: one exchange to
+     * take the word (0 free, 1 held), one store to give it back. */
+    .word = {.free = 0, .held = 1, .take = TL_WORD_EXCHANGE, .release = TL_WORD_STORE,
+             .lock_wait = tas_kind_wait},
 };
+_Static_assert(offsetof(tl_spin_tas_t, held) == 0, "the inline path's word comes first");

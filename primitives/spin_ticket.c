@@ -52,28 +52,28 @@ static inline bool ticket_trylock(tl_spin_ticket_t *l, uint32_t *ticket)
     return tl_atomic_cas_u32(&l->next, &expected, s + 1, tl_relaxed, tl_relaxed);
 }
 
-void tl_spin_ticket_lock(tl_spin_ticket_t *l)
+TL_BARE void tl_spin_ticket_lock(tl_spin_ticket_t *l)
 {
     (void)ticket_lock(l);
 }
 
-uint32_t tl_spin_ticket_lock_ticket(tl_spin_ticket_t *l)
+TL_BARE uint32_t tl_spin_ticket_lock_ticket(tl_spin_ticket_t *l)
 {
     return ticket_lock(l);
 }
 
-bool tl_spin_ticket_trylock(tl_spin_ticket_t *l)
+TL_BARE bool tl_spin_ticket_trylock(tl_spin_ticket_t *l)
 {
     uint32_t ignored;
     return ticket_trylock(l, &ignored);
 }
 
-bool tl_spin_ticket_trylock_ticket(tl_spin_ticket_t *l, uint32_t *ticket)
+TL_BARE bool tl_spin_ticket_trylock_ticket(tl_spin_ticket_t *l, uint32_t *ticket)
 {
     return ticket_trylock(l, ticket);
 }
 
-void tl_spin_ticket_unlock(tl_spin_ticket_t *l)
+TL_BARE void tl_spin_ticket_unlock(tl_spin_ticket_t *l)
 {
     /* relaxed: only the owner writes serving, so it reads its own value. */
     uint32_t s = tl_atomic_load_u32(&l->serving, tl_relaxed);

@@ -7,6 +7,7 @@
  * no bus traffic while it stays unchanged) and only try the exchange when it
  * reads 0. After a lost race they back off for a doubling number of `pause`s,
  * capped so that a waiter never sleeps far past the release. */
+#include <stddef.h>
 #include "tl_spin.h"
 #include "tl_lock_kind.h"
 
@@ -17,7 +18,7 @@ void tl_spin_ttas_init(tl_spin_ttas_t *l)
     tl_atomic_store_u32(&l->held, 0, tl_relaxed); /* not yet shared */
 }
 
-bool tl_spin_ttas_trylock(tl_spin_ttas_t *l)
+TL_BARE bool tl_spin_ttas_trylock(tl_spin_ttas_t *l)
 {
     /* relaxed: a peek only; the exchange below carries the acquire. */
     if (tl_atomic_load_u32(&l->held, tl_relaxed) != 0)
@@ -47,14 +48,14 @@ TL_SPIN_SLOW static void ttas_wait(tl_spin_ttas_t *l)
     } while (tl_atomic_exchange_u32(&l->held, 1, tl_acquire) != 0);
 }
 
-void tl_spin_ttas_lock(tl_spin_ttas_t *l)
+TL_BARE void tl_spin_ttas_lock(tl_spin_ttas_t *l)
 {
     /* acquire on the exchange, as in trylock. */
     if (tl_atomic_exchange_u32(&l->held, 1, tl_acquire) != 0)
         ttas_wait(l);
 }
 
-void tl_spin_ttas_unlock(tl_spin_ttas_t *l)
+TL_BARE void tl_spin_ttas_unlock(tl_spin_ttas_t *l)
 {
     /* release: publishes the critical section to the next winner. */
     tl_atomic_store_u32(&l->held, 0, tl_release);
@@ -62,9 +63,18 @@ void tl_spin_ttas_unlock(tl_spin_ttas_t *l)
 
 /* --- the kind ------------------------------------------------------------- */
 TL_LOCK_KIND_ADAPT(ttas_kind, tl_spin_ttas_t, tl_spin_ttas)
+static void ttas_kind_wait(void *s, uint32_t seen)
+{
+    (void)seen;
+    ttas_wait(s);
+}
 const tl_lock_kind tl_kind_ttas = {
     .name = "ttas",
     .summary = "test-and-test-and-set spinlock, bounded exponential backoff; unfair",
     .flags = TL_KIND_HANDBUILT,
     TL_LOCK_KIND_OPS(ttas_kind, tl_spin_ttas_t),
+    /* The generic layer runs the fast path above inline, as tas's. */
+    .word = {.free = 0, .held = 1, .take = TL_WORD_EXCHANGE, .release = TL_WORD_STORE,
+             .lock_wait = ttas_kind_wait},
 };
+_Static_assert(offsetof(tl_spin_ttas_t, held) == 0, "the inline path's word comes first");

@@ -58,6 +58,31 @@ typedef struct {
     tl_lock_op *rdunlock;
 } tl_lock_shared_ops;
 
+/* A lock word the generic layer can work inline: for kinds whose storage
+ * starts with a 32-bit word whose fast paths are one atomic operation each.
+ * The inline path is then the kind's own fast path, and only a thread that
+ * finds the lock taken, or someone to wake, calls into the kind. */
+typedef enum {
+    TL_WORD_NONE = 0,  /* no inline path: the generic layer calls the kind */
+    TL_WORD_STORE,     /* release: store `free` (nobody ever sleeps on the word) */
+    TL_WORD_EXCHANGE,  /* take: exchange in `held`, taken if `free` comes back;
+                        * release: exchange in `free`, anything but `held` back
+                        * means someone to wake (the word is free already) */
+    TL_WORD_CAS,       /* take: swap free -> held; release: swap held -> free
+                        * (on failure the word is untouched: the kind releases) */
+} tl_lock_word_op;
+
+typedef struct {
+    uint32_t free, held;
+    tl_lock_word_op take, release; /* take: EXCHANGE or CAS */
+    /* The take failed, having seen `seen`: wait for the lock (the kind's
+     * slow path) and return holding it. */
+    void (*lock_wait)(void *storage, uint32_t seen);
+    /* The release saw `seen`, which says someone waits: finish the unlock
+     * and wake them (after EXCHANGE the word is free; after CAS it is not). */
+    void (*unlock_wake)(void *storage, uint32_t seen);
+} tl_lock_word;
+
 typedef struct tl_lock_kind {
     const char *name;    /* --lock NAME; at most TL_LOCK_KIND_NAME_MAX characters */
     const char *summary; /* one line, for lists and tables */
@@ -83,6 +108,9 @@ typedef struct tl_lock_kind {
     /* For the bench: `rounds` rounds of lock, (*data)++, unlock through the
      * primitive's own calls, with no generic layer in between. */
     void (*raw)(void *storage, unsigned long rounds, unsigned long *data);
+    /* Optional: the kind's fast path on its lock word, which the generic
+     * layer runs inline (below); see tl_lock_word. */
+    tl_lock_word word;
 } tl_lock_kind;
 
 /* The layout: under contention the lock word's cache line moves between
@@ -101,6 +129,8 @@ struct tl_lock {
     const char *name;  /* for reports; "lock" unless set */
     uint32_t track_id; /* its object in the monitor table, or TL_TRACK_NONE */
     bool annotate;     /* carries detector annotations (see lock.c) */
+    uint8_t word_take, word_release; /* the kind's inline word path, copied */
+    uint32_t word_free, word_held;
     /* line 1: the kind's words, alone */
     _Alignas(TL_CACHE_LINE) unsigned char storage[TL_LOCK_STORAGE];
 };
@@ -146,30 +176,81 @@ static inline bool tl__lock_direct(const tl_lock_t *l)
     return !l->annotate && !tl_track_enabled();
 }
 
+/* The kind's lock word, for its inline path (tl_lock_word). */
+static inline tl_atomic_u32 *tl__lock_word(tl_lock_t *l)
+{
+    return (tl_atomic_u32 *)(void *)l->storage;
+}
+
+/* The inline take; `seen` is what the word held. acquire: the critical
+ * section must see what the previous holder wrote (as the kind's own). */
+static inline bool tl__lock_word_take(tl_lock_t *l, uint32_t *seen)
+{
+    if (l->word_take == TL_WORD_EXCHANGE) {
+        *seen = tl_atomic_exchange_u32(tl__lock_word(l), l->word_held, tl_acquire);
+        return *seen == l->word_free;
+    }
+    *seen = l->word_free;
+    return tl_atomic_cas_u32(tl__lock_word(l), seen, l->word_held, tl_acquire, tl_relaxed);
+}
+
 /* lock and trylock are macros that pass the caller's source line to the live
  * monitor (tl_track.h); the functions of the same name exist too, for
- * function pointers. All three are inline up to the kind's call. */
+ * function pointers. All three are inline: the kind's fast path on its lock
+ * word if it has one (calling into the kind only to wait or to wake), else
+ * one call to the kind. */
 static inline void tl_lock_lock_at(tl_lock_t *l, const char *file, int line)
 {
-    if (__builtin_expect(tl__lock_direct(l), 1))
-        l->lock_op(l->storage);
-    else
+    if (__builtin_expect(!tl__lock_direct(l), 0)) {
         tl__lock_lock_slow(l, file, line);
+    } else if (l->word_take == TL_WORD_NONE) {
+        l->lock_op(l->storage);
+    } else {
+        uint32_t seen;
+        if (__builtin_expect(!tl__lock_word_take(l, &seen), 0))
+            l->kind->word.lock_wait(l->storage, seen);
+    }
 }
 
 static inline bool tl_lock_trylock_at(tl_lock_t *l, const char *file, int line)
 {
-    if (__builtin_expect(tl__lock_direct(l), 1))
+    if (__builtin_expect(!tl__lock_direct(l), 0))
+        return tl__lock_trylock_slow(l, file, line);
+    if (l->word_take == TL_WORD_NONE)
         return l->trylock_op(l->storage);
-    return tl__lock_trylock_slow(l, file, line);
+    uint32_t seen;
+    if (tl__lock_word_take(l, &seen))
+        return true;
+    /* An exchange that failed saw the lock held; a swap may have failed on
+     * other bits of the word only (an rwlock's waiting writers): ask the kind. */
+    return l->word_take == TL_WORD_CAS && l->trylock_op(l->storage);
 }
 
 static inline void tl_lock_unlock(tl_lock_t *l)
 {
-    if (__builtin_expect(tl__lock_direct(l), 1))
-        l->unlock_op(l->storage);
-    else
+    if (__builtin_expect(!tl__lock_direct(l), 0)) {
         tl__lock_unlock_slow(l);
+        return;
+    }
+    /* release: publishes the critical section, as the kind's own unlock. */
+    uint32_t seen = l->word_held;
+    switch (l->word_release) {
+    case TL_WORD_STORE:
+        tl_atomic_store_u32(tl__lock_word(l), l->word_free, tl_release);
+        return;
+    case TL_WORD_EXCHANGE:
+        seen = tl_atomic_exchange_u32(tl__lock_word(l), l->word_free, tl_release);
+        break;
+    case TL_WORD_CAS:
+        if (tl_atomic_cas_u32(tl__lock_word(l), &seen, l->word_free, tl_release, tl_relaxed))
+            return;
+        break;
+    default:
+        l->unlock_op(l->storage);
+        return;
+    }
+    if (__builtin_expect(seen != l->word_held, 0))
+        l->kind->word.unlock_wake(l->storage, seen);
 }
 
 void(tl_lock_lock)(tl_lock_t *l);

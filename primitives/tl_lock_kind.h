@@ -15,6 +15,13 @@
 
 #include "tl_lock.h"
 
+/* On a bare primitive's public lock, trylock and unlock: they stay real
+ * calls even inside their own file. So the raw hook's rounds (below) cost
+ * what any caller of the bare primitive pays - a call each - and the bench
+ * compares the generic interface with that, not with the primitive inlined
+ * into a loop no caller outside the file could write. */
+#define TL_BARE __attribute__((noinline))
+
 /* The kind's storage type must fit the generic lock's storage line. */
 #define TL_LOCK_KIND_FITS(type)                                                            \
     _Static_assert(sizeof(type) <= TL_LOCK_STORAGE && _Alignof(type) <= TL_CACHE_LINE,     \

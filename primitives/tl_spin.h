@@ -78,15 +78,16 @@ unsigned tl_spin_ticket_waiters(tl_spin_ticket_t *l);
  * unused by any other acquisition until then. */
 typedef struct tl_mcs_node {
     tl_atomic_ptr next;   /* successor in the queue, set by the successor */
-    tl_atomic_u32 locked; /* 1 while this node's thread must wait */
+    tl_atomic_u32 locked; /* 1 until the predecessor hands the lock over */
+    tl_atomic_ptr pred;   /* the node it queued behind (NULL: none); for waiters() */
 } tl_mcs_node_t;
 typedef struct { tl_atomic_ptr tail; } tl_spin_mcs_t;
 void tl_spin_mcs_init(tl_spin_mcs_t *l);
 void tl_spin_mcs_lock(tl_spin_mcs_t *l, tl_mcs_node_t *me);
 bool tl_spin_mcs_trylock(tl_spin_mcs_t *l, tl_mcs_node_t *me);
 void tl_spin_mcs_unlock(tl_spin_mcs_t *l, tl_mcs_node_t *me);
-/* Threads linked behind the owner's node (the owner's node is `owner`). */
-unsigned tl_spin_mcs_waiters(tl_mcs_node_t *owner);
+/* Threads queued behind the holder (0 when free or uncontended). */
+unsigned tl_spin_mcs_waiters(tl_spin_mcs_t *l);
 
 /* CLH queue lock: FIFO, each waiter spins on its predecessor's node, and
  * nodes are recycled: unlock hands the caller's node to its successor and

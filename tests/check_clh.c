@@ -5,6 +5,8 @@
  * compare-and-swap - is forced every time through the window hook, which
  * takes the lock twice right there. (The generic validator, the FIFO test
  * and the TSan build cover clh through tl_lock_* like every kind.) */
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include "suites.h"
 #include "tl_lock.h"
@@ -101,24 +103,50 @@ START_TEST(test_trylock_aba_abandons_its_node)
 }
 END_TEST
 
-/* The same race through the generic interface: trylock fails, the lock
- * keeps working, and its pool nodes come back. */
+/* The same race through the generic interface, the two acquisitions made
+ * by a helper thread while the trylock waits in its window (a thread's own
+ * acquisitions cannot nest inside its trylock). The trylock fails; once the
+ * helper lets go, trylock and lock work on, past the abandoned node. */
 static tl_lock_t glock;
+static tl_atomic_u32 step; /* 1: go round; 2: went round, holds it; 3: let go */
 
-static void generic_round_twice(void)
+static void wait_step(uint32_t want)
 {
-    tl_spin_clh_try_window_hook = NULL; /* the hook's own trylocks, if any, run plain */
+    while (tl_atomic_load_u32(&step, tl_seq_cst) != want)
+        sched_yield();
+}
+
+static void *helper_main(void *p)
+{
+    (void)p;
+    wait_step(1);
     tl_lock_lock(&glock);
     tl_lock_unlock(&glock);
     tl_lock_lock(&glock);
+    tl_atomic_store_u32(&step, 2, tl_seq_cst);
+    wait_step(3);
+    tl_lock_unlock(&glock);
+    return NULL;
+}
+
+static void window_in_helper(void)
+{
+    tl_atomic_store_u32(&step, 1, tl_seq_cst);
+    wait_step(2);
 }
 
 START_TEST(test_generic_trylock_aba)
 {
+    pthread_t helper;
     tl_lock_init_by_name(&glock, "clh", "clh");
-    tl_spin_clh_try_window_hook = generic_round_twice;
-    ck_assert(!tl_lock_trylock(&glock));
-    tl_lock_unlock(&glock); /* the hold taken inside the window */
+    tl_atomic_store_u32(&step, 0, tl_seq_cst);
+    pthread_create(&helper, NULL, helper_main, NULL);
+    tl_spin_clh_try_window_hook = window_in_helper;
+    ck_assert_msg(!tl_lock_trylock(&glock), "trylock got a lock the helper holds");
+    tl_spin_clh_try_window_hook = NULL;
+    ck_assert(!tl_lock_trylock(&glock)); /* still held */
+    tl_atomic_store_u32(&step, 3, tl_seq_cst);
+    pthread_join(helper, NULL);
     for (int i = 0; i < 3; i++) {
         ck_assert(tl_lock_trylock(&glock));
         tl_lock_unlock(&glock);

@@ -233,6 +233,7 @@ END_TEST
 static void op(void *s) { (void)s; }
 static bool try_op(void *s) { (void)s; return true; }
 static void raw_op(void *s, unsigned long n, unsigned long *d) { (void)s; *d += n; }
+static void wait_op(void *s, uint32_t seen) { (void)s; (void)seen; }
 static const tl_lock_shared_ops no_shared = {op, try_op, NULL};
 
 START_TEST(test_descriptors_keep_the_rules)
@@ -245,8 +246,9 @@ START_TEST(test_descriptors_keep_the_rules)
                                .size = 4, .align = 4, .init = op, .lock = op,
                                .trylock = try_op, .unlock = op, .raw = raw_op};
     ck_assert_ptr_null(tl_lock_kind_check(&good));
-    tl_lock_kind bad[12];
-    for (int i = 0; i < 12; i++)
+    enum { NBAD = 16 };
+    tl_lock_kind bad[NBAD];
+    for (int i = 0; i < NBAD; i++)
         bad[i] = good;
     bad[0].name = "a-name-longer-than-the-column";
     bad[1].name = "Upper";
@@ -261,7 +263,20 @@ START_TEST(test_descriptors_keep_the_rules)
     bad[9].flags |= TL_KIND_FIFO; /* without waiters */
     bad[10].flags = TL_KIND_BROKEN;
     bad[11].flags |= TL_KIND_WRITER_PREF;
-    for (int i = 0; i < 12; i++)
+    /* inline word paths */
+    const tl_lock_word word = {.free = 0, .held = 1, .take = TL_WORD_CAS,
+                               .release = TL_WORD_EXCHANGE, .lock_wait = wait_op,
+                               .unlock_wake = wait_op};
+    tl_lock_kind with_word = good;
+    with_word.word = word;
+    ck_assert_ptr_null(tl_lock_kind_check(&with_word));
+    for (int i = 12; i < NBAD; i++)
+        bad[i].word = word;
+    bad[12].word.lock_wait = NULL;
+    bad[13].word.unlock_wake = NULL;
+    bad[14].word.release = TL_WORD_NONE;
+    bad[15].flags |= TL_KIND_BROKEN;
+    for (int i = 0; i < NBAD; i++)
         ck_assert_msg(tl_lock_kind_check(&bad[i]) != NULL, "rule %d did not fire", i);
 }
 END_TEST

@@ -70,9 +70,10 @@ static void usage(FILE *to)
           "  -h, --help               show this help\n"
           "\n"
           "Exit status: 0 every expectation met, 1 some not met, 2 usage error,\n"
-          "3 environment error (no TSan host, TSan cannot run, a host cannot start, a log\n"
-          "or the report cannot be written: the plan stops, the runs recorded so far are\n"
-          "kept), 130 interrupted (the report keeps every run that finished).\n",
+          "3 environment error (a detector's host is not built, a detector cannot run, a\n"
+          "host cannot start, a log or the report cannot be written: the plan stops, the\n"
+          "runs recorded so far are kept), 130 interrupted (the report keeps every run\n"
+          "that finished).\n",
           to);
 }
 

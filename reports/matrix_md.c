@@ -134,7 +134,7 @@ static void write_doc(FILE *f, const tl_report *rep, const tl_matrix *m)
           "which the source reported something is a true positive (TP), one in which it "
           "reported nothing a false negative (FN); a fixed variant's run with a report is a "
           "false positive (FP), a clean one a true negative (TN). A report is any token of "
-          "that source: a detector's finding (`tsan:data-race`), `oracle:violated`, a "
+          "that source: a detector's finding (`DETECTOR:data-race`), `oracle:violated`, a "
           "monitor verdict, `hang` or a signal. precision = TP/(TP+FP), recall = TP/(TP+FN), "
           "F1 = 2TP/(2TP+FP+FN); n/a when the denominator is 0. *FN by design*: the "
           "variant expects nothing of this source (its bug is of a kind the source cannot "

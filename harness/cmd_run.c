@@ -288,7 +288,8 @@ int tl_cmd_plan(const tl_plan_command *cmd, int argc, char **argv)
 
     report = (tl_report){.argc = ntyped, .argv = typed, .compiler = TL_CC_VERSION,
                          .records_fd = -1, .planned = tl_plan_count(&plan)};
-    _Static_assert(TL_PLAN_MAX_DETECTORS <= TL_REPORT_MAX_DETECTORS, "a report names every detector");
+    _Static_assert((int)TL_PLAN_MAX_DETECTORS <= (int)TL_REPORT_MAX_DETECTORS,
+                   "a report names every detector of a plan");
     report.ndetectors = plan.ndetectors;
     /* Side by side under two or more detectors, a run is a matrix too. */
     report.matrix = cmd->always_matrix || plan.ndetectors >= 2;

@@ -63,7 +63,6 @@ static pthread_mutex_t reserve_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *reserve;
 
 static pthread_key_t exit_key; /* its destructor hands the pool to the reserve */
-static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 static _Thread_local int exit_registered;
 
 /* The thread is exiting: its pool and its spare nodes are its own and in no
@@ -91,7 +90,11 @@ static void pool_to_reserve(void *unused)
     exit_registered = 0; /* a destructor run later may fill the pool again */
 }
 
-static void exit_key_create(void)
+/* Made before main, while the process has one thread: not with
+ * pthread_once on first use, whose ordering Helgrind cannot see (it then
+ * reports the key's creation as racing with its first use by another
+ * thread). */
+__attribute__((constructor)) static void exit_key_create(void)
 {
     if (pthread_key_create(&exit_key, pool_to_reserve) != 0) {
         fprintf(stderr, "threadlab: pthread_key_create failed for the lock node pools\n");
@@ -104,7 +107,6 @@ void *tl__lock_node_new(void)
     _Static_assert(TL_LOCK_NODE_PAYLOAD + sizeof(void *) <= TL_LOCK_NODE_SIZE,
                    "the pool's link must fit after the payload");
     if (!exit_registered) {
-        pthread_once(&exit_key_once, exit_key_create);
         /* Any non-NULL value: the destructor runs only for those. */
         pthread_setspecific(exit_key, &exit_registered);
         exit_registered = 1;

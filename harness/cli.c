@@ -58,6 +58,16 @@ static int dispatch(int argc, char **argv)
      * show up much later as a wrong verdict or a misaligned table. */
     if (!tl_catalog_validate("threadlab"))
         return TL_EXIT_ENV;
+    /* The same for the lock kinds: a descriptor that breaks tl_lock.h's
+     * rules would otherwise show up as a crash or a wrong figure. */
+    for (size_t i = 0; i < tl_lock_kind_count(); i++) {
+        const char *broken = tl_lock_kind_check(tl_lock_kind_at(i));
+        if (broken) {
+            fprintf(stderr, "threadlab: lock kind '%s' breaks its descriptor's rules: %s\n",
+                    tl_lock_kind_at(i)->name, broken);
+            return TL_EXIT_ENV;
+        }
+    }
     if (argc < 2) {
         usage(stderr);
         return TL_EXIT_USAGE;

@@ -3,12 +3,16 @@
  * hand-built correct kinds (see tl_annotate.h for why only those) and
  * recording for the live monitor. The fast path - straight to the kind -
  * is inline in tl_lock.h. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tl_annotate.h"
 #include "tl_lock.h"
 #include "tl_track.h"
+
+/* What every call reads fits the first line; the kind's words start the second. */
+_Static_assert(offsetof(tl_lock_t, storage) == TL_CACHE_LINE, "tl_lock_t's metadata is one line");
 
 void tl_lock_init(tl_lock_t *l, const tl_lock_kind *kind, const char *name)
 {

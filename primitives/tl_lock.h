@@ -90,8 +90,8 @@ typedef struct tl_lock_kind {
     /* The storage its words need: at most TL_LOCK_STORAGE bytes, aligned to
      * at most TL_CACHE_LINE (the storage is aligned to a line). */
     size_t size, align;
-    /* Bytes of per-thread queue node each acquisition uses (MCS, CLH), taken
-     * from the calling thread's pool (tl_lock_node.h); 0: none. */
+    /* Bytes of per-thread queue node each acquisition uses (MCS, CLH), one
+     * of the calling thread's nodes (tl_lock_node.h); 0: none. */
     size_t node_size;
     tl_lock_op *init;
     tl_lock_op *lock;       /* exclusive; a shared kind's writer lock */

@@ -94,7 +94,7 @@ TL_SPIN_SLOW static void clh_wait(tl_clh_node_t *me, tl_clh_node_t *pred, tl_clh
     }
 }
 
-TL_BARE void tl_spin_clh_lock(tl_spin_clh_t *l, tl_clh_node_t *me, tl_clh_take_fn *take)
+static inline void clh_lock(tl_spin_clh_t *l, tl_clh_node_t *me, tl_clh_take_fn *take)
 {
     clh_arm(me);
     /* acq_rel: release publishes our armed node to the successor that
@@ -104,6 +104,11 @@ TL_BARE void tl_spin_clh_lock(tl_spin_clh_t *l, tl_clh_node_t *me, tl_clh_take_f
     /* acquire: pairs with the release of RELEASED; we then own the lock. */
     if (tl_atomic_load_u32(&pred->state, tl_acquire) != TL_CLH_RELEASED)
         clh_wait(me, pred, take);
+}
+
+TL_BARE void tl_spin_clh_lock(tl_spin_clh_t *l, tl_clh_node_t *me, tl_clh_take_fn *take)
+{
+    clh_lock(l, me, take);
 }
 
 TL_BARE bool tl_spin_clh_trylock(tl_spin_clh_t *l, tl_clh_node_t **mine, tl_clh_take_fn *take)
@@ -148,7 +153,7 @@ TL_BARE bool tl_spin_clh_trylock(tl_spin_clh_t *l, tl_clh_node_t **mine, tl_clh_
     }
 }
 
-TL_BARE tl_clh_node_t *tl_spin_clh_unlock(tl_clh_node_t *me)
+static inline tl_clh_node_t *clh_unlock(tl_clh_node_t *me)
 {
     /* relaxed: our own write. Read before the release: from then on the
      * node is the successor's, which may arm it again for itself. */
@@ -156,6 +161,11 @@ TL_BARE tl_clh_node_t *tl_spin_clh_unlock(tl_clh_node_t *me)
     /* release: hands the critical section to the successor spinning on it. */
     tl_atomic_store_u32(&me->state, TL_CLH_RELEASED, tl_release);
     return pred;
+}
+
+TL_BARE tl_clh_node_t *tl_spin_clh_unlock(tl_clh_node_t *me)
+{
+    return clh_unlock(me);
 }
 
 void tl_spin_clh_destroy(tl_spin_clh_t *l, tl_clh_take_fn *take)
@@ -211,10 +221,41 @@ static void clh_kind_init(void *s)
     tl_spin_clh_init(s, tl_lock_node_get());
 }
 
+/* The adaptors inline the algorithm's bodies (the bare calls above are
+ * TL_BARE): a generic lock() is one call deep, as a bare one. */
+/* The slow halves, out of line, so that the fast paths save no registers:
+ * a predecessor still busy; no spare node yet; an out-of-order unlock. */
+TL_SPIN_SLOW static void clh_kind_lock_wait(void *s, tl_clh_node_t *n, tl_clh_node_t *pred)
+{
+    clh_wait(n, pred, to_pool);
+    tl_lock_node_taken(s);
+}
+
+TL_SPIN_SLOW static void clh_kind_lock_spare(void *s)
+{
+    clh_lock(s, tl_lock_node_spare(), to_pool);
+    tl_lock_node_taken(s);
+}
+
 static void clh_kind_lock(void *s)
 {
-    tl_spin_clh_lock(s, tl_lock_node_spare(), to_pool);
-    tl_lock_node_taken(s);
+    tl__lock_nodes *me = &tl__lock_mine;
+    unsigned d = me->depth;
+    tl_clh_node_t *n = me->node[d]; /* NULL past the table's end too */
+    if (__builtin_expect(n == NULL, 0)) {
+        clh_kind_lock_spare(s);
+        return;
+    }
+    /* As clh_lock, with the wait out of line. */
+    clh_arm(n);
+    tl_clh_node_t *pred = tl_atomic_exchange_ptr(&((tl_spin_clh_t *)s)->tail, n, tl_acq_rel);
+    tl_atomic_store_ptr(&n->pred, pred, tl_relaxed);
+    if (__builtin_expect(tl_atomic_load_u32(&pred->state, tl_acquire) != TL_CLH_RELEASED, 0)) {
+        clh_kind_lock_wait(s, n, pred);
+        return;
+    }
+    me->lock[d] = s;
+    me->depth = d + 1;
 }
 
 static bool clh_kind_trylock(void *s)
@@ -231,9 +272,21 @@ static bool clh_kind_trylock(void *s)
 
 /* Rule 4: the released node is the successor's; the predecessor's is ours,
  * the spare for the next acquisition. */
+TL_SPIN_SLOW static void clh_kind_unlock_slow(void *s)
+{
+    tl_lock_node_released(clh_unlock(tl_lock_node_held(s)));
+}
+
 static void clh_kind_unlock(void *s)
 {
-    tl_lock_node_released(tl_spin_clh_unlock(tl_lock_node_held(s)));
+    tl__lock_nodes *me = &tl__lock_mine;
+    unsigned d = me->depth - 1;
+    if (__builtin_expect(d >= TL_LOCK_NODES_HELD || me->lock[d] != s, 0)) {
+        clh_kind_unlock_slow(s); /* out of order, or not ours */
+        return;
+    }
+    me->node[d] = clh_unlock(me->node[d]);
+    me->depth = d;
 }
 
 static void clh_kind_destroy(void *s)

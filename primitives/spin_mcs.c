@@ -55,7 +55,7 @@ TL_SPIN_SLOW static void mcs_handoff_when_linked(tl_mcs_node_t *me)
     tl_atomic_store_u32(&next->locked, 0, tl_release);
 }
 
-TL_BARE void tl_spin_mcs_lock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
+static inline void mcs_lock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
 {
     mcs_node_reset(me);
     /* acq_rel: release publishes our node's reset to the successor who finds
@@ -70,7 +70,12 @@ TL_BARE void tl_spin_mcs_lock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
     mcs_wait_handoff(me);
 }
 
-TL_BARE bool tl_spin_mcs_trylock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
+TL_BARE void tl_spin_mcs_lock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
+{
+    mcs_lock(l, me);
+}
+
+static inline bool mcs_trylock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
 {
     void *expected = NULL;
     mcs_node_reset(me);
@@ -78,7 +83,12 @@ TL_BARE bool tl_spin_mcs_trylock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
     return tl_atomic_cas_ptr(&l->tail, &expected, me, tl_acq_rel, tl_relaxed);
 }
 
-TL_BARE void tl_spin_mcs_unlock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
+TL_BARE bool tl_spin_mcs_trylock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
+{
+    return mcs_trylock(l, me);
+}
+
+static inline void mcs_unlock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
 {
     /* acquire: we will write into the successor's node. */
     tl_mcs_node_t *next = tl_atomic_load_ptr(&me->next, tl_acquire);
@@ -94,6 +104,11 @@ TL_BARE void tl_spin_mcs_unlock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
     }
     /* release: hands the critical section to the successor. */
     tl_atomic_store_u32(&next->locked, 0, tl_release);
+}
+
+TL_BARE void tl_spin_mcs_unlock(tl_spin_mcs_t *l, tl_mcs_node_t *me)
+{
+    mcs_unlock(l, me);
 }
 
 unsigned tl_spin_mcs_waiters(tl_spin_mcs_t *l)
@@ -129,15 +144,48 @@ static void mcs_kind_init(void *s)
     tl_spin_mcs_init(s);
 }
 
+/* The adaptors inline the algorithm's bodies (the bare calls above are
+ * TL_BARE): a generic lock() is one call deep, as a bare one. */
+/* The slow halves, out of line, so that the fast paths save no registers:
+ * queued behind a predecessor; no spare node yet; and the unlocks that
+ * must wait for a successor's link or look for an out-of-order entry. */
+TL_SPIN_SLOW static void mcs_kind_lock_queued(void *s, tl_mcs_node_t *n, tl_mcs_node_t *pred)
+{
+    tl_atomic_store_ptr(&n->pred, pred, tl_relaxed); /* as in mcs_lock */
+    tl_atomic_store_ptr(&pred->next, n, tl_release);
+    mcs_wait_handoff(n);
+    tl_lock_node_taken(s);
+}
+
+TL_SPIN_SLOW static void mcs_kind_lock_spare(void *s)
+{
+    mcs_lock(s, tl_lock_node_spare());
+    tl_lock_node_taken(s);
+}
+
 static void mcs_kind_lock(void *s)
 {
-    tl_spin_mcs_lock(s, tl_lock_node_spare());
-    tl_lock_node_taken(s);
+    tl__lock_nodes *me = &tl__lock_mine;
+    unsigned d = me->depth;
+    tl_mcs_node_t *n = me->node[d]; /* NULL past the table's end too */
+    if (__builtin_expect(n == NULL, 0)) {
+        mcs_kind_lock_spare(s);
+        return;
+    }
+    mcs_node_reset(n);
+    /* acq_rel: as in mcs_lock. */
+    tl_mcs_node_t *pred = tl_atomic_exchange_ptr(&((tl_spin_mcs_t *)s)->tail, n, tl_acq_rel);
+    if (__builtin_expect(pred != NULL, 0)) {
+        mcs_kind_lock_queued(s, n, pred);
+        return;
+    }
+    me->lock[d] = s;
+    me->depth = d + 1;
 }
 
 static bool mcs_kind_trylock(void *s)
 {
-    if (!tl_spin_mcs_trylock(s, tl_lock_node_spare()))
+    if (!mcs_trylock(s, tl_lock_node_spare()))
         return false; /* never queued: the spare is still ours */
     tl_lock_node_taken(s);
     return true;
@@ -146,11 +194,40 @@ static bool mcs_kind_trylock(void *s)
 /* Out of the queue, the node stays the thread's spare: a successor only
  * ever wrote it before our hand-off read it (MCS does not recycle nodes
  * between threads). */
-static void mcs_kind_unlock(void *s)
+/* A successor swapped tail but has not linked yet: hand over when it has. */
+TL_SPIN_SLOW static void mcs_kind_unlock_slow_linked(tl_mcs_node_t *n, unsigned d)
+{
+    mcs_handoff_when_linked(n);
+    tl__lock_mine.depth = d;
+}
+
+TL_SPIN_SLOW static void mcs_kind_unlock_slow(void *s)
 {
     tl_mcs_node_t *n = tl_lock_node_held(s);
-    tl_spin_mcs_unlock(s, n);
+    mcs_unlock(s, n);
     tl_lock_node_released(n);
+}
+
+static void mcs_kind_unlock(void *s)
+{
+    tl__lock_nodes *me = &tl__lock_mine;
+    unsigned d = me->depth - 1;
+    if (__builtin_expect(d >= TL_LOCK_NODES_HELD || me->lock[d] != s, 0)) {
+        mcs_kind_unlock_slow(s); /* out of order, or not ours */
+        return;
+    }
+    tl_mcs_node_t *n = me->node[d];
+    /* acquire, release: as in mcs_unlock, whose slow case this leaves to it. */
+    tl_mcs_node_t *next = tl_atomic_load_ptr(&n->next, tl_acquire);
+    void *expected = n;
+    if (next)
+        tl_atomic_store_u32(&next->locked, 0, tl_release);
+    else if (!tl_atomic_cas_ptr(&((tl_spin_mcs_t *)s)->tail, &expected, NULL, tl_release,
+                                tl_relaxed)) {
+        mcs_kind_unlock_slow_linked(n, d);
+        return;
+    }
+    me->depth = d;
 }
 
 static unsigned mcs_kind_waiters(void *s)

@@ -129,6 +129,7 @@ struct tl_lock {
     const char *name;  /* for reports; "lock" unless set */
     uint32_t track_id; /* its object in the monitor table, or TL_TRACK_NONE */
     bool annotate;     /* carries detector annotations (see lock.c) */
+    uint8_t path;      /* TL__PATH_*: how every call goes, decided by tl_lock_init */
     uint8_t word_take, word_release; /* the kind's inline word path, copied */
     uint32_t word_free, word_held;
     /* line 1: the kind's words, alone */
@@ -167,14 +168,14 @@ void tl__lock_lock_slow(tl_lock_t *l, const char *file, int line);
 bool tl__lock_trylock_slow(tl_lock_t *l, const char *file, int line);
 void tl__lock_unlock_slow(tl_lock_t *l);
 
-/* Whether a call can go straight to the kind: no annotations on this lock
- * and no monitor listening. Both are read-only while locks are in use (the
- * monitor is attached before the scenario starts), so the branch is always
- * predicted; the kind's call is then the only cost of the interface. */
-static inline bool tl__lock_direct(const tl_lock_t *l)
-{
-    return !l->annotate && !tl_track_enabled();
-}
+/* How a lock's calls go, decided once by tl_lock_init, so the fast path
+ * reads one byte on a line nobody writes:
+ *   WORD  the kind's inline word path (below), into the kind only to wait or wake
+ *   CALL  one call to the kind
+ *   SLOW  through lock.c: detector annotations, or a monitor listening (it is
+ *         attached before a scenario starts, before its locks are made; a
+ *         lock made earlier has no object in its table anyway). */
+enum { TL__PATH_CALL, TL__PATH_WORD, TL__PATH_SLOW };
 
 /* The kind's lock word, for its inline path (tl_lock_word). */
 static inline tl_atomic_u32 *tl__lock_word(tl_lock_t *l)
@@ -201,35 +202,38 @@ static inline bool tl__lock_word_take(tl_lock_t *l, uint32_t *seen)
  * one call to the kind. */
 static inline void tl_lock_lock_at(tl_lock_t *l, const char *file, int line)
 {
-    if (__builtin_expect(!tl__lock_direct(l), 0)) {
-        tl__lock_lock_slow(l, file, line);
-    } else if (l->word_take == TL_WORD_NONE) {
-        l->lock_op(l->storage);
-    } else {
-        uint32_t seen;
+    uint32_t seen;
+    if (__builtin_expect(l->path == TL__PATH_WORD, 1)) {
         if (__builtin_expect(!tl__lock_word_take(l, &seen), 0))
             l->kind->word.lock_wait(l->storage, seen);
+    } else if (__builtin_expect(l->path == TL__PATH_CALL, 1)) {
+        l->lock_op(l->storage);
+    } else {
+        tl__lock_lock_slow(l, file, line);
     }
 }
 
 static inline bool tl_lock_trylock_at(tl_lock_t *l, const char *file, int line)
 {
-    if (__builtin_expect(!tl__lock_direct(l), 0))
-        return tl__lock_trylock_slow(l, file, line);
-    if (l->word_take == TL_WORD_NONE)
-        return l->trylock_op(l->storage);
     uint32_t seen;
-    if (tl__lock_word_take(l, &seen))
-        return true;
-    /* An exchange that failed saw the lock held; a swap may have failed on
-     * other bits of the word only (an rwlock's waiting writers): ask the kind. */
-    return l->word_take == TL_WORD_CAS && l->trylock_op(l->storage);
+    if (__builtin_expect(l->path == TL__PATH_WORD, 1))
+        /* An exchange that failed saw the lock held; a swap may have failed
+         * on other bits of the word only (an rwlock's waiting writers): ask
+         * the kind. */
+        return tl__lock_word_take(l, &seen) ||
+               (l->word_take == TL_WORD_CAS && l->trylock_op(l->storage));
+    if (__builtin_expect(l->path == TL__PATH_CALL, 1))
+        return l->trylock_op(l->storage);
+    return tl__lock_trylock_slow(l, file, line);
 }
 
 static inline void tl_lock_unlock(tl_lock_t *l)
 {
-    if (__builtin_expect(!tl__lock_direct(l), 0)) {
-        tl__lock_unlock_slow(l);
+    if (__builtin_expect(l->path != TL__PATH_WORD, 0)) {
+        if (__builtin_expect(l->path == TL__PATH_CALL, 1))
+            l->unlock_op(l->storage);
+        else
+            tl__lock_unlock_slow(l);
         return;
     }
     /* release: publishes the critical section, as the kind's own unlock. */
@@ -241,13 +245,10 @@ static inline void tl_lock_unlock(tl_lock_t *l)
     case TL_WORD_EXCHANGE:
         seen = tl_atomic_exchange_u32(tl__lock_word(l), l->word_free, tl_release);
         break;
-    case TL_WORD_CAS:
+    default: /* TL_WORD_CAS */
         if (tl_atomic_cas_u32(tl__lock_word(l), &seen, l->word_free, tl_release, tl_relaxed))
             return;
         break;
-    default:
-        l->unlock_op(l->storage);
-        return;
     }
     if (__builtin_expect(seen != l->word_held, 0))
         l->kind->word.unlock_wake(l->storage, seen);

@@ -49,7 +49,9 @@ typedef struct {
     void *free; /* the pool; NULL when empty */
     unsigned depth;
     const void *lock[TL_LOCK_NODES_HELD];
-    void *node[TL_LOCK_NODES_HELD];
+    /* One more than held: node[TL_LOCK_NODES_HELD] stays NULL, so a full
+     * table takes the slow path (which says so) without a bounds test. */
+    void *node[TL_LOCK_NODES_HELD + 1];
 } tl__lock_nodes;
 extern _Thread_local tl__lock_nodes tl__lock_mine;
 /* A new node, when the pool is empty; aborts when out of memory. */
@@ -107,8 +109,7 @@ __attribute__((noinline)) void *tl__lock_node_spare_slow(void);
 static inline void *tl_lock_node_spare(void)
 {
     tl__lock_nodes *me = &tl__lock_mine;
-    unsigned d = me->depth;
-    void *n = d < TL_LOCK_NODES_HELD ? me->node[d] : NULL;
+    void *n = me->node[me->depth];
     return __builtin_expect(n != NULL, 1) ? n : tl__lock_node_spare_slow();
 }
 

@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* The CLH lock's node ownership, on its bare calls: each unlock hands the
+/* The queue locks' nodes. First the CLH lock's node ownership, on its bare
+ * calls: each unlock hands the
  * caller its predecessor's node, and the trylock's ABA race - the node it
  * looked at leaves tail and comes back armed, between its look and its
  * compare-and-swap - is forced every time through the window hook, which
  * takes the lock twice right there. (The generic validator, the FIFO test
- * and the TSan build cover clh through tl_lock_* like every kind.) */
+ * and the TSan build cover clh through tl_lock_* like every kind.) Then the
+ * nodes the generic interface keeps per thread for mcs and clh: any unlock
+ * order, and a clear abort for too many held or an unlock by another
+ * thread. */
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include "suites.h"
 #include "tl_lock.h"
+#include "tl_lock_node.h"
 #include "tl_spin.h"
 
 /* Nodes of our own; the bare calls need no pool. */
@@ -157,6 +163,65 @@ START_TEST(test_generic_trylock_aba)
 }
 END_TEST
 
+/* --- the generic queue locks' nodes (tl_lock_node.h), mcs and clh --------- */
+static const char *const queue_kinds[] = {"mcs", "clh"};
+
+/* Held queue locks released out of order, nested deeper than one: each
+ * unlock finds its own node, and the locks stay usable. */
+START_TEST(test_nested_queue_locks_any_order)
+{
+    enum { N = 5 };
+    static tl_lock_t l[N];
+    for (int i = 0; i < N; i++)
+        tl_lock_init_by_name(&l[i], queue_kinds[_i], "nested");
+    static const int order[][N] = {{4, 3, 2, 1, 0}, {0, 1, 2, 3, 4}, {2, 0, 4, 1, 3}};
+    for (size_t round = 0; round < sizeof order / sizeof order[0]; round++) {
+        for (int i = 0; i < N; i++)
+            tl_lock_lock(&l[i]);
+        for (int i = 0; i < N; i++) {
+            tl_lock_unlock(&l[order[round][i]]);
+            /* released: free for a trylock at once */
+            ck_assert(tl_lock_trylock(&l[order[round][i]]));
+            tl_lock_unlock(&l[order[round][i]]);
+        }
+    }
+    for (int i = 0; i < N; i++)
+        tl_lock_destroy(&l[i]);
+}
+END_TEST
+
+/* More queue locks held at once than a thread keeps nodes for: a clear
+ * abort, not a corrupted table. */
+START_TEST(test_too_many_queue_locks_abort)
+{
+    static tl_lock_t l[TL_LOCK_NODES_HELD + 1];
+    for (int i = 0; i <= TL_LOCK_NODES_HELD; i++) {
+        tl_lock_init_by_name(&l[i], queue_kinds[_i], "many");
+        tl_lock_lock(&l[i]); /* the last one aborts */
+    }
+}
+END_TEST
+
+/* An unlock by a thread that does not hold the lock aborts too. */
+static tl_lock_t held_elsewhere;
+
+static void *unlock_not_mine(void *p)
+{
+    (void)p;
+    tl_lock_unlock(&held_elsewhere);
+    return NULL;
+}
+
+START_TEST(test_unlock_by_another_thread_aborts)
+{
+    pthread_t t;
+    tl_lock_init_by_name(&held_elsewhere, queue_kinds[_i], "mine");
+    tl_lock_lock(&held_elsewhere);
+    pthread_create(&t, NULL, unlock_not_mine, NULL);
+    pthread_join(t, NULL);
+}
+END_TEST
+
 Suite *tl_suite_clh(void)
 {
     Suite *s = suite_create("clh");
@@ -164,6 +229,9 @@ Suite *tl_suite_clh(void)
     tcase_add_test(tc, test_unlock_hands_over_the_predecessor);
     tcase_add_test(tc, test_trylock_aba_abandons_its_node);
     tcase_add_test(tc, test_generic_trylock_aba);
+    tcase_add_loop_test(tc, test_nested_queue_locks_any_order, 0, 2);
+    tcase_add_loop_test_raise_signal(tc, test_too_many_queue_locks_abort, SIGABRT, 0, 2);
+    tcase_add_loop_test_raise_signal(tc, test_unlock_by_another_thread_aborts, SIGABRT, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

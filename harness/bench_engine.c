@@ -288,7 +288,11 @@ static void contended_once(const tl_lock_kind *kind, unsigned threads, double se
     }
     out->generic = acquired[0] ? spent[0] * 1e9 / acquired[0] : 0;
     out->raw = acquired[1] ? spent[1] * 1e9 / acquired[1] : 0;
-    out->paired = median_of(ratio, nratios);
+    /* No pair with rounds on both sides (a machine so busy the contenders
+     * got no core for whole slices): the totals' ratio is all there is. */
+    out->paired = nratios ? median_of(ratio, nratios)
+                  : out->raw > 0 ? out->generic / out->raw
+                                 : 0;
     for (unsigned i = 0; i < threads; i++)
         share[i] = generic_total ? 100.0 * (double)c[i].acquisitions[0] / (double)generic_total : 0;
     tl_lock_destroy(&lock);

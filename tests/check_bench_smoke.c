@@ -65,6 +65,8 @@ START_TEST(test_every_kind_runs_and_json_has_every_field)
         json_t *c = json_array_get(json_object_get(k, "contended"), 0);
         ck_assert_int_eq(json_integer_value(json_object_get(c, "threads")), 2);
         assert_figure(json_object_get(c, "ns_per_acquisition"), name);
+        assert_figure(json_object_get(c, "raw_ns_per_acquisition"), name);
+        assert_figure(json_object_get(c, "generic_over_raw"), name);
         json_t *shares = json_object_get(c, "shares_pct");
         ck_assert_uint_eq(json_array_size(shares), 2);
         double sum = json_real_value(json_array_get(shares, 0)) +

@@ -35,4 +35,5 @@ const tl_lock_kind tl_kind_pthread_mutex = {
     .unlock = unlock,
     .destroy = destroy,
     .raw = raw,
+    .libc = TL_LIBC_PTHREAD_MUTEX,
 };

@@ -34,4 +34,5 @@ const tl_lock_kind tl_kind_pthread_spin = {
     .unlock = unlock,
     .destroy = destroy,
     .raw = raw,
+    .libc = TL_LIBC_PTHREAD_SPIN,
 };

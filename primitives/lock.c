@@ -29,9 +29,11 @@ void tl_lock_init(tl_lock_t *l, const tl_lock_kind *kind, const char *name)
     /* Decided once per lock: hand-built, not broken, and a detector present. */
     l->annotate = (kind->flags & (TL_KIND_HANDBUILT | TL_KIND_BROKEN)) == TL_KIND_HANDBUILT &&
                   TL__ANN_ACTIVE();
-    l->path = l->annotate || tl_track_enabled() ? TL__PATH_SLOW
-              : kind->word.take != TL_WORD_NONE ? TL__PATH_WORD
-                                                : TL__PATH_CALL;
+    l->path = l->annotate || tl_track_enabled()       ? TL__PATH_SLOW
+              : kind->word.take != TL_WORD_NONE        ? TL__PATH_WORD
+              : kind->libc == TL_LIBC_PTHREAD_MUTEX    ? TL__PATH_PTHREAD_MUTEX
+              : kind->libc == TL_LIBC_PTHREAD_SPIN     ? TL__PATH_PTHREAD_SPIN
+                                                        : TL__PATH_CALL;
     kind->init(l->storage);
     if (l->annotate)
         TL__ANN_CREATE(l, l->storage, kind->size);

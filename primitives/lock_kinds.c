@@ -2,6 +2,7 @@
 /* The list of lock kinds behind the generic interface. Each kind's file
  * defines its descriptor (tl_lock_kind, with its adaptors); adding a kind is
  * that file and one row here. The order of the rows is the listing order. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include "tl_lock.h"
@@ -117,6 +118,11 @@ const char *tl_lock_kind_check(const tl_lock_kind *k)
         if (k->flags & TL_KIND_BROKEN)
             return "a broken kind must run its own (broken) code: no inline word path";
     }
+    if (k->libc != TL_LIBC_NONE && ((k->flags & TL_KIND_HANDBUILT) || w->take != TL_WORD_NONE ||
+                                    k->size < (k->libc == TL_LIBC_PTHREAD_MUTEX
+                                                   ? sizeof(pthread_mutex_t)
+                                                   : sizeof(pthread_spinlock_t))))
+        return "a libc kind is not hand-built, has no word path, and its storage is the libc lock";
     if ((k->flags & (TL_KIND_BROKEN | TL_KIND_HANDBUILT)) == TL_KIND_BROKEN)
         return "a broken kind is a hand-built one";
     return NULL;

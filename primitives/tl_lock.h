@@ -83,6 +83,10 @@ typedef struct {
     void (*unlock_wake)(void *storage, uint32_t seen);
 } tl_lock_word;
 
+/* Kinds that are libc's own locks: the header calls libc directly (as a
+ * caller of the bare lock would), with no call into the kind between. */
+typedef enum { TL_LIBC_NONE = 0, TL_LIBC_PTHREAD_MUTEX, TL_LIBC_PTHREAD_SPIN } tl_lock_libc;
+
 typedef struct tl_lock_kind {
     const char *name;    /* --lock NAME; at most TL_LOCK_KIND_NAME_MAX characters */
     const char *summary; /* one line, for lists and tables */
@@ -111,6 +115,7 @@ typedef struct tl_lock_kind {
     /* Optional: the kind's fast path on its lock word, which the generic
      * layer runs inline (below); see tl_lock_word. */
     tl_lock_word word;
+    tl_lock_libc libc; /* the storage is that libc lock (TL_LIBC_NONE: it is not) */
 } tl_lock_kind;
 
 /* The layout: under contention the lock word's cache line moves between
@@ -172,10 +177,11 @@ void tl__lock_unlock_slow(tl_lock_t *l);
  * reads one byte on a line nobody writes:
  *   WORD  the kind's inline word path (below), into the kind only to wait or wake
  *   CALL  one call to the kind
+ *   PTHREAD_MUTEX, PTHREAD_SPIN  libc's call, directly
  *   SLOW  through lock.c: detector annotations, or a monitor listening (it is
  *         attached before a scenario starts, before its locks are made; a
  *         lock made earlier has no object in its table anyway). */
-enum { TL__PATH_CALL, TL__PATH_WORD, TL__PATH_SLOW };
+enum { TL__PATH_CALL, TL__PATH_WORD, TL__PATH_PTHREAD_MUTEX, TL__PATH_PTHREAD_SPIN, TL__PATH_SLOW };
 
 /* The kind's lock word, for its inline path (tl_lock_word). */
 static inline tl_atomic_u32 *tl__lock_word(tl_lock_t *l)
@@ -200,6 +206,8 @@ static inline bool tl__lock_word_take(tl_lock_t *l, uint32_t *seen)
  * function pointers. All three are inline: the kind's fast path on its lock
  * word if it has one (calling into the kind only to wait or to wake), else
  * one call to the kind. */
+/* Branches rather than a switch: a switch becomes a jump table, one more
+ * load and an indirect jump on every call. */
 static inline void tl_lock_lock_at(tl_lock_t *l, const char *file, int line)
 {
     uint32_t seen;
@@ -208,6 +216,10 @@ static inline void tl_lock_lock_at(tl_lock_t *l, const char *file, int line)
             l->kind->word.lock_wait(l->storage, seen);
     } else if (__builtin_expect(l->path == TL__PATH_CALL, 1)) {
         l->lock_op(l->storage);
+    } else if (l->path == TL__PATH_PTHREAD_MUTEX) {
+        pthread_mutex_lock((pthread_mutex_t *)(void *)l->storage);
+    } else if (l->path == TL__PATH_PTHREAD_SPIN) {
+        pthread_spin_lock((pthread_spinlock_t *)(void *)l->storage);
     } else {
         tl__lock_lock_slow(l, file, line);
     }
@@ -224,6 +236,10 @@ static inline bool tl_lock_trylock_at(tl_lock_t *l, const char *file, int line)
                (l->word_take == TL_WORD_CAS && l->trylock_op(l->storage));
     if (__builtin_expect(l->path == TL__PATH_CALL, 1))
         return l->trylock_op(l->storage);
+    if (l->path == TL__PATH_PTHREAD_MUTEX)
+        return pthread_mutex_trylock((pthread_mutex_t *)(void *)l->storage) == 0;
+    if (l->path == TL__PATH_PTHREAD_SPIN)
+        return pthread_spin_trylock((pthread_spinlock_t *)(void *)l->storage) == 0;
     return tl__lock_trylock_slow(l, file, line);
 }
 
@@ -232,6 +248,10 @@ static inline void tl_lock_unlock(tl_lock_t *l)
     if (__builtin_expect(l->path != TL__PATH_WORD, 0)) {
         if (__builtin_expect(l->path == TL__PATH_CALL, 1))
             l->unlock_op(l->storage);
+        else if (l->path == TL__PATH_PTHREAD_MUTEX)
+            pthread_mutex_unlock((pthread_mutex_t *)(void *)l->storage);
+        else if (l->path == TL__PATH_PTHREAD_SPIN)
+            pthread_spin_unlock((pthread_spinlock_t *)(void *)l->storage);
         else
             tl__lock_unlock_slow(l);
         return;

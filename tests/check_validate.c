@@ -246,7 +246,7 @@ START_TEST(test_descriptors_keep_the_rules)
                                .size = 4, .align = 4, .init = op, .lock = op,
                                .trylock = try_op, .unlock = op, .raw = raw_op};
     ck_assert_ptr_null(tl_lock_kind_check(&good));
-    enum { NBAD = 16 };
+    enum { NBAD = 17 };
     tl_lock_kind bad[NBAD];
     for (int i = 0; i < NBAD; i++)
         bad[i] = good;
@@ -276,6 +276,7 @@ START_TEST(test_descriptors_keep_the_rules)
     bad[13].word.unlock_wake = NULL;
     bad[14].word.release = TL_WORD_NONE;
     bad[15].flags |= TL_KIND_BROKEN;
+    bad[16].libc = TL_LIBC_PTHREAD_MUTEX; /* hand-built, and too small for one */
     for (int i = 0; i < NBAD; i++)
         ck_assert_msg(tl_lock_kind_check(&bad[i]) != NULL, "rule %d did not fire", i);
 }

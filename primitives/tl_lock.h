@@ -124,7 +124,9 @@ typedef struct tl_lock_kind {
  * - sits on a line of its own that nobody writes after tl_lock_init, where
  * every core keeps a shared copy; the kind's words come alone on the next
  * line. (With both on one line, every lock() after a hand-off missed on the
- * metadata too: measured 1.3x for tas and 1.6x for ttas under contention.) */
+ * metadata too: under contention the generic mutex, tas and ttas took
+ * 1.08x - 1.44x their raw calls' time, and 0.77x - 1.01x since; README.md,
+ * Benchmarks.) */
 struct tl_lock {
     /* line 0: read-only after tl_lock_init */
     _Alignas(TL_CACHE_LINE) tl_lock_op *lock_op; /* copies of the kind's, one load nearer */

@@ -108,7 +108,9 @@ static int above_stdio(int fd)
 }
 
 /* Between fork and exec: only async-signal-safe calls (the runner has one
- * thread, so this is easy to keep true). */
+ * thread, so this is easy to keep true). prctl and nice are not on POSIX's
+ * list only because it has no prctl and nice is older than the list: each
+ * is a system call here and touches no lock. */
 static void dot_child(pid_t runner, int dirfd, int devnull, int errfd, char *const argv[])
 {
     /* Dies with the runner; if the runner died before prctl, we were

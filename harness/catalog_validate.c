@@ -21,8 +21,9 @@ enum { MAX_THREADS = 64, MAX_ITERATIONS = 100000000, MIN_TEACHING = 100 };
  * "example" is the category of the documented example, so it can be linked
  * in out of tree as it stands. */
 static const char *const known_categories[] = {
-    "atomicity", "deadlock", "example", "hang",       "livelock", "memory",
-    "primitive", "race",     "retptr",  "selftest",   "starvation", "tls",
+    "atomicity", "callback", "deadlock", "example",    "hang", "livelock",
+    "memory",    "primitive", "race",   "retptr",     "selftest", "starvation",
+    "tls",
 };
 
 typedef struct {

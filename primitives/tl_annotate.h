@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Detector annotations for the hand-built locks, used by lock.c only.
+/* Detector annotations for the hand-built locks (lock.c) and for the
+ * scenario runtime's handshakes (harness/scenario_rt.c).
  *
  * TSan: between pre_lock and post_lock TSan ignores the primitive's own
  * atomics and takes the annotation as the synchronisation, which is what
@@ -55,6 +56,23 @@
 #define TL__ANN_POST_UNLOCK(l) ((void)0)
 #define TL__ANN_PRIVATE(addr, size) ((void)0)
 #define TL__ANN_ACTIVE() 0
+#endif
+
+/* The scenario runtime's handshakes (tl_turn_*, tl_lockstep_*: atomics that
+ * force an interleaving) must add no happens-before edge, or a buggy
+ * variant's race would be hidden by the very handshake that forces it.
+ * TSan takes an edge from acquire/release atomics, so it is told to ignore
+ * the synchronisation inside these brackets (its dynamic-annotation entry
+ * points, in both clang's and gcc's runtime). Helgrind and DRD take no edge
+ * from atomics at all: nothing to do for them. */
+#if TL_TSAN
+void AnnotateIgnoreSyncBegin(const char *file, int line);
+void AnnotateIgnoreSyncEnd(const char *file, int line);
+#define TL_ANN_IGNORE_SYNC_BEGIN() AnnotateIgnoreSyncBegin(__FILE__, __LINE__)
+#define TL_ANN_IGNORE_SYNC_END() AnnotateIgnoreSyncEnd(__FILE__, __LINE__)
+#else
+#define TL_ANN_IGNORE_SYNC_BEGIN() ((void)0)
+#define TL_ANN_IGNORE_SYNC_END() ((void)0)
 #endif
 
 #endif

@@ -168,7 +168,9 @@ static int step(const tl_runner *rn, slot_t *s, double now, bool interrupted)
         return STEP_RUNNING;
     if (!s->host_over) {
         s->host_over = true;
-        s->host_interrupted = interrupted;
+        /* Cut short by Ctrl-C only if the monitor had not reached its
+         * verdict before: a verdict killed the host, not Ctrl-C. */
+        s->host_interrupted = interrupted && !r->monitor;
     }
     /* Judged and recorded only with its picture done, so the one record
      * tells whether the SVG exists (runner_render.c says why). */

@@ -31,9 +31,9 @@ typedef struct {
     struct tl__mon_extra *extra; /* runner_monitor.c: CPU times, recent progress */
     /* The picture of a verdict being drawn (runner_render.c); NULL: none. */
     struct tl__render *render;
-    /* The host is gone and its pipes are drained; whether Ctrl-C had come
-     * by then. A run waiting only for its picture is judged as it ended,
-     * not as interrupted. */
+    /* The host is gone and its pipes are drained; whether Ctrl-C had cut
+     * it short by then. A run waiting only for its picture is judged as it
+     * ended, not as interrupted. */
     bool host_over, host_interrupted;
 } slot_t;
 

@@ -270,8 +270,9 @@ START_TEST(test_other_runs_go_on_while_dot_draws)
 END_TEST
 
 /* Ctrl-C while dot draws: dot and its group are killed at once, the run
- * (whose host had ended) is recorded as judged with a note, threadlab
- * exits 130, and nothing is left. */
+ * (whose verdict came before Ctrl-C, since dot starts at the verdict) is
+ * recorded as judged, with a note, threadlab exits 130, and nothing is
+ * left. */
 START_TEST(test_ctrl_c_while_dot_draws)
 {
     tl_test_become_subreaper();

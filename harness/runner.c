@@ -135,8 +135,12 @@ static int step(const tl_runner *rn, slot_t *s, double now, bool interrupted)
     }
     if (!s->reaped && interrupted)
         kill(-r->pid, SIGKILL);
+    /* Each look is stamped when it is taken, not with the loop's `now`: that
+     * may be milliseconds old after the work done for other slots (a launch,
+     * a judged run's record), and an old stamp would make the time to
+     * verdict look shorter than it was - even zero. */
     if (!s->reaped && !interrupted && s->mon && !r->monitor && s->kill_at == 0 &&
-        tl__monitor_look(s, now)) {
+        tl__monitor_look(s, tl__now_s())) {
         /* Proven stuck: no need to wait for the deadline. */
         kill(-r->pid, SIGKILL);
         s->kill_at = now;

@@ -76,6 +76,9 @@ static void raw_pair(bench_lock *b)
     } else if (!strcmp(k, "ttas")) {
         tl_spin_ttas_lock(&l->u.ttas);
         tl_spin_ttas_unlock(&l->u.ttas);
+    } else if (!strcmp(k, "ttas-eb")) {
+        tl_spin_ttas_eb_lock(&l->u.ttas_eb);
+        tl_spin_ttas_eb_unlock(&l->u.ttas_eb);
     } else if (!strcmp(k, "ticket")) {
         tl_spin_ticket_lock(&l->u.ticket);
         tl_spin_ticket_unlock(&l->u.ticket);
@@ -113,6 +116,8 @@ static void raw_chunk(bench_lock *b)
         RAW_LOOP(tl_spin_tas_lock(&l->u.tas), tl_spin_tas_unlock(&l->u.tas));
     else if (!strcmp(k, "ttas"))
         RAW_LOOP(tl_spin_ttas_lock(&l->u.ttas), tl_spin_ttas_unlock(&l->u.ttas));
+    else if (!strcmp(k, "ttas-eb"))
+        RAW_LOOP(tl_spin_ttas_eb_lock(&l->u.ttas_eb), tl_spin_ttas_eb_unlock(&l->u.ttas_eb));
     else if (!strcmp(k, "ticket"))
         RAW_LOOP(tl_spin_ticket_lock(&l->u.ticket), tl_spin_ticket_unlock(&l->u.ticket));
     else if (!strcmp(k, "mcs"))

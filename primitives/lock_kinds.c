@@ -18,6 +18,7 @@
 TL__ADAPT(mutex, mutex, tl_mutex)
 TL__ADAPT(tas, tas, tl_spin_tas)
 TL__ADAPT(ttas, ttas, tl_spin_ttas)
+TL__ADAPT(ttas_eb, ttas_eb, tl_spin_ttas_eb)
 TL__ADAPT(ticket, ticket, tl_spin_ticket)
 TL__ADAPT(broken_tas, broken_tas, tl_broken_tas)
 TL__ADAPT(relaxed_tas, relaxed_tas, tl_relaxed_tas)
@@ -137,8 +138,10 @@ static const tl_lock_kind kinds[] = {
      mutex_init, mutex_lock, mutex_trylock, mutex_unlock, NULL, NULL, NULL, NULL},
     {"tas", "test-and-set spinlock (exchange); unfair", HB,
      tas_init, tas_lock, tas_trylock, tas_unlock, NULL, NULL, NULL, NULL},
-    {"ttas", "test-and-test-and-set spinlock, bounded exponential backoff; unfair", HB,
+    {"ttas", "test-and-test-and-set spinlock, spins reading, short backoff; unfair", HB,
      ttas_init, ttas_lock, ttas_trylock, ttas_unlock, NULL, NULL, NULL, NULL},
+    {"ttas-eb", "test-and-test-and-set, exponential backoff between looks; throughput, unfair", HB,
+     ttas_eb_init, ttas_eb_lock, ttas_eb_trylock, ttas_eb_unlock, NULL, NULL, NULL, NULL},
     {"ticket", "ticket spinlock; FIFO", HB | TL_KIND_FIFO,
      ticket_init, ticket_lock, ticket_trylock, ticket_unlock, NULL, ticket_waiters,
      ticket_lock_ticket, ticket_trylock_ticket},

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The hand-built spinlocks. Each algorithm lives in its own file
- * (spin_tas.c, spin_ttas.c, spin_ticket.c, spin_mcs.c) with its protocol. */
+ * (spin_tas.c, spin_ttas.c, spin_ttas_eb.c, spin_ticket.c, spin_mcs.c) with
+ * its protocol. */
 #ifndef TL_SPIN_H
 #define TL_SPIN_H
 
@@ -55,6 +56,15 @@ void tl_spin_ttas_init(tl_spin_ttas_t *l);
 void tl_spin_ttas_lock(tl_spin_ttas_t *l);
 bool tl_spin_ttas_trylock(tl_spin_ttas_t *l);
 void tl_spin_ttas_unlock(tl_spin_ttas_t *l);
+
+/* Test-and-test-and-set with exponential backoff between looks (a waiter
+ * looks at the word once per doubling period instead of spinning on it):
+ * throughput under contention, at the price of rare hand-overs. Unfair. */
+typedef struct { tl_atomic_u32 held; } tl_spin_ttas_eb_t;
+void tl_spin_ttas_eb_init(tl_spin_ttas_eb_t *l);
+void tl_spin_ttas_eb_lock(tl_spin_ttas_eb_t *l);
+bool tl_spin_ttas_eb_trylock(tl_spin_ttas_eb_t *l);
+void tl_spin_ttas_eb_unlock(tl_spin_ttas_eb_t *l);
 
 /* Ticket lock: FIFO. */
 typedef struct {

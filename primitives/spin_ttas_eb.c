@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* Test-and-test-and-set spinlock with exponential backoff between looks:
+ * the spinlock built for throughput under contention.
+ *
+ * Lock word: 0 free, 1 held (as tas and ttas).
+ * Invariant: only an exchange that returns 0 makes an owner, as for TAS.
+ *
+ * What differs from ttas is how a waiter waits. A ttas waiter reads the word
+ * in a loop: it sees every release at once and races the releasing thread
+ * for the next acquisition, so with two threads the lock changes hands every
+ * few dozen acquisitions, and each change moves the lock's cache line and
+ * the data's to the other core. A ttas-eb waiter looks at the word only once
+ * per backoff period, and the period doubles after every look that finds it
+ * held, up to a cap: meanwhile the owner keeps both lines in its cache and
+ * runs at nearly its uncontended speed, paying one line transfer per look.
+ *
+ * The trade: the lock changes hands only every many thousand acquisitions,
+ * and a thread that has just lost it (period back at the minimum) looks more
+ * often than one that has waited long (period at the cap), so over a short
+ * window one thread may get most of the acquisitions. `threadlab bench`
+ * shows it beside ttas and Concurrency Kit's ck_spinlock_cas_eb: ns per
+ * acquisition, acquisitions per change of owner, Jain's index.
+ *
+ * Every pause of the backoff is a tl_spin_wait_step, so the rule of every
+ * spin kind holds: after TL_SPIN_YIELD_AFTER pauses in a row the waiter
+ * yields its core, and a busy machine can always run the owner. */
+#include "tl_spin.h"
+
+/* Backoff in pauses: the first period and the cap (see the figures in
+ * README.md's bench section for how they were chosen). */
+enum { TTAS_EB_MIN = 16, TTAS_EB_MAX = 16384 };
+
+void tl_spin_ttas_eb_init(tl_spin_ttas_eb_t *l)
+{
+    tl_atomic_store_u32(&l->held, 0, tl_relaxed); /* not yet shared */
+}
+
+bool tl_spin_ttas_eb_trylock(tl_spin_ttas_eb_t *l)
+{
+    /* relaxed: a look only; the exchange carries the acquire. */
+    if (tl_atomic_load_u32(&l->held, tl_relaxed) != 0)
+        return false;
+    /* acquire: the winner must see the previous owner's critical section. */
+    return tl_atomic_exchange_u32(&l->held, 1, tl_acquire) == 0;
+}
+
+/* After a lost exchange: wait a period, look once, double the period. The
+ * look reads before it exchanges, so a look at a held lock leaves the owner
+ * a shared copy of the line instead of taking it away. Out of line
+ * (TL_SPIN_SLOW), so lock()'s fast path stays a leaf. */
+TL_SPIN_SLOW static void ttas_eb_wait(tl_spin_ttas_eb_t *l)
+{
+    unsigned period = TTAS_EB_MIN, spins = 0;
+    do {
+        for (unsigned i = 0; i < period; i++)
+            tl_spin_wait_step(&spins); /* yields after TL_SPIN_YIELD_AFTER pauses */
+        if (period < TTAS_EB_MAX)
+            period <<= 1;
+    } while (!tl_spin_ttas_eb_trylock(l));
+}
+
+void tl_spin_ttas_eb_lock(tl_spin_ttas_eb_t *l)
+{
+    /* acquire on the exchange, as in trylock. */
+    if (tl_atomic_exchange_u32(&l->held, 1, tl_acquire) != 0)
+        ttas_eb_wait(l);
+}
+
+void tl_spin_ttas_eb_unlock(tl_spin_ttas_eb_t *l)
+{
+    /* release: publishes the critical section to the next winner. */
+    tl_atomic_store_u32(&l->held, 0, tl_release);
+}

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The peer measurements: one body for every lock, hand-built or not, through
- * its raw calls (tl_bench_raw). Repetitions alternate between the two sides
- * of a pair, and each ratio is taken within one repetition (ours / theirs)
- * before the median, so that frequency changes and a busy neighbour, which
- * move both figures of a repetition alike, cancel out of the ratio. */
+ * its raw calls (tl_bench_raw). Within each repetition the two sides of a
+ * pair take turns in short slices, and each ratio is taken within one
+ * repetition (ours / theirs) before the median, so that frequency changes
+ * and a busy neighbour, which move both figures of a repetition alike,
+ * cancel out of the ratio. */
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -17,10 +18,20 @@
 
 enum { CHUNK = 1024, MAX_REPEAT = 101 };
 
-/* The shared part of one measurement, each piece on lines of its own: the
- * lock (a lock sharing its line with the data would be measured with the
- * data's misses), the critical section's data, and the start/stop flag,
- * which every thread reads on every turn and nobody writes while running. */
+/* The two sides of a pair take turns in slices of SLICE_S, `seconds` each in
+ * all, within one repetition: whatever the machine does meanwhile (a
+ * neighbour's build, a frequency change) falls on both nearly alike, so
+ * their ratio is the locks' and not the moment either ran in. Contended, the
+ * threads switch sides together at the main thread's word, after a batch of
+ * ROUNDS acquisitions; a waiter still inside the old side's lock() finishes
+ * that acquisition first, a few microseconds of the slice (a backing-off
+ * waiter up to its backoff cap). */
+#define SLICE_S 0.02
+enum { ROUNDS = 64 };
+
+/* One side's shared part, each piece on lines of its own: the lock (a lock
+ * sharing its line with the data would be measured with the data's misses)
+ * and the critical section's data. */
 typedef struct {
     _Alignas(TL_BENCH_LINE) unsigned char lock[TL_BENCH_LOCK_BYTES];
     _Alignas(TL_BENCH_LINE) struct {
@@ -28,18 +39,25 @@ typedef struct {
         unsigned long runs;      /* changes of owner, the first acquisition included */
         unsigned owner;          /* index of the last thread inside */
     } cs;
-    _Alignas(TL_BENCH_LINE) atomic_int go; /* 0 wait, 1 run, 2 stop */
 } arena;
 
-/* One thread: its context (queue node) on a line of its own, then its
+/* The flags every thread reads after each batch and nobody writes during a
+ * slice, on a line of their own. */
+typedef struct {
+    _Alignas(TL_BENCH_LINE) atomic_int go; /* 0 wait, 1 run, 2 stop */
+    atomic_int side;                       /* the side to run now */
+} flags;
+
+/* One thread: a context (queue node) per side on lines of its own, then its
  * bookkeeping on the next. */
 typedef struct {
-    _Alignas(TL_BENCH_LINE) unsigned char ctx[TL_BENCH_CTX_BYTES];
-    _Alignas(TL_BENCH_LINE) const tl_bench_raw *raw;
-    arena *a;
+    _Alignas(TL_BENCH_LINE) unsigned char ctx[2][TL_BENCH_CTX_BYTES];
+    _Alignas(TL_BENCH_LINE) const tl_bench_raw *const *raw;
+    arena *a;   /* one per side */
+    flags *f;
     unsigned index;
     long cores;
-    unsigned long acquisitions;
+    unsigned long acquisitions[2]; /* per side */
     bool pinned;
 } contender;
 
@@ -54,101 +72,166 @@ static void *zalloc_aligned(size_t size)
     return memset(p, 0, size);
 }
 
-double tl_bench_raw_uncontended_ns(const tl_bench_raw *raw, double seconds)
+static void sleep_s(double s)
 {
-    arena *a = zalloc_aligned(sizeof *a);
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+/* ns per lock+unlock pair of each side, alternating slices, `seconds` each. */
+static void uncontended_sides(const tl_bench_raw *const raw[], int nsides, double seconds,
+                              double *ns)
+{
+    arena *a = zalloc_aligned(sizeof *a * 2);
     contender *c = zalloc_aligned(sizeof *c);
-    raw->init(a->lock);
-    if (raw->ctx_init)
-        raw->ctx_init(a->lock, c->ctx);
-    /* Locals: the calls could write any memory as far as the compiler knows,
-     * so the table would otherwise be read again on every turn. */
-    void (*lock)(void *, void *) = raw->lock, (*unlock)(void *, void *) = raw->unlock;
-    void *l = a->lock, *ctx = c->ctx;
-    unsigned long pairs = 0;
-    double t0 = tl_bench_now(), t;
-    do {
-        for (unsigned i = 0; i < CHUNK; i++) {
-            lock(l, ctx);
-            unlock(l, ctx);
-        }
-        pairs += CHUNK;
-    } while ((t = tl_bench_now()) - t0 < seconds);
+    double spent[2] = {0, 0}, pairs[2] = {0, 0};
+    for (int s = 0; s < nsides; s++) {
+        raw[s]->init(a[s].lock);
+        if (raw[s]->ctx_init)
+            raw[s]->ctx_init(a[s].lock, c->ctx[s]);
+    }
+    for (unsigned slice = 0;; slice++) {
+        int s = (int)(slice % (unsigned)nsides);
+        if (spent[s] >= seconds)
+            break;
+        /* Locals: the calls could write any memory as far as the compiler
+         * knows, so the table would otherwise be read again on every turn. */
+        void (*lock)(void *, void *) = raw[s]->lock, (*unlock)(void *, void *) = raw[s]->unlock;
+        void *l = a[s].lock, *ctx = c->ctx[s];
+        unsigned long n = 0;
+        double t0 = tl_bench_now(), t;
+        do {
+            for (unsigned i = 0; i < CHUNK; i++) {
+                lock(l, ctx);
+                unlock(l, ctx);
+            }
+            n += CHUNK;
+        } while ((t = tl_bench_now()) - t0 < SLICE_S && t - t0 < seconds);
+        spent[s] += t - t0;
+        pairs[s] += (double)n;
+    }
+    for (int s = 0; s < nsides; s++)
+        ns[s] = spent[s] * 1e9 / pairs[s];
     free(c);
     free(a);
-    return (t - t0) * 1e9 / (double)pairs;
+}
+
+double tl_bench_raw_uncontended_ns(const tl_bench_raw *raw, double seconds)
+{
+    double ns;
+    uncontended_sides(&raw, 1, seconds, &ns);
+    return ns;
 }
 
 static void *contender_main(void *arg)
 {
     contender *c = arg;
-    arena *a = c->a;
     c->pinned = tl_bench_pin(c->index, c->cores);
-    if (c->raw->ctx_init)
-        c->raw->ctx_init(a->lock, c->ctx);
-    /* acquire: the lock's initialisation, done before the flag went to 1. */
-    while (atomic_load_explicit(&a->go, memory_order_acquire) == 0)
+    for (int s = 0; s < 2; s++)
+        if (c->raw[s] && c->raw[s]->ctx_init)
+            c->raw[s]->ctx_init(c->a[s].lock, c->ctx[s]);
+    /* acquire: the locks' initialisation, done before the flag went to 1. */
+    while (atomic_load_explicit(&c->f->go, memory_order_acquire) == 0)
         sched_yield();
-    void (*lock)(void *, void *) = c->raw->lock, (*unlock)(void *, void *) = c->raw->unlock;
-    void *l = a->lock, *ctx = c->ctx;
     unsigned me = c->index;
-    unsigned long n = 0;
-    /* relaxed: only a stop flag; the join publishes the counts. */
-    while (atomic_load_explicit(&a->go, memory_order_relaxed) == 1) {
-        lock(l, ctx);
-        /* Plain accesses: the lock under test orders them, and the count
-         * checked after the join says whether it did. */
-        if (a->cs.owner != me) {
-            a->cs.owner = me;
-            a->cs.runs++;
+    unsigned long n[2] = {0, 0};
+    /* relaxed: a stop flag and a side switch only; the join publishes the
+     * counts, and each lock orders its own data. */
+    while (atomic_load_explicit(&c->f->go, memory_order_relaxed) == 1) {
+        int s = atomic_load_explicit(&c->f->side, memory_order_relaxed);
+        arena *a = &c->a[s];
+        void (*lock)(void *, void *) = c->raw[s]->lock, (*unlock)(void *, void *) = c->raw[s]->unlock;
+        void *l = a->lock, *ctx = c->ctx[s];
+        for (unsigned i = 0; i < ROUNDS; i++) {
+            lock(l, ctx);
+            /* Plain accesses: the lock under test orders them, and the count
+             * checked after the join says whether it did. */
+            if (a->cs.owner != me) {
+                a->cs.owner = me;
+                a->cs.runs++;
+            }
+            a->cs.count++;
+            unlock(l, ctx);
         }
-        a->cs.count++;
-        unlock(l, ctx);
-        n++;
+        n[s] += ROUNDS;
     }
-    c->acquisitions = n;
+    c->acquisitions[0] = n[0];
+    c->acquisitions[1] = n[1];
     return NULL;
+}
+
+/* One side's figures from one contended repetition. */
+typedef struct {
+    double ns, per_run, share[TL_BENCH_MAX_THREADS];
+    bool exclusive;
+} side_figures;
+
+static void contended_sides(const tl_bench_raw *const raw[], int nsides, unsigned threads,
+                            double seconds, long cores, bool *pinned, side_figures *out)
+{
+    const tl_bench_raw *sides[2] = {raw[0], nsides > 1 ? raw[1] : NULL};
+    arena *a = zalloc_aligned(sizeof *a * 2);
+    flags *f = zalloc_aligned(sizeof *f);
+    contender *c = zalloc_aligned(sizeof *c * threads);
+    pthread_t t[TL_BENCH_MAX_THREADS];
+    for (int s = 0; s < nsides; s++) {
+        sides[s]->init(a[s].lock);
+        a[s].cs.owner = UINT_MAX; /* nobody yet: the first acquisition starts a run */
+    }
+    for (unsigned i = 0; i < threads; i++) {
+        c[i].raw = sides;
+        c[i].a = a;
+        c[i].f = f;
+        c[i].index = i;
+        c[i].cores = cores;
+        pthread_create(&t[i], NULL, contender_main, &c[i]);
+    }
+    sleep_s(0.002); /* let every contender reach the line */
+    double spent[2] = {0, 0};
+    double t0 = tl_bench_now();
+    atomic_store_explicit(&f->go, 1, memory_order_release);
+    for (unsigned slice = 0;; slice++) {
+        int s = (int)(slice % (unsigned)nsides);
+        if (spent[s] >= seconds)
+            break;
+        atomic_store_explicit(&f->side, s, memory_order_relaxed);
+        sleep_s(SLICE_S < seconds ? SLICE_S : seconds);
+        double t1 = tl_bench_now();
+        spent[s] += t1 - t0;
+        t0 = t1;
+    }
+    atomic_store_explicit(&f->go, 2, memory_order_relaxed);
+    unsigned long total[2] = {0, 0};
+    for (unsigned i = 0; i < threads; i++) {
+        pthread_join(t[i], NULL);
+        total[0] += c[i].acquisitions[0];
+        total[1] += c[i].acquisitions[1];
+        *pinned = *pinned && c[i].pinned;
+    }
+    for (int s = 0; s < nsides; s++) {
+        out[s].ns = total[s] ? spent[s] * 1e9 / (double)total[s] : 0;
+        out[s].per_run = a[s].cs.runs ? (double)total[s] / (double)a[s].cs.runs : 0;
+        for (unsigned i = 0; i < threads; i++)
+            out[s].share[i] =
+                total[s] ? 100.0 * (double)c[i].acquisitions[s] / (double)total[s] : 0;
+        /* The joins order the last critical section before this read. */
+        out[s].exclusive = a[s].cs.count == total[s];
+    }
+    free(c);
+    free(f);
+    free(a);
 }
 
 bool tl_bench_raw_contended(const tl_bench_raw *raw, unsigned threads, double seconds,
                             long cores, double *ns_per_acq, double *per_run, double *share,
                             bool *pinned)
 {
-    arena *a = zalloc_aligned(sizeof *a);
-    contender *c = zalloc_aligned(sizeof *c * threads);
-    pthread_t t[TL_BENCH_MAX_THREADS];
-    raw->init(a->lock);
-    a->cs.owner = UINT_MAX; /* nobody yet: the first acquisition starts a run */
-    for (unsigned i = 0; i < threads; i++) {
-        c[i].raw = raw;
-        c[i].a = a;
-        c[i].index = i;
-        c[i].cores = cores;
-        pthread_create(&t[i], NULL, contender_main, &c[i]);
-    }
-    struct timespec start_delay = {0, 2000000}; /* let every contender reach the line */
-    nanosleep(&start_delay, NULL);
-    double t0 = tl_bench_now();
-    atomic_store_explicit(&a->go, 1, memory_order_release);
-    struct timespec run = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
-    nanosleep(&run, NULL);
-    atomic_store_explicit(&a->go, 2, memory_order_relaxed);
-    unsigned long total = 0;
-    for (unsigned i = 0; i < threads; i++) {
-        pthread_join(t[i], NULL);
-        total += c[i].acquisitions;
-        *pinned = *pinned && c[i].pinned;
-    }
-    double elapsed = tl_bench_now() - t0;
-    *ns_per_acq = total ? elapsed * 1e9 / (double)total : 0;
-    *per_run = a->cs.runs ? (double)total / (double)a->cs.runs : 0;
-    for (unsigned i = 0; i < threads; i++)
-        share[i] = total ? 100.0 * (double)c[i].acquisitions / (double)total : 0;
-    /* The joins order the last critical section before this read. */
-    bool exclusive = a->cs.count == total;
-    free(c);
-    free(a);
-    return exclusive;
+    side_figures f;
+    contended_sides(&raw, 1, threads, seconds, cores, pinned, &f);
+    *ns_per_acq = f.ns;
+    *per_run = f.per_run;
+    memcpy(share, f.share, sizeof f.share[0] * threads);
+    return f.exclusive;
 }
 
 static bool kind_selected(const tl_bench *b, const char *kind)
@@ -159,28 +242,36 @@ static bool kind_selected(const tl_bench *b, const char *kind)
     return false;
 }
 
-/* The order of the two sides in repetition i: ours first in even ones. */
-static const tl_bench_raw *side_at(const tl_bench_peer_result *p, unsigned i, int slot)
+/* The sides in repetition i's order: ours first in even repetitions, so
+ * neither side always has the first slice. A missing hand-built side leaves
+ * the peer alone. Returns how many sides; order[k] says which side is k. */
+static int sides_of(const tl_bench_peer_result *p, unsigned i, const tl_bench_raw *raw[2],
+                    int order[2])
 {
-    int first = (int)(i & 1);
-    int side = slot == 0 ? first : 1 - first;
-    return side == TL_PEER_OURS ? p->ours : &p->peer->raw;
-}
-
-static int side_of(const tl_bench_peer_result *p, const tl_bench_raw *raw)
-{
-    return raw == p->ours ? TL_PEER_OURS : TL_PEER_THEIRS;
+    if (!p->ours) {
+        raw[0] = &p->peer->raw;
+        order[0] = TL_PEER_THEIRS;
+        return 1;
+    }
+    int first = (i & 1) ? TL_PEER_THEIRS : TL_PEER_OURS;
+    order[0] = first;
+    order[1] = 1 - first;
+    for (int k = 0; k < 2; k++)
+        raw[k] = order[k] == TL_PEER_OURS ? p->ours : &p->peer->raw;
+    return 2;
 }
 
 static void measure_uncontended(const tl_bench *b, tl_bench_peer_result *p, unsigned r)
 {
     double v[2][MAX_REPEAT], ratio[MAX_REPEAT];
     for (unsigned i = 0; i < r; i++) {
-        for (int slot = 0; slot < 2; slot++) {
-            const tl_bench_raw *raw = side_at(p, i, slot);
-            if (raw)
-                v[side_of(p, raw)][i] = tl_bench_raw_uncontended_ns(raw, b->seconds);
-        }
+        const tl_bench_raw *raw[2];
+        int order[2];
+        double ns[2];
+        int n = sides_of(p, i, raw, order);
+        uncontended_sides(raw, n, b->seconds, ns);
+        for (int k = 0; k < n; k++)
+            v[order[k]][i] = ns[k];
         if (p->ours)
             ratio[i] = v[TL_PEER_OURS][i] / v[TL_PEER_THEIRS][i];
     }
@@ -193,35 +284,39 @@ static void measure_uncontended(const tl_bench *b, tl_bench_peer_result *p, unsi
 
 static void measure_contended(tl_bench *b, tl_bench_peer_result *p, size_t tc, unsigned r)
 {
-    static double shares[2][MAX_REPEAT][TL_BENCH_MAX_THREADS];
-    double ns[2][MAX_REPEAT], sorted[MAX_REPEAT], runs[2][MAX_REPEAT], ratio[MAX_REPEAT];
+    static side_figures fig[2][MAX_REPEAT];
+    double ns[MAX_REPEAT], runs[MAX_REPEAT], ratio[MAX_REPEAT];
     unsigned threads = b->tcounts[tc];
     p->contended[tc].threads = threads;
     for (unsigned i = 0; i < r; i++) {
-        for (int slot = 0; slot < 2; slot++) {
-            const tl_bench_raw *raw = side_at(p, i, slot);
-            if (!raw)
-                continue;
-            int s = side_of(p, raw);
-            if (!tl_bench_raw_contended(raw, threads, b->seconds, b->cores, &ns[s][i],
-                                        &runs[s][i], shares[s][i], &b->pinned))
+        const tl_bench_raw *raw[2];
+        int order[2];
+        side_figures got[2];
+        int n = sides_of(p, i, raw, order);
+        contended_sides(raw, n, threads, b->seconds, b->cores, &b->pinned, got);
+        for (int k = 0; k < n; k++) {
+            fig[order[k]][i] = got[k];
+            if (!got[k].exclusive)
                 fprintf(stderr, "threadlab: bench: %s lost updates: its critical sections "
-                                "overlapped\n", raw->name);
+                                "overlapped\n", raw[k]->name);
         }
         if (p->ours)
-            ratio[i] = ns[TL_PEER_OURS][i] / ns[TL_PEER_THEIRS][i];
+            ratio[i] = fig[TL_PEER_OURS][i].ns / fig[TL_PEER_THEIRS][i].ns;
     }
     for (int s = 0; s < 2; s++) {
         if (s == TL_PEER_OURS && !p->ours)
             continue;
         tl_bench_peer_side *out = &p->contended[tc].side[s];
-        memcpy(sorted, ns[s], sizeof sorted[0] * r);
-        out->ns_per_acq = tl_bench_summarise(sorted, r);
-        out->per_handover = tl_bench_summarise(runs[s], r);
+        for (unsigned i = 0; i < r; i++) {
+            ns[i] = fig[s][i].ns;
+            runs[i] = fig[s][i].per_run;
+        }
+        out->ns_per_acq = tl_bench_summarise(ns, r);
+        out->per_handover = tl_bench_summarise(runs, r);
         /* The shares of the median repetition, not a blend of several. */
         for (unsigned i = 0; i < r; i++)
-            if (ns[s][i] == out->ns_per_acq.median) {
-                memcpy(out->share, shares[s][i], sizeof out->share);
+            if (fig[s][i].ns == out->ns_per_acq.median) {
+                memcpy(out->share, fig[s][i].share, sizeof out->share);
                 break;
             }
         out->jain = tl_bench_jain(out->share, threads);
@@ -237,17 +332,24 @@ void tl_bench_peers_run(tl_bench *b)
     memset(&peers, 0, sizeof peers);
     b->peers = &peers;
     peers.found = tl_bench_ck_found();
-    unsigned r = b->repeat < MAX_REPEAT ? b->repeat : MAX_REPEAT;
     for (size_t i = 0; i < tl_bench_ck_peer_count() && peers.n < TL_BENCH_MAX_PEERS; i++) {
         const tl_bench_peer *peer = tl_bench_ck_peer_at(i);
         bool exists = tl_lock_kind_find(peer->kind) != NULL;
         if (exists ? !kind_selected(b, peer->kind) : !b->peers_unmatched)
             continue;
-        tl_bench_peer_result *p = &peers.r[peers.n++];
-        p->peer = peer;
-        p->ours = exists ? tl_bench_handbuilt_raw(peer->kind) : NULL;
-        measure_uncontended(b, p, r);
-        for (size_t tc = 0; tc < b->ntcounts; tc++)
-            measure_contended(b, p, tc, r);
+        tl_bench_peer_measure(b, peer, exists ? tl_bench_handbuilt_raw(peer->kind) : NULL,
+                              &peers.r[peers.n++]);
     }
+}
+
+void tl_bench_peer_measure(tl_bench *b, const tl_bench_peer *peer, const tl_bench_raw *ours,
+                           tl_bench_peer_result *p)
+{
+    unsigned r = b->repeat < MAX_REPEAT ? b->repeat : MAX_REPEAT;
+    memset(p, 0, sizeof *p);
+    p->peer = peer;
+    p->ours = ours;
+    measure_uncontended(b, p, r);
+    for (size_t tc = 0; tc < b->ntcounts; tc++)
+        measure_contended(b, p, tc, r);
 }

@@ -82,6 +82,11 @@ struct tl_bench_peers {
 
 /* Measures the peers b asks for (see tl_bench's peers fields). */
 void tl_bench_peers_run(tl_bench *b);
+/* Measures one pair as the peers are (b gives seconds, repeat, thread counts,
+ * cores); ours may be NULL (the peer alone). Also for experiments: any raw
+ * calls may stand on either side. */
+void tl_bench_peer_measure(tl_bench *b, const tl_bench_peer *peer, const tl_bench_raw *ours,
+                           tl_bench_peer_result *p);
 /* Measures one lock on its own, as the peers are measured: ns per pair
  * uncontended; one contended repetition, giving ns per acquisition, the
  * average run (acquisitions in a row by one thread, i.e. between changes of

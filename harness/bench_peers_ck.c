@@ -9,8 +9,9 @@
  * the call and return every threadlab call pays, and the compiler could fold
  * its code into the loop. So each CK call gets an out-of-line wrapper here,
  * in a file of its own, and the bench reaches both sides the same way:
- * through a table of functions (tl_bench_raw), one indirect call per lock and
- * per unlock. Each wrapper is CK's inline code and nothing else.
+ * through a table of functions (tl_bench_raw) whose entries tail-call the
+ * out-of-line lock functions, one indirect call and one jump per lock and per
+ * unlock on either side. Each wrapper is CK's inline code and nothing else.
  *
  * The pairing, algorithm by algorithm (CK 0.7.1, x86-64):
  *   tas     ~ ck_spinlock_fas      an exchange; but CK's waiter spins reading
@@ -27,29 +28,47 @@
 #if HAVE_CK
 #include <ck_spinlock.h>
 
-/* Every wrapper: the lock block is `lock`, the thread's context `ctx`. */
-#define CK_UNUSED(x) (void)(x)
+/* Two layers, mirroring how the bench reaches threadlab's kinds
+ * (bench_peers_tl.c): an out-of-line function per CK call, the counterpart
+ * of tl_spin_*_lock, holding CK's inline code and nothing else; then the
+ * raw-shape adaptor the bench calls, one tail call (a `jmp`) into it. */
+#define CK_OUT_OF_LINE __attribute__((noinline))
 
 /* --- fas ------------------------------------------------------------------- */
+CK_OUT_OF_LINE static void ck_fas_lock(ck_spinlock_fas_t *l) { ck_spinlock_fas_lock(l); }
+CK_OUT_OF_LINE static void ck_fas_unlock(ck_spinlock_fas_t *l) { ck_spinlock_fas_unlock(l); }
 static void fas_init(void *lock) { ck_spinlock_fas_init(lock); }
-static void fas_lock(void *lock, void *ctx) { CK_UNUSED(ctx); ck_spinlock_fas_lock(lock); }
-static void fas_unlock(void *lock, void *ctx) { CK_UNUSED(ctx); ck_spinlock_fas_unlock(lock); }
+static void fas_lock(void *lock, void *ctx) { (void)ctx; ck_fas_lock(lock); }
+static void fas_unlock(void *lock, void *ctx) { (void)ctx; ck_fas_unlock(lock); }
 
 /* --- cas, with and without backoff (one lock type, two lock calls) -------- */
+CK_OUT_OF_LINE static void ck_cas_lock(ck_spinlock_cas_t *l) { ck_spinlock_cas_lock(l); }
+CK_OUT_OF_LINE static void ck_cas_lock_eb(ck_spinlock_cas_t *l) { ck_spinlock_cas_lock_eb(l); }
+CK_OUT_OF_LINE static void ck_cas_unlock(ck_spinlock_cas_t *l) { ck_spinlock_cas_unlock(l); }
 static void cas_init(void *lock) { ck_spinlock_cas_init(lock); }
-static void cas_lock(void *lock, void *ctx) { CK_UNUSED(ctx); ck_spinlock_cas_lock(lock); }
-static void cas_lock_eb(void *lock, void *ctx) { CK_UNUSED(ctx); ck_spinlock_cas_lock_eb(lock); }
-static void cas_unlock(void *lock, void *ctx) { CK_UNUSED(ctx); ck_spinlock_cas_unlock(lock); }
+static void cas_lock(void *lock, void *ctx) { (void)ctx; ck_cas_lock(lock); }
+static void cas_lock_eb(void *lock, void *ctx) { (void)ctx; ck_cas_lock_eb(lock); }
+static void cas_unlock(void *lock, void *ctx) { (void)ctx; ck_cas_unlock(lock); }
 
 /* --- ticket ---------------------------------------------------------------- */
+CK_OUT_OF_LINE static void ck_ticket_lock(ck_spinlock_ticket_t *l) { ck_spinlock_ticket_lock(l); }
+CK_OUT_OF_LINE static void ck_ticket_unlock(ck_spinlock_ticket_t *l) { ck_spinlock_ticket_unlock(l); }
 static void ticket_init(void *lock) { ck_spinlock_ticket_init(lock); }
-static void ticket_lock(void *lock, void *ctx) { CK_UNUSED(ctx); ck_spinlock_ticket_lock(lock); }
-static void ticket_unlock(void *lock, void *ctx) { CK_UNUSED(ctx); ck_spinlock_ticket_unlock(lock); }
+static void ticket_lock(void *lock, void *ctx) { (void)ctx; ck_ticket_lock(lock); }
+static void ticket_unlock(void *lock, void *ctx) { (void)ctx; ck_ticket_unlock(lock); }
 
 /* --- mcs: the caller's queue node is the thread's context ----------------- */
+CK_OUT_OF_LINE static void ck_mcs_lock(ck_spinlock_mcs_t *q, ck_spinlock_mcs_context_t *n)
+{
+    ck_spinlock_mcs_lock(q, n);
+}
+CK_OUT_OF_LINE static void ck_mcs_unlock(ck_spinlock_mcs_t *q, ck_spinlock_mcs_context_t *n)
+{
+    ck_spinlock_mcs_unlock(q, n);
+}
 static void mcs_init(void *lock) { ck_spinlock_mcs_init(lock); }
-static void mcs_lock(void *lock, void *ctx) { ck_spinlock_mcs_lock(lock, ctx); }
-static void mcs_unlock(void *lock, void *ctx) { ck_spinlock_mcs_unlock(lock, ctx); }
+static void mcs_lock(void *lock, void *ctx) { ck_mcs_lock(lock, ctx); }
+static void mcs_unlock(void *lock, void *ctx) { ck_mcs_unlock(lock, ctx); }
 
 /* --- clh ------------------------------------------------------------------
  * CK's CLH queue starts with one node of the lock's own ("unowned"), and an
@@ -69,6 +88,14 @@ typedef struct {
 _Static_assert(sizeof(clh_lock_block) <= TL_BENCH_LOCK_BYTES, "CLH lock block too big");
 _Static_assert(sizeof(clh_ctx) <= TL_BENCH_CTX_BYTES, "CLH context too big");
 
+CK_OUT_OF_LINE static void ck_clh_lock(ck_spinlock_clh_t **tail, ck_spinlock_clh_t *node)
+{
+    ck_spinlock_clh_lock(tail, node);
+}
+CK_OUT_OF_LINE static void ck_clh_unlock(ck_spinlock_clh_t **node)
+{
+    ck_spinlock_clh_unlock(node);
+}
 static void clh_init(void *lock)
 {
     clh_lock_block *l = lock;
@@ -76,18 +103,18 @@ static void clh_init(void *lock)
 }
 static void clh_ctx_init(void *lock, void *ctx)
 {
-    CK_UNUSED(lock);
+    (void)lock;
     clh_ctx *c = ctx;
     c->node = &c->own;
 }
 static void clh_lock(void *lock, void *ctx)
 {
-    ck_spinlock_clh_lock(&((clh_lock_block *)lock)->tail, ((clh_ctx *)ctx)->node);
+    ck_clh_lock(&((clh_lock_block *)lock)->tail, ((clh_ctx *)ctx)->node);
 }
 static void clh_unlock(void *lock, void *ctx)
 {
-    CK_UNUSED(lock);
-    ck_spinlock_clh_unlock(&((clh_ctx *)ctx)->node);
+    (void)lock;
+    ck_clh_unlock(&((clh_ctx *)ctx)->node);
 }
 
 _Static_assert(sizeof(ck_spinlock_ticket_t) <= TL_BENCH_LOCK_BYTES, "ticket lock too big");

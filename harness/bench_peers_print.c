@@ -79,7 +79,8 @@ void tl_bench_peers_print(FILE *to, const tl_bench *b)
     fprintf(to,
             "\nPeers: Concurrency Kit %s beside the hand-built kinds (raw calls on both sides,\n"
             "one out-of-line call each; lock, data and each thread's node on 128-byte lines of\n"
-            "their own; repetitions alternate; ratio = threadlab / CK within each repetition)\n",
+            "their own; the two take turns in 20 ms slices; ratio = threadlab / CK within\n"
+            "each repetition)\n",
             TL_CK_VERSION);
     if (ps->n == 0) {
         fputs("  (no selected kind has a peer)\n", to);

@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The hand-built spinlocks' raw calls in the peers' shape (tl_bench_raw), so
- * the bench reaches threadlab's lock and its peer the same way.
- *
- * Each adaptor is one tail call into the primitive (a `jmp`), which the CK
- * wrappers do not pay: a bias against threadlab of about one percent
- * uncontended, within the noise of a paired run here (21 alternating 0.2 s
- * repetitions of tas through this adaptor against a direct pointer to
- * tl_spin_tas_lock: median 1.005-1.014, min 0.87-0.90, max 1.08-1.24). It
- * goes when the lock kinds describe themselves and each primitive file gives
- * the bench its own raw hook, where the compiler inlines the primitive. */
+ * the bench reaches threadlab's lock and its peer the same way: an indirect
+ * call into an adaptor that tail-calls (one `jmp`) the out-of-line lock
+ * function. bench_peers_ck.c gives Concurrency Kit's locks the same two
+ * layers. (When each primitive file gives the bench a raw hook of its own,
+ * where the compiler inlines the primitive into the hook, both sides lose
+ * the jump together.) */
 #include <string.h>
 #include "bench_peers.h"
 #include "tl_spin.h"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The peers as a table, their targets, and JSON. */
+#include <math.h>
 #include "config.h"
 #include "bench_peers.h"
 
@@ -120,9 +121,17 @@ void tl_bench_peers_targets(FILE *to, const tl_bench *b)
     }
 }
 
+/* A number, or null where a figure could not be had (jansson refuses NaN
+ * and infinity, and one refused member would drop the whole object). */
+static json_t *number(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
 static json_t *figure_json(const tl_bench_figure *f)
 {
-    return json_pack("{s:f, s:f, s:f}", "median", f->median, "min", f->min, "max", f->max);
+    return json_pack("{s:o, s:o, s:o}", "median", number(f->median), "min", number(f->min), "max",
+                     number(f->max));
 }
 
 static json_t *side_json(const tl_bench_peer_side *s, unsigned threads)
@@ -130,9 +139,9 @@ static json_t *side_json(const tl_bench_peer_side *s, unsigned threads)
     json_t *shares = json_array();
     for (unsigned t = 0; t < threads; t++)
         json_array_append_new(shares, json_real(s->share[t]));
-    return json_pack("{s:o, s:o, s:o, s:f}", "ns_per_acquisition", figure_json(&s->ns_per_acq),
+    return json_pack("{s:o, s:o, s:o, s:o}", "ns_per_acquisition", figure_json(&s->ns_per_acq),
                      "acquisitions_per_run", figure_json(&s->per_handover), "shares_pct",
-                     shares, "jain", s->jain);
+                     shares, "jain", number(s->jain));
 }
 
 json_t *tl_bench_peers_json(const tl_bench *b)

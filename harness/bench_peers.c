@@ -80,40 +80,66 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
-/* ns per lock+unlock pair of each side, alternating slices, `seconds` each. */
+/* The one-RMW floor, taken in the same rotation as the locks: a seq_cst
+ * exchange (the locked instruction a lock's acquire costs), CHUNK per look
+ * at the clock, as bench_engine.c's floor. Its own line. */
+typedef struct {
+    _Alignas(TL_BENCH_LINE) atomic_uint word;
+} floor_word;
+
+static unsigned long floor_chunk(floor_word *f)
+{
+    for (unsigned i = 0; i < CHUNK; i++)
+        atomic_exchange_explicit(&f->word, i, memory_order_seq_cst);
+    return CHUNK;
+}
+
+/* ns per lock+unlock pair of each side, alternating slices, `seconds` each;
+ * with floor_ns, the floor takes a slice of its own in each round too. */
 static void uncontended_sides(const tl_bench_raw *const raw[], int nsides, double seconds,
-                              double *ns)
+                              double *ns, double *floor_ns)
 {
     arena *a = zalloc_aligned(sizeof *a * 2);
     contender *c = zalloc_aligned(sizeof *c);
-    double spent[2] = {0, 0}, pairs[2] = {0, 0};
+    floor_word *fw = zalloc_aligned(sizeof *fw);
+    int turns = nsides + (floor_ns != NULL); /* the floor is turn nsides */
+    double spent[3] = {0, 0, 0}, pairs[3] = {0, 0, 0};
     for (int s = 0; s < nsides; s++) {
         raw[s]->init(a[s].lock);
         if (raw[s]->ctx_init)
             raw[s]->ctx_init(a[s].lock, c->ctx[s]);
     }
     for (unsigned slice = 0;; slice++) {
-        int s = (int)(slice % (unsigned)nsides);
+        int s = (int)(slice % (unsigned)turns);
         if (spent[s] >= seconds)
             break;
-        /* Locals: the calls could write any memory as far as the compiler
-         * knows, so the table would otherwise be read again on every turn. */
-        void (*lock)(void *, void *) = raw[s]->lock, (*unlock)(void *, void *) = raw[s]->unlock;
-        void *l = a[s].lock, *ctx = c->ctx[s];
         unsigned long n = 0;
         double t0 = tl_bench_now(), t;
-        do {
-            for (unsigned i = 0; i < CHUNK; i++) {
-                lock(l, ctx);
-                unlock(l, ctx);
-            }
-            n += CHUNK;
-        } while ((t = tl_bench_now()) - t0 < SLICE_S && t - t0 < seconds);
+        if (s == nsides) {
+            do
+                n += floor_chunk(fw);
+            while ((t = tl_bench_now()) - t0 < SLICE_S && t - t0 < seconds);
+        } else {
+            /* Locals: the calls could write any memory as far as the compiler
+             * knows, so the table would otherwise be read again on every turn. */
+            void (*lock)(void *, void *) = raw[s]->lock, (*unlock)(void *, void *) = raw[s]->unlock;
+            void *l = a[s].lock, *ctx = c->ctx[s];
+            do {
+                for (unsigned i = 0; i < CHUNK; i++) {
+                    lock(l, ctx);
+                    unlock(l, ctx);
+                }
+                n += CHUNK;
+            } while ((t = tl_bench_now()) - t0 < SLICE_S && t - t0 < seconds);
+        }
         spent[s] += t - t0;
         pairs[s] += (double)n;
     }
     for (int s = 0; s < nsides; s++)
         ns[s] = spent[s] * 1e9 / pairs[s];
+    if (floor_ns)
+        *floor_ns = spent[nsides] * 1e9 / pairs[nsides];
+    free(fw);
     free(c);
     free(a);
 }
@@ -121,7 +147,7 @@ static void uncontended_sides(const tl_bench_raw *const raw[], int nsides, doubl
 double tl_bench_raw_uncontended_ns(const tl_bench_raw *raw, double seconds)
 {
     double ns;
-    uncontended_sides(&raw, 1, seconds, &ns);
+    uncontended_sides(&raw, 1, seconds, &ns, NULL);
     return ns;
 }
 
@@ -291,23 +317,28 @@ static int sides_of(const tl_bench_peer_result *p, unsigned i, const tl_bench_ra
 
 static void measure_uncontended(const tl_bench *b, tl_bench_peer_result *p, unsigned r)
 {
-    double v[2][MAX_REPEAT], ratio[MAX_REPEAT];
+    double v[2][MAX_REPEAT], ratio[MAX_REPEAT], to_floor[2][MAX_REPEAT];
     for (unsigned i = 0; i < r; i++) {
         const tl_bench_raw *raw[2];
         int order[2];
-        double ns[2];
+        double ns[2], floor;
         int n = sides_of(p, i, raw, order);
-        uncontended_sides(raw, n, b->seconds, ns);
-        for (int k = 0; k < n; k++)
+        uncontended_sides(raw, n, b->seconds, ns, &floor);
+        for (int k = 0; k < n; k++) {
             v[order[k]][i] = ns[k];
+            to_floor[order[k]][i] = ns[k] / floor;
+        }
         if (p->ours)
             ratio[i] = v[TL_PEER_OURS][i] / v[TL_PEER_THEIRS][i];
     }
-    p->uncontended[TL_PEER_THEIRS] = tl_bench_summarise(v[TL_PEER_THEIRS], r);
-    if (p->ours) {
-        p->uncontended[TL_PEER_OURS] = tl_bench_summarise(v[TL_PEER_OURS], r);
-        p->uncontended_ratio = tl_bench_summarise(ratio, r);
+    for (int s = 0; s < 2; s++) {
+        if (s == TL_PEER_OURS && !p->ours)
+            continue;
+        p->uncontended[s] = tl_bench_summarise(v[s], r);
+        p->x_floor[s] = tl_bench_summarise(to_floor[s], r);
     }
+    if (p->ours)
+        p->uncontended_ratio = tl_bench_summarise(ratio, r);
 }
 
 static void measure_contended(tl_bench *b, tl_bench_peer_result *p, size_t tc, unsigned r)

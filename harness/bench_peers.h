@@ -67,6 +67,7 @@ typedef struct {
     const tl_bench_raw *ours;          /* NULL: no hand-built kind yet, shown against the floor */
     tl_bench_figure uncontended[2];    /* ns per lock+unlock pair, [TL_PEER_OURS], [TL_PEER_THEIRS] */
     tl_bench_figure uncontended_ratio; /* ours / theirs, paired per repetition */
+    tl_bench_figure x_floor[2];        /* each side / one exchange, in the same rotation */
     struct {
         unsigned threads;
         tl_bench_peer_side side[2];

@@ -16,10 +16,11 @@ static void ratio_cell(FILE *to, const tl_bench_figure *f)
 static void print_uncontended(FILE *to, const tl_bench *b)
 {
     const struct tl_bench_peers *ps = b->peers;
-    double floor = b->floor_exchange.median;
-    fputs("\nUncontended lock+unlock, ns per pair\n", to);
-    fprintf(to, "%-9s %-19s %9s %9s  %-18s %10s\n", "threadlab", "CK", "threadlab", "CK",
-            "ratio (min-max)", "CK x floor");
+    fputs("\nUncontended lock+unlock, ns per pair; x floor = / one exchange, timed in the same "
+          "rotation\n",
+          to);
+    fprintf(to, "%-9s %-19s %9s %9s  %-18s %9s %9s\n", "threadlab", "CK", "threadlab", "CK",
+            "ratio (min-max)", "tl x fl", "CK x fl");
     for (size_t i = 0; i < ps->n; i++) {
         const tl_bench_peer_result *p = &ps->r[i];
         fprintf(to, "%-9s %-19s", p->peer->kind, p->peer->raw.name);
@@ -28,11 +29,13 @@ static void print_uncontended(FILE *to, const tl_bench *b)
         else
             fprintf(to, " %9s", "-");
         fprintf(to, " %9.1f", p->uncontended[TL_PEER_THEIRS].median);
-        if (p->ours)
+        if (p->ours) {
             ratio_cell(to, &p->uncontended_ratio);
-        else
-            fprintf(to, "  %-18s", "(no such kind yet)");
-        fprintf(to, " %9.2fx\n", floor > 0 ? p->uncontended[TL_PEER_THEIRS].median / floor : 0);
+            fprintf(to, " %8.2fx", p->x_floor[TL_PEER_OURS].median);
+        } else {
+            fprintf(to, "  %-18s %9s", "(no such kind yet)", "-");
+        }
+        fprintf(to, " %8.2fx\n", p->x_floor[TL_PEER_THEIRS].median);
     }
 }
 
@@ -78,10 +81,10 @@ void tl_bench_peers_print(FILE *to, const tl_bench *b)
         return;
     }
     fprintf(to,
-            "\nPeers: Concurrency Kit %s beside the hand-built kinds (raw calls on both sides,\n"
-            "one out-of-line call each; lock, data and each thread's node on 128-byte lines of\n"
-            "their own; the two take turns in 20 ms slices; ratio = threadlab / CK within\n"
-            "each repetition)\n",
+            "\nPeers: Concurrency Kit %s beside the hand-built kinds, same algorithm, same run.\n"
+            "Both called alike (an adaptor jumping to an out-of-line lock function); lock,\n"
+            "data and each thread's node on 128-byte lines of their own; the two take turns\n"
+            "in 20 ms slices; ratio = threadlab / CK within each repetition, median (min-max)\n",
             TL_CK_VERSION);
     if (ps->n == 0) {
         fputs("  (no selected kind has a peer)\n", to);
@@ -99,13 +102,13 @@ void tl_bench_peers_targets(FILE *to, const tl_bench *b)
     const struct tl_bench_peers *ps = b->peers;
     if (b->no_peers || !ps || !ps->found)
         return;
-    double floor = b->floor_exchange.median;
     for (size_t i = 0; i < ps->n; i++) {
         const tl_bench_peer_result *p = &ps->r[i];
         if (!p->ours) {
-            fprintf(to, "  [-] %s: no hand-built kind yet; %s raw is %.2fx the one-RMW floor\n",
-                    p->peer->kind, p->peer->raw.name,
-                    floor > 0 ? p->uncontended[TL_PEER_THEIRS].median / floor : 0);
+            const tl_bench_figure *f = &p->x_floor[TL_PEER_THEIRS];
+            fprintf(to, "  [-] %s: no hand-built kind yet; %s raw is %.2fx (%.2f-%.2f) the "
+                        "one-RMW floor\n",
+                    p->peer->kind, p->peer->raw.name, f->median, f->min, f->max);
             continue;
         }
         const tl_bench_figure *u = &p->uncontended_ratio;
@@ -164,14 +167,16 @@ json_t *tl_bench_peers_json(const tl_bench *b)
         }
         json_array_append_new(
             pairs,
-            json_pack("{s:s, s:s, s:s, s:b, s:{s:o, s:o}, s:o, s:o}", "kind", p->peer->kind,
-                      "peer", p->peer->raw.name, "about", p->peer->about, "hand_built",
-                      p->ours != NULL, "uncontended_ns", "threadlab",
+            json_pack("{s:s, s:s, s:s, s:b, s:{s:o, s:o}, s:o, s:{s:o, s:o}, s:o}", "kind",
+                      p->peer->kind, "peer", p->peer->raw.name, "about", p->peer->about,
+                      "hand_built", p->ours != NULL, "uncontended_ns", "threadlab",
                       p->ours ? figure_json(&p->uncontended[TL_PEER_OURS]) : json_null(),
                       "peer", figure_json(&p->uncontended[TL_PEER_THEIRS]),
                       "uncontended_ratio", p->ours ? figure_json(&p->uncontended_ratio)
                                                    : json_null(),
-                      "contended", contended));
+                      "uncontended_x_floor", "threadlab",
+                      p->ours ? figure_json(&p->x_floor[TL_PEER_OURS]) : json_null(), "peer",
+                      figure_json(&p->x_floor[TL_PEER_THEIRS]), "contended", contended));
     }
     return json_pack("{s:s, s:s, s:b, s:b, s:o}", "library", "Concurrency Kit", "version",
                      found ? TL_CK_VERSION : "", "found", found, "measured",

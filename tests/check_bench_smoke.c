@@ -133,12 +133,15 @@ static void assert_peers(json_t *peers)
         bool ours = json_is_true(json_object_get(p, "hand_built"));
         ck_assert(ours == (tl_lock_kind_find(json_string_value(json_object_get(p, "kind"))) != NULL));
         json_t *u = json_object_get(p, "uncontended_ns");
+        json_t *fl = json_object_get(p, "uncontended_x_floor");
         assert_figure(json_object_get(u, "peer"), peer);
+        assert_figure(json_object_get(fl, "peer"), peer);
         json_t *c = json_array_get(json_object_get(p, "contended"), 0);
         ck_assert_int_eq(json_integer_value(json_object_get(c, "threads")), 2);
         assert_peer_side(json_object_get(c, "peer"), peer);
         if (ours) {
             assert_figure(json_object_get(u, "threadlab"), peer);
+            assert_figure(json_object_get(fl, "threadlab"), peer);
             assert_figure(json_object_get(p, "uncontended_ratio"), peer);
             assert_peer_side(json_object_get(c, "threadlab"), peer);
             assert_figure(json_object_get(c, "ratio"), peer);

@@ -26,8 +26,22 @@
  * yields its core, and a busy machine can always run the owner. */
 #include "tl_spin.h"
 
-/* Backoff in pauses: the first period and the cap (see the figures in
- * README.md's bench section for how they were chosen). */
+/* Backoff in pauses: the first period and the cap. A pause is 26-70 ns
+ * here, so the cap is 0.4-1.1 ms, about Concurrency Kit's (2^20 empty loop
+ * turns), and no waiter sleeps longer than that past a release. Chosen by
+ * measurement against ck_spinlock_cas_eb (the bench's peer body, 2 threads
+ * pinned, a 2-core VM at load 2.5-3, 3 rounds of 9 paired repetitions,
+ * ns per acquisition ours / CK, and acquisitions in a row by one thread):
+ *   min-cap      ratio               run, ours / CK      Jain, ours
+ *   16-16384     0.94, 0.66, 0.71    911-1306 / 256-374  0.97-1.00
+ *   16-65536     0.67, 0.66, 0.70    1152-1688 / 286-466 0.75-1.00
+ *   64-65536     0.65, 0.75, 0.54    4498-7422 / 415-887 0.71-1.00
+ * (ttas, which spins reading, against the same: 2.89, run 109 / 430). A
+ * longer cap buys a little more throughput with longer runs and a worse
+ * worst case for the waiter; 16-16384 already beats CK's and keeps the
+ * wait after a release near one scheduler tick. Looking by exchange instead
+ * of read-then-exchange measured the same (0.64-0.72), so the look stays a
+ * test-and-test-and-set. */
 enum { TTAS_EB_MIN = 16, TTAS_EB_MAX = 16384 };
 
 void tl_spin_ttas_eb_init(tl_spin_ttas_eb_t *l)

@@ -34,8 +34,9 @@ void tl_catalog_know_detectors(bool (*known)(const char *name), const char *name
  * "example" is the category of the documented example, so it can be linked
  * in out of tree as it stands. */
 static const char *const known_categories[] = {
-    "atomicity", "deadlock", "example", "hang",       "livelock", "memory",
-    "primitive", "race",     "retptr",  "selftest",   "starvation", "tls",
+    "atomicity", "callback", "deadlock", "example",    "hang", "livelock",
+    "memory",    "primitive", "race",   "retptr",     "selftest", "starvation",
+    "tls",
 };
 
 typedef struct {

@@ -11,21 +11,13 @@
 #include <unistd.h>
 
 #include "tl_annotate.h"
-#include "tl_sanitizer.h"
 #include "tl_scenario.h"
 #include "tl_track.h"
 
-#if TL_TSAN
-/* TSan's dynamic-annotation entry points (in both clang's and gcc's runtime):
- * synchronisation inside the brackets creates no happens-before. */
-void AnnotateIgnoreSyncBegin(const char *file, int line);
-void AnnotateIgnoreSyncEnd(const char *file, int line);
-#define IGNORE_SYNC_BEGIN() AnnotateIgnoreSyncBegin(__FILE__, __LINE__)
-#define IGNORE_SYNC_END() AnnotateIgnoreSyncEnd(__FILE__, __LINE__)
-#else
-#define IGNORE_SYNC_BEGIN() ((void)0)
-#define IGNORE_SYNC_END() ((void)0)
-#endif
+/* Synchronisation inside these brackets creates no happens-before edge for
+ * any detector (tl_annotate.h says how each is told). */
+#define IGNORE_SYNC_BEGIN() TL_ANN_IGNORE_SYNC_BEGIN()
+#define IGNORE_SYNC_END() TL_ANN_IGNORE_SYNC_END()
 
 void tl_ctx_lock_init(tl_ctx *ctx, tl_lock_t *l, const char *name)
 {

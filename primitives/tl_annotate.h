@@ -75,4 +75,23 @@ extern int tl__ann_on_valgrind;
 #define TL__ANN_ACTIVE() 0
 #endif
 
+/* The scenario runtime's handshakes (tl_turn_*, tl_lockstep_*: atomics that
+ * force an interleaving) must add no happens-before edge, or a buggy
+ * variant's race would be hidden by the very handshake that forces it.
+ * TSan takes an edge from acquire/release atomics, so it is told to ignore
+ * the synchronisation inside these brackets (its dynamic-annotation entry
+ * points, in both clang's and gcc's runtime). Helgrind and DRD take no edge
+ * from atomics at all (a C11 acquire load is a plain mov in machine code);
+ * they would only report the handshake's own words as races, so the words
+ * are left unchecked (TL__ANN_PRIVATE, scenario_rt.c), which orders nothing. */
+#if TL_TSAN
+void AnnotateIgnoreSyncBegin(const char *file, int line);
+void AnnotateIgnoreSyncEnd(const char *file, int line);
+#define TL_ANN_IGNORE_SYNC_BEGIN() AnnotateIgnoreSyncBegin(__FILE__, __LINE__)
+#define TL_ANN_IGNORE_SYNC_END() AnnotateIgnoreSyncEnd(__FILE__, __LINE__)
+#else
+#define TL_ANN_IGNORE_SYNC_BEGIN() ((void)0)
+#define TL_ANN_IGNORE_SYNC_END() ((void)0)
+#endif
+
 #endif

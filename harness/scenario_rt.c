@@ -230,6 +230,11 @@ void tl_oracle_expect_u64(tl_ctx *ctx, const char *what, uint64_t expected, uint
               (unsigned long long)got);
 }
 
+void tl_oracle_words(void *addr, size_t size)
+{
+    quiet_words(addr, size);
+}
+
 void tl_progress(tl_ctx *ctx)
 {
     (void)ctx;

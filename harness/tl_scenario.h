@@ -160,6 +160,14 @@ void tl_lockstep_wait_busy(tl_lockstep_t *b);
 void tl_oracle(tl_ctx *ctx, const char *what, bool ok, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void tl_oracle_expect_u64(tl_ctx *ctx, const char *what, uint64_t expected, uint64_t got);
+/* Declares an atomic variable the oracle's own bookkeeping (which context was
+ * freed, whether one step came before another): read and written only
+ * through tl_atomic_*, it is no race in C11, but Valgrind's detectors see
+ * machine code, where a relaxed or acquire load is a plain mov, and would
+ * report it as one. They are told to leave these bytes unchecked, which
+ * orders nothing; TSan sees the atomics and needs nothing. Call it before
+ * the threads that use the variable start. */
+void tl_oracle_words(void *addr, size_t size);
 /* Marks one unit of useful work done by the calling thread, for the live
  * monitor's livelock and starvation verdicts (retries are counted for you:
  * every failed trylock is one). */

@@ -251,15 +251,22 @@ static bool find_valgrind_failure(const tl_run *r, char *line, size_t size)
         return false;
     const char *first = NULL;
     for (size_t i = 0; i < sizeof valgrind_failed / sizeof valgrind_failed[0]; i++) {
-        const char *at = strstr(text, valgrind_failed[i]);
-        if (at && (!first || at < first))
-            first = at;
+        for (const char *at = strstr(text, valgrind_failed[i]); at;
+             at = strstr(at + 1, valgrind_failed[i])) {
+            const char *start = at, *eol = strchr(at, '\n');
+            while (start > text && start[-1] != '\n')
+                start--;
+            /* "valgrind: warning: ..." says it went on: not a failure. */
+            const char *warn = strstr(start, "arning");
+            if (warn && (!eol || warn < eol))
+                continue;
+            if (!first || start < first)
+                first = start;
+            break;
+        }
     }
-    if (first) {
-        while (first > text && first[-1] != '\n')
-            first--;
+    if (first)
         failure_line(first, line, size);
-    }
     free(text);
     return first != NULL;
 }

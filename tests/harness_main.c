@@ -7,6 +7,7 @@ int main(void)
 {
     tl_test_tmp_begin();
     SRunner *sr = srunner_create(tl_suite_tsan_parse());
+    srunner_add_suite(sr, tl_suite_valgrind_xml());
     srunner_add_suite(sr, tl_suite_evidence());
     srunner_add_suite(sr, tl_suite_catalog());
     srunner_add_suite(sr, tl_suite_bench());

@@ -128,7 +128,7 @@ typedef struct {
     /* --- verdict --- */
     tl_evidence expected, observed;
     bool met;
-    char reason[512];
+    char reason[1024];         /* room for a declared difference's why */
 } tl_run;
 
 const char *tl_detector_name(tl_detector d);

@@ -196,7 +196,10 @@ void tl_run_judge(tl_run *r)
         snprintf(r->reason, sizeof r->reason, "host exited with status %d (see stderr.log)",
                  r->exit_status);
     } else if (r->exited && r->exit_status == r->detector->reported_status &&
-               tl_run_reports(r) == 0) {
+               r->nfindings == 0) {
+        /* Nothing at all parsed: a detector's runtime message counts as
+         * parsed here, since some set the status for those too (Valgrind's
+         * --error-exitcode counts every error it printed). */
         r->met = false;
         snprintf(r->reason, sizeof r->reason,
                  "%s exit status %d but no report could be parsed (see %s)", r->detector->name,

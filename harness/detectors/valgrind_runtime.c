@@ -292,7 +292,7 @@ void tl__valgrind_check_environment(const tl_valgrind_tool *t, tl_run *r)
 {
     if (r->env_error[0] || r->state != TL_RUN_FINISHED)
         return;
-    char line[200];
+    char line[150]; /* fits env_error with the words around it */
     bool failed = find_valgrind_failure(r, line, sizeof line);
     if (failed && tl_run_reports(r) == 0) {
         snprintf(r->env_error, sizeof r->env_error, "Valgrind (%s) could not run: %s", t->tool,

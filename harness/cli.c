@@ -7,6 +7,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "cli.h"
+#include "detector.h"
 #include "tl_lock.h"
 
 static void usage(FILE *to)
@@ -16,6 +17,8 @@ static void usage(FILE *to)
           "\n"
           "Commands:\n"
           "  run         run scenarios by name and judge what the detectors saw\n"
+          "  matrix      every variant under every detector: the detector matrix, with\n"
+          "              each detector's TP/FP/FN/TN, precision, recall and time\n"
           "  list        list the scenarios and what each variant expects\n"
           "  show        show one scenario's teaching text and variants\n"
           "  validate    check every lock kind for mutual exclusion and lost updates\n"
@@ -54,6 +57,7 @@ static int dispatch(int argc, char **argv)
 {
     /* Before any command: a descriptor that breaks a rule would otherwise
      * show up much later as a wrong verdict or a misaligned table. */
+    tl_catalog_know_detectors(tl_detector_exists, tl_detector_names());
     if (!tl_catalog_validate("threadlab"))
         return TL_EXIT_ENV;
     if (argc < 2) {
@@ -74,12 +78,13 @@ static int dispatch(int argc, char **argv)
         int (*fn)(int, char **);
     } commands[] = {
         {"run", tl_cmd_run},     {"list", tl_cmd_list},   {"show", tl_cmd_show},
-        {"validate", tl_cmd_validate}, {"bench", tl_cmd_bench},
+        {"validate", tl_cmd_validate}, {"bench", tl_cmd_bench}, {"matrix", tl_cmd_matrix},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
     return tl_cli_usage_error(
-        "unknown command '%s'; allowed: run, list, show, validate, bench (see threadlab --help)",
+        "unknown command '%s'; allowed: run, matrix, list, show, validate, bench (see threadlab "
+        "--help)",
         cmd);
 }

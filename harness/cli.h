@@ -40,5 +40,6 @@ int tl_cmd_run(int argc, char **argv);
 int tl_cmd_list(int argc, char **argv);
 int tl_cmd_show(int argc, char **argv);
 int tl_cmd_bench(int argc, char **argv);
+int tl_cmd_matrix(int argc, char **argv);
 
 #endif

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* threadlab run: runs scenarios by name, shows one progress line per run,
- * a final table, and where the report is. */
+ * a final table, and where the report is. The same driver runs `threadlab
+ * matrix` (cmd_matrix.c), with the defaults and refusals its descriptor
+ * gives (cmd_plan.h). */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "catalog.h"
 #include "cli.h"
+#include "cmd_plan.h"
 #include "config.h"
 #include "detector.h"
 #include "monitor_report.h"
@@ -50,11 +52,11 @@ static void usage(FILE *to)
           "  -l, --lock KIND          lock kind for the scenarios that take one (default\n"
           "                           mutex; threadlab list shows which do)\n"
           "  -d, --detector D[,D...]  the detectors, each variant under each side by side,\n"
-          "                           or all (every one built here); default: the first:\n",
+          "                           or all (every one that can run here); default: the first;\n"
+          "                           with two or more, matrix.md and matrix.json too\n"
+          "                           (see threadlab matrix --help):\n",
           to);
-    for (size_t i = 0; i < tl_detector_count(); i++)
-        fprintf(to, "                           %-6s %s\n", tl_detector_at(i)->name,
-                tl_detector_at(i)->about);
+    tl_cmd_detector_help(to);
     fputs("  -t, --threads N          threads (default: the scenario's)\n"
           "  -i, --iterations N       iterations (default: the scenario's)\n"
           "  -m, --mode M             deadlocks: potential (default) or actual\n"
@@ -68,23 +70,11 @@ static void usage(FILE *to)
           "  -h, --help               show this help\n"
           "\n"
           "Exit status: 0 every expectation met, 1 some not met, 2 usage error,\n"
-          "3 environment error (no TSan host, TSan cannot run, a host cannot start, a log\n"
-          "or the report cannot be written: the plan stops, the runs recorded so far are\n"
-          "kept), 130 interrupted (the report keeps every run that finished).\n",
+          "3 environment error (a detector's host is not built, a detector cannot run, a\n"
+          "host cannot start, a log or the report cannot be written: the plan stops, the\n"
+          "runs recorded so far are kept), 130 interrupted (the report keeps every run\n"
+          "that finished).\n",
           to);
-}
-
-static bool parse_seconds(const char *text, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || !(v >= 0.1 && v <= 3600)) {
-        tl_cli_usage_error("--timeout: '%s' is not a number of seconds from 0.1 to 3600", text);
-        return false;
-    }
-    *out = v;
-    return true;
 }
 
 /* A fresh directory OUT/YYYYmmdd-HHMMSS[-N]: never reuses one, so an earlier
@@ -193,6 +183,7 @@ enum { TABLE_ALL_MAX = 200 };
 
 typedef struct {
     bool all;        /* every run, or only the ones not met */
+    bool skip_nd;    /* leave out the not demonstrable ones too */
     size_t skipped;  /* met runs left out */
 } table_t;
 
@@ -200,7 +191,9 @@ typedef struct {
 static bool table_row(json_t *run, void *user)
 {
     table_t *t = user;
-    if (!t->all && strcmp(json_str(run, "verdict"), "met") == 0) {
+    const char *verdict = json_str(run, "verdict");
+    if (!t->all && (strcmp(verdict, "met") == 0 ||
+                    (t->skip_nd && strcmp(verdict, "not demonstrable") == 0))) {
         t->skipped++;
         return true;
     }
@@ -221,15 +214,23 @@ static bool table_row(json_t *run, void *user)
     return true;
 }
 
-static void print_table(const tl_report *rep)
+/* The runs, or (every_run false: matrix.md shows them all) only the runs
+ * that went wrong, and nothing when none did. */
+static void print_table(const tl_report *rep, bool every_run)
 {
-    table_t t = {.all = rep->recorded <= TABLE_ALL_MAX};
+    table_t t = {.all = every_run && rep->recorded <= TABLE_ALL_MAX, .skip_nd = !every_run};
+    if (!every_run && rep->not_met + rep->errors + rep->interrupted == 0)
+        return;
+    if (!every_run)
+        printf("Runs not met:\n");
     printf("%-*s %-*s %-13s %-8s %-9s %-16s %-40s %8s\n", TL_SCENARIO_NAME_MAX, "scenario",
            TL_VARIANT_NAME_MAX, "variant", "lock", "detector", "mode", "verdict", "evidence",
            "time");
     tl_report_each(rep, table_row, &t);
-    if (t.skipped)
+    if (t.skipped && every_run)
         printf("(%zu met runs not listed: summary.md has every run)\n", t.skipped);
+    if (!every_run)
+        putchar('\n');
 }
 
 /* Under the table, one line per chosen scenario that --lock did not reach,
@@ -245,169 +246,7 @@ static void print_lock_notes(const tl_plan *p)
                    p->scenarios[i]->name, p->lock, p->scenarios[i]->own_locking);
 }
 
-/* The longest --out accepted: below it go "/YYYYmmdd-HHMMSS-N/", a run's
- * folder (its relative name is at most 127 characters: tl_run.dir_rel) and
- * "/results.jsonl", and all of it must stay shorter than PATH_MAX. */
-#define TL_OUT_MAX (PATH_MAX - 1 - 20 - 127 - 15)
-
-/* --detector NAME[,NAME...] or all. "all" means every detector whose host
- * is built here; it is resolved in find_hosts. */
-static bool all_detectors;
-
-static bool parse_detectors(const char *text, tl_plan *plan)
-{
-    char copy[256];
-    snprintf(copy, sizeof copy, "%s", text);
-    plan->ndetectors = 0;
-    all_detectors = strcmp(text, "all") == 0;
-    if (all_detectors) {
-        for (size_t i = 0; i < tl_detector_count() && i < TL_PLAN_MAX_DETECTORS; i++)
-            plan->detectors[plan->ndetectors++] = tl_detector_at(i);
-        return true;
-    }
-    char *save = NULL;
-    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        tl_detector d = tl_detector_find(name);
-        if (!d) {
-            tl_cli_usage_error("--detector: unknown detector '%s'; allowed: %s, or all", name,
-                               tl_detector_names());
-            return false;
-        }
-        bool twice = false;
-        for (size_t i = 0; i < plan->ndetectors; i++)
-            twice |= plan->detectors[i] == d;
-        if (!twice && plan->ndetectors < TL_PLAN_MAX_DETECTORS)
-            plan->detectors[plan->ndetectors++] = d;
-    }
-    if (plan->ndetectors == 0) {
-        tl_cli_usage_error("--detector: none given; allowed: %s, or all", tl_detector_names());
-        return false;
-    }
-    return true;
-}
-
-/* The host of every chosen detector. A detector named on the command line
- * whose host is not built is an environment error; with "all", it is left
- * out and said so. */
-static bool find_hosts(tl_plan *plan, tl_runner *rn)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < plan->ndetectors; i++) {
-        tl_detector d = plan->detectors[i];
-        char *host = rn->host[tl_detector_index(d)];
-        if (tl_runner_find_host(d, host, sizeof rn->host[0])) {
-            plan->detectors[kept++] = d;
-            continue;
-        }
-        fprintf(stderr, "threadlab: --detector %s: no host: %s; %s\n", d->name, host,
-                d->missing_hint);
-        if (!all_detectors)
-            return false;
-        host[0] = '\0';
-    }
-    plan->ndetectors = kept;
-    return kept > 0;
-}
-
-static int parse(int argc, char **argv, tl_plan *plan, const char **out, unsigned long *jobs,
-                 progress_t *pr)
-{
-    static const struct option opts[] = {
-        {"all", no_argument, NULL, 'a'},           {"category", required_argument, NULL, 'c'},
-        {"variant", required_argument, NULL, 'V'}, {"lock", required_argument, NULL, 'l'},
-        {"detector", required_argument, NULL, 'd'}, {"threads", required_argument, NULL, 't'},
-        {"iterations", required_argument, NULL, 'i'}, {"mode", required_argument, NULL, 'm'},
-        {"repeat", required_argument, NULL, 'r'},  {"timeout", required_argument, NULL, 'T'},
-        {"jobs", required_argument, NULL, 'j'},    {"out", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},         {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},          {"no-monitor", no_argument, NULL, 'N'},
-        {NULL, 0, NULL, 0},
-    };
-    bool all = false;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":ac:V:l:d:t:i:m:r:T:j:o:qvh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'a': all = true; break;
-        case 'c':
-            if (!tl_plan_add_category(plan, optarg))
-                return TL_EXIT_USAGE;
-            break;
-        case 'V': plan->variant = optarg; break;
-        case 'l':
-            if (!tl_lock_kind_find(optarg)) {
-                const char *near = tl_cli_suggest_kind(optarg);
-                return tl_cli_usage_error("--lock: unknown lock kind '%s'%s%s%s; allowed: %s",
-                                          optarg, near ? "; did you mean " : "",
-                                          near ? near : "", near ? "?" : "",
-                                          tl_lock_kind_names());
-            }
-            plan->lock = optarg;
-            plan->lock_given = true;
-            break;
-        case 'd':
-            if (!parse_detectors(optarg, plan))
-                return TL_EXIT_USAGE;
-            break;
-        case 't':
-            if (!tl_cli_parse_ulong("--threads", optarg, 1, 64, &plan->threads))
-                return TL_EXIT_USAGE;
-            break;
-        case 'i':
-            if (!tl_cli_parse_ulong("--iterations", optarg, 1, 100000000, &plan->iterations))
-                return TL_EXIT_USAGE;
-            break;
-        case 'm':
-            if (strcmp(optarg, "potential") && strcmp(optarg, "actual"))
-                return tl_cli_usage_error("--mode: unknown mode '%s'; allowed: potential, actual",
-                                          optarg);
-            plan->mode = strcmp(optarg, "actual") == 0 ? TL_MODE_ACTUAL : TL_MODE_POTENTIAL;
-            break;
-        case 'r':
-            if (!tl_cli_parse_ulong("--repeat", optarg, 1, 1000, &plan->repeat))
-                return TL_EXIT_USAGE;
-            break;
-        case 'T':
-            if (!parse_seconds(optarg, &plan->timeout_s))
-                return TL_EXIT_USAGE;
-            break;
-        case 'j':
-            if (!tl_cli_parse_ulong("--jobs", optarg, 1, 64, jobs))
-                return TL_EXIT_USAGE;
-            break;
-        case 'o':
-            if (optarg[0] == '\0')
-                return tl_cli_usage_error("--out: empty; give a directory");
-            if (strlen(optarg) > TL_OUT_MAX)
-                return tl_cli_usage_error("--out: '%.40s...' is %zu characters long; at most %d "
-                                          "are allowed (run directories go below it)",
-                                          optarg, strlen(optarg), TL_OUT_MAX);
-            *out = optarg;
-            break;
-        case 'N': plan->monitor = false; break;
-        case 'q': pr->quiet = true; break;
-        case 'v': pr->verbose = true; break;
-        case 'h': usage(stdout); return -1;
-        case ':': return tl_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
-        default:
-            return tl_cli_usage_error("unknown option '%s' (see threadlab run --help)",
-                                      argv[optind - 1]);
-        }
-    }
-    if (plan->variant[0] == '\0')
-        return tl_cli_usage_error("--variant: empty; allowed: buggy, fixed, both or a variant name");
-    for (int i = optind; i < argc; i++)
-        if (!tl_plan_add_name(plan, argv[i]))
-            return TL_EXIT_USAGE;
-    if (all)
-        tl_plan_add_all(plan);
-    if (plan->nscenarios == 0)
-        return tl_cli_usage_error("no scenario given: name one or more, or use --all or "
-                                  "--category (see threadlab list)");
-    return tl_plan_check(plan) ? 0 : TL_EXIT_USAGE;
-}
-
-int tl_cmd_run(int argc, char **argv)
+int tl_cmd_plan(const tl_plan_command *cmd, int argc, char **argv)
 {
     /* The handler comes before any side effect: Ctrl-C at any moment,
      * planning included, ends with a valid report and exit 130. */
@@ -421,9 +260,9 @@ int tl_cmd_run(int argc, char **argv)
                      .ndetectors = 1,
                      .mode = TL_MODE_POTENTIAL, .repeat = 1, .timeout_s = 10,
                      .monitor = true};
-    const char *out = "threadlab-reports";
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned long jobs = cores > 0 ? (unsigned long)cores : 1;
+    tl_plan_options opt = {.out = "threadlab-reports",
+                           .jobs = cores > 0 ? (unsigned long)cores : 1};
     static tl_report report;
     progress_t pr = {.report = &report, .plan = &plan};
     /* The command as typed, for the record: getopt_long permutes argv. */
@@ -432,25 +271,33 @@ int tl_cmd_run(int argc, char **argv)
     typed[ntyped++] = "threadlab";
     for (int i = 0; i < argc && ntyped < 255; i++)
         typed[ntyped++] = argv[i];
-    int rc = parse(argc, argv, &plan, &out, &jobs, &pr);
+    if (cmd->every_detector)
+        tl_cmd_plan_detectors("all", &plan, &opt);
+    int rc = tl_cmd_plan_parse(cmd, argc, argv, &plan, &opt);
     if (rc)
         return rc < 0 ? 0 : rc;
+    pr.quiet = opt.quiet;
+    pr.verbose = opt.verbose;
     if (!tl_plan_check_expectations(&plan))
         return TL_EXIT_ENV;
 
-    tl_runner rn = {.jobs = (unsigned)jobs, .next = next_run, .on_finish = on_finish,
+    tl_runner rn = {.jobs = (unsigned)opt.jobs, .next = next_run, .on_finish = on_finish,
                     .user = &pr, .interrupted = &interrupted, .stop = &pr.stop};
-    if (!find_hosts(&plan, &rn))
+    if (!tl_cmd_plan_hosts(&plan, &rn, &opt))
         return TL_EXIT_ENV;
 
     report = (tl_report){.argc = ntyped, .argv = typed, .compiler = TL_CC_VERSION,
                          .records_fd = -1, .planned = tl_plan_count(&plan)};
+    _Static_assert((int)TL_PLAN_MAX_DETECTORS <= (int)TL_REPORT_MAX_DETECTORS,
+                   "a report names every detector of a plan");
     report.ndetectors = plan.ndetectors;
+    /* Side by side under two or more detectors, a run is a matrix too. */
+    report.matrix = cmd->always_matrix || plan.ndetectors >= 2;
     for (size_t i = 0; i < plan.ndetectors; i++) {
         report.detectors[i] = plan.detectors[i]->name;
         report.hosts[i] = rn.host[tl_detector_index(plan.detectors[i])];
     }
-    if (!make_report_dir(out, report.dir, sizeof report.dir, report.started,
+    if (!make_report_dir(opt.out, report.dir, sizeof report.dir, report.started,
                          sizeof report.started))
         return TL_EXIT_ENV;
     if (!tl_report_open(&report)) {
@@ -470,8 +317,13 @@ int tl_cmd_run(int argc, char **argv)
     bool written = tl_report_write(&report);
     tl_report_close(&report);
 
-    print_table(&report);
+    print_table(&report, cmd->table_of_every_run);
     print_lock_notes(&plan);
+    if (report.matrix) {
+        if (cmd->table_of_every_run)
+            putchar('\n');
+        written &= tl_cmd_print_matrix(&report);
+    }
     printf("\n%zu runs: %zu met, %zu not met", report.recorded - report.interrupted, report.met,
            report.not_met);
     if (report.not_demonstrable)
@@ -480,8 +332,10 @@ int tl_cmd_run(int argc, char **argv)
         printf(", %zu environment error%s", report.errors, report.errors == 1 ? "" : "s");
     if (finished > report.recorded - report.interrupted)
         printf(", %zu not recorded", finished - (report.recorded - report.interrupted));
-    printf("%s.\nReport: %s/summary.md (data: report.json)\n", interrupted ? " (interrupted)" : "",
-           report.dir);
+    printf("%s.\n", interrupted ? " (interrupted)" : "");
+    if (report.matrix)
+        printf("Matrix: %s/matrix.md (data: matrix.json)\n", report.dir);
+    printf("Report: %s/summary.md (data: report.json)\n", report.dir);
     if (interrupted) {
         fprintf(stderr, "threadlab: interrupted; the report keeps the %zu runs that finished\n",
                 finished);
@@ -497,4 +351,12 @@ int tl_cmd_run(int argc, char **argv)
      * they are counted and shown, and do not make the exit status. */
     return report.not_met == 0 && report.recorded == report.planned ? TL_EXIT_MET
                                                                    : TL_EXIT_NOT_MET;
+}
+
+int tl_cmd_run(int argc, char **argv)
+{
+    static const tl_plan_command run = {
+        .name = "run", .usage = usage, .table_of_every_run = true,
+    };
+    return tl_cmd_plan(&run, argc, argv);
 }

@@ -26,6 +26,9 @@ static const char *const tokens[] = {
     [TL_BUG_READ_UNLOCK_WRITE_LOCKED] = "read-unlock-of-write-locked-mutex",
     [TL_BUG_MUTEX_WRONG_CONTEXT] = "mutex-wrong-context",
     [TL_BUG_EXTERNAL_RACE] = "external-race",
+    [TL_BUG_API_MISUSE] = "api-misuse",
+    [TL_BUG_COND_MISUSE] = "cond-misuse",
+    [TL_BUG_LOCK_HELD_AT_EXIT] = "lock-held-at-exit",
     [TL_BUG_RUNTIME_MESSAGE] = "runtime-message",
     [TL_BUG_OTHER] = "other",
 };

@@ -36,11 +36,23 @@ typedef enum {
     TL_BUG_MUTEX_WRONG_CONTEXT,   /* "mutex held in the wrong context" (clang 19+) -> mutex-wrong-context */
     TL_BUG_EXTERNAL_RACE,         /* "race on <tag>" / "race on external object"
                                     * (__tsan_external_* API) -> external-race */
+    /* Kinds TSan has no report for, from Helgrind and DRD (valgrind_kinds.c
+     * maps their reports): */
+    TL_BUG_API_MISUSE,            /* a threading API called wrongly (a failed call, a
+                                    * barrier of count 0, a semaphore destroyed while
+                                    * waited on, a join of an invalid thread) -> api-misuse */
+    TL_BUG_COND_MISUSE,           /* a condition variable used wrongly (signalled without
+                                    * its mutex held, waited on with a mutex not held or two
+                                    * mutexes, destroyed while waited on) -> cond-misuse */
+    TL_BUG_LOCK_HELD_AT_EXIT,     /* a thread exited still holding a lock, which no one
+                                    * can then release -> lock-held-at-exit */
     TL_BUG_RUNTIME_MESSAGE,       /* a line TSan printed outside any WARNING block:
                                     * "ThreadSanitizer: thread T1  finished with ignores
                                     * enabled, created at:", "==N==ThreadSanitizer: CHECK
-                                    * failed: ...", "FATAL: ThreadSanitizer ..." -> runtime-message */
-    TL_BUG_OTHER,                 /* any other WARNING: ThreadSanitizer: line -> other */
+                                    * failed: ...", "FATAL: ThreadSanitizer ..."; Valgrind's
+                                    * "annotation not implemented" reports -> runtime-message */
+    TL_BUG_OTHER,                 /* any other WARNING: ThreadSanitizer: line, or Valgrind
+                                    * report no kind above fits -> other */
 } tl_bug_kind;
 
 const char *tl_bug_kind_token(tl_bug_kind k);

@@ -28,6 +28,13 @@
  * 9.8-22.9 s with 256. The fast paths never reach this loop, so uncontended
  * costs are unchanged. */
 enum { TL_SPIN_YIELD_AFTER = 2048 };
+/* The pauses a waiter actually spins before it yields: TL_SPIN_YIELD_AFTER,
+ * or 1 under Valgrind (set before main, lock.c). Valgrind runs one thread at
+ * a time, so the thread a waiter waits for cannot run while it spins: every
+ * pause is wasted, and a FIFO hand-off cost up to one of Valgrind's time
+ * slices (measured: race.counter fixed with --lock ticket took 57 s under
+ * Helgrind, 84 s under DRD). */
+extern unsigned tl__spin_yield_after;
 /* The waiting loops live in functions of their own, out of line: a loop
  * that may call sched_yield() makes its function save registers, and inlined
  * into lock() that would cost every uncontended acquisition a few pushes and
@@ -35,7 +42,7 @@ enum { TL_SPIN_YIELD_AFTER = 2048 };
 #define TL_SPIN_SLOW __attribute__((noinline, cold))
 static inline void tl_spin_wait_step(unsigned *spins)
 {
-    if (++*spins < TL_SPIN_YIELD_AFTER) {
+    if (++*spins < tl__spin_yield_after) {
         tl_cpu_relax();
     } else {
         *spins = 0;

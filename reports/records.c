@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "matrix.h"
 #include "report.h"
 
 static double now_s(void)
@@ -159,13 +160,16 @@ bool tl_report_each(const tl_report *rep, bool (*fn)(json_t *run, void *user), v
 }
 
 /* The report formats, each a writer of one file over the records. A new
- * format is one file in reports/ and one row here. */
+ * format is one file in reports/ and one row here. The matrix writers
+ * write only when the report asks for a matrix (rep->matrix). */
 static const struct {
     const char *file;
     bool (*write)(const tl_report *rep);
 } writers[] = {
     {"report.json", tl_report_write_json},
     {"summary.md", tl_report_write_md},
+    {"matrix.md", tl_report_write_matrix_md},
+    {"matrix.json", tl_report_write_matrix_json},
 };
 
 bool tl_report_write(tl_report *rep)

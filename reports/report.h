@@ -9,6 +9,9 @@
  *                leaves every judged run on disk.
  *   report.json  the same records with the plan's header and totals.
  *   summary.md   the same records for people.
+ *   matrix.md, matrix.json  (with rep->matrix) every variant against every
+ *                detector, the oracle and the monitor, with each source's
+ *                true and false positives (matrix.h).
  *
  * report.json and summary.md are written from runs.jsonl, never from memory,
  * so memory stays bounded however many runs a plan has; they are rewritten
@@ -22,6 +25,8 @@
 #include <stddef.h>
 #include "run.h"
 
+enum { TL_REPORT_MAX_DETECTORS = 8 };
+
 typedef struct {
     char dir[PATH_MAX];
     char started[40];          /* ISO 8601, local time with offset */
@@ -29,9 +34,12 @@ typedef struct {
     char **argv;               /* the command line, for the record */
     const char *compiler;
     /* The plan's detectors, by name, and the host each runs. */
-    const char *detectors[8];
-    const char *hosts[8];
+    const char *detectors[TL_REPORT_MAX_DETECTORS];
+    const char *hosts[TL_REPORT_MAX_DETECTORS];
     size_t ndetectors;
+    /* Write matrix.md and matrix.json too: `threadlab matrix`, or a run
+     * with two or more detectors (reports/matrix.h). */
+    bool matrix;
     size_t planned;
     /* What runs.jsonl holds so far. */
     size_t recorded, met, not_met, not_demonstrable, interrupted, errors;

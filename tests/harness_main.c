@@ -7,6 +7,7 @@ int main(void)
 {
     tl_test_tmp_begin();
     SRunner *sr = srunner_create(tl_suite_tsan_parse());
+    srunner_add_suite(sr, tl_suite_valgrind_xml());
     srunner_add_suite(sr, tl_suite_evidence());
     srunner_add_suite(sr, tl_suite_catalog());
     srunner_add_suite(sr, tl_suite_bench());
@@ -17,6 +18,8 @@ int main(void)
     srunner_add_suite(sr, tl_suite_faults());
     srunner_add_suite(sr, tl_suite_orphans());
     srunner_add_suite(sr, tl_suite_lock_scope());
+    srunner_add_suite(sr, tl_suite_valgrind());
+    srunner_add_suite(sr, tl_suite_matrix());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

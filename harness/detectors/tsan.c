@@ -37,10 +37,13 @@ size_t tl__tsan_environment(char vars[][TL_DETECTOR_VAR_LEN], size_t max)
     return 1;
 }
 
-/* Every kind of report is TSan's own vocabulary (tsan_parse.h). */
+/* Every kind of the vocabulary is one TSan reports (tsan_parse.h), but for
+ * the ones only Valgrind's tools have words for. */
 bool tl__tsan_sees(const char *kind)
 {
-    return tl_bug_kind_from_token(kind) >= 0;
+    int k = tl_bug_kind_from_token(kind);
+    return k >= 0 && k != TL_BUG_API_MISUSE && k != TL_BUG_COND_MISUSE &&
+           k != TL_BUG_LOCK_HELD_AT_EXIT;
 }
 
 /* Moves the log (tsan.PID) to tsan.log in the run's folder, cuts it at
@@ -130,6 +133,7 @@ const struct tl_detector_backend tl_detector_tsan = {
     .host = "threadlab-host-tsan",
     .missing_hint = "build with TSan (configure without --disable-tsan) or use --detector none",
     .reported_status = TSAN_REPORTED,
+    .slowdown = 1,
     .sees = tl__tsan_sees,
     .environment = tl__tsan_environment,
     .collect = tl__tsan_collect,

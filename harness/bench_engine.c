@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bench_engine.h"
+#include "bench_peers.h"
 #include "tl_sem.h"
 
 enum { CHUNK = 1024 };
@@ -55,6 +56,10 @@ static bool pin(unsigned index, long cores)
     return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
 }
 
+tl_bench_figure tl_bench_summarise(double *v, unsigned n) { return summarise(v, n); }
+bool tl_bench_pin(unsigned index, long cores) { return pin(index, cores); }
+double tl_bench_now(void) { return now_s(); }
+
 /* --- raw calls, one adaptor per kind -------------------------------------- */
 typedef struct {
     tl_lock_t lock;        /* the generic lock, also storage for the raw one */
@@ -76,6 +81,9 @@ static void raw_pair(bench_lock *b)
     } else if (!strcmp(k, "ttas")) {
         tl_spin_ttas_lock(&l->u.ttas);
         tl_spin_ttas_unlock(&l->u.ttas);
+    } else if (!strcmp(k, "ttas-eb")) {
+        tl_spin_ttas_eb_lock(&l->u.ttas_eb);
+        tl_spin_ttas_eb_unlock(&l->u.ttas_eb);
     } else if (!strcmp(k, "ticket")) {
         tl_spin_ticket_lock(&l->u.ticket);
         tl_spin_ticket_unlock(&l->u.ticket);
@@ -113,6 +121,8 @@ static void raw_chunk(bench_lock *b)
         RAW_LOOP(tl_spin_tas_lock(&l->u.tas), tl_spin_tas_unlock(&l->u.tas));
     else if (!strcmp(k, "ttas"))
         RAW_LOOP(tl_spin_ttas_lock(&l->u.ttas), tl_spin_ttas_unlock(&l->u.ttas));
+    else if (!strcmp(k, "ttas-eb"))
+        RAW_LOOP(tl_spin_ttas_eb_lock(&l->u.ttas_eb), tl_spin_ttas_eb_unlock(&l->u.ttas_eb));
     else if (!strcmp(k, "ticket"))
         RAW_LOOP(tl_spin_ticket_lock(&l->u.ticket), tl_spin_ticket_unlock(&l->u.ticket));
     else if (!strcmp(k, "mcs"))
@@ -351,6 +361,9 @@ void tl_bench_run(tl_bench *b)
         out->raw = summarise(w, r);
         tl_lock_destroy(&lock.lock);
     }
+    /* The peers' uncontended figures want the idle thread alive too. */
+    if (!b->no_peers)
+        tl_bench_peers_run(b);
     idle_stop(&idle);
 
     for (unsigned i = 0; i < r; i++)

@@ -52,7 +52,7 @@ static void usage(FILE *to)
           "  -l, --lock KIND          lock kind for the scenarios that take one (default\n"
           "                           mutex; threadlab list shows which do)\n"
           "  -d, --detector D[,D...]  the detectors, each variant under each side by side,\n"
-          "                           or all (every one built here); default: the first;\n"
+          "                           or all (every one that can run here); default: the first;\n"
           "                           with two or more, matrix.md and matrix.json too\n"
           "                           (see threadlab matrix --help):\n",
           to);

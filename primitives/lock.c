@@ -4,7 +4,23 @@
 #include <string.h>
 #include "tl_annotate.h"
 #include "tl_lock.h"
+#include "tl_spin.h"
 #include "tl_track.h"
+
+unsigned tl__spin_yield_after = TL_SPIN_YIELD_AFTER;
+
+#if defined(HAVE_VALGRIND_HELGRIND_H) && !TL_TSAN
+int tl__ann_on_valgrind;
+
+/* Before main, hence before any thread: see TL__ANN_ACTIVE, and
+ * tl__spin_yield_after in tl_spin.h. */
+__attribute__((constructor)) static void ask_valgrind(void)
+{
+    tl__ann_on_valgrind = RUNNING_ON_VALGRIND != 0;
+    if (tl__ann_on_valgrind)
+        tl__spin_yield_after = 1;
+}
+#endif
 
 static bool annotated(const tl_lock_t *l)
 {

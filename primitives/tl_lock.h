@@ -55,6 +55,7 @@ struct tl_lock {
         tl_mutex_t mutex;
         tl_spin_tas_t tas;
         tl_spin_ttas_t ttas;
+        tl_spin_ttas_eb_t ttas_eb;
         tl_spin_ticket_t ticket;
         struct {
             tl_spin_mcs_t queue;

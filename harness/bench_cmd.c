@@ -14,7 +14,7 @@
 static void usage(FILE *to)
 {
     fputs("Usage: threadlab bench [--lock KIND,...] [--threads N,...] [--seconds S]\n"
-          "                       [--repeat R] [--json FILE]\n"
+          "                       [--repeat R] [--json FILE] [--no-peers]\n"
           "Measures every lock kind through the generic interface and through its raw\n"
           "calls, against pthread-mutex and against one atomic exchange (the floor).\n"
           "  -l, --lock KINDS     kinds, comma-separated, or correct (default) or all\n"
@@ -22,6 +22,8 @@ static void usage(FILE *to)
           "  -s, --seconds S      seconds per repetition of each figure (0.01-60, default 0.5)\n"
           "  -r, --repeat R       repetitions; figures are their median (1-101, default 5)\n"
           "  -j, --json FILE      also write the figures as JSON (- for stdout)\n"
+          "      --no-peers       skip the peers: Concurrency Kit's lock of the same\n"
+          "                       algorithm beside each selected kind (when built with it)\n"
           "  -h, --help           show this help\n"
           "Exit status: 0, 2 usage error, 3 the JSON file cannot be written.\n",
           to);
@@ -66,6 +68,7 @@ int tl_cmd_bench(int argc, char **argv)
         {"lock", required_argument, NULL, 'l'},   {"threads", required_argument, NULL, 't'},
         {"seconds", required_argument, NULL, 's'}, {"repeat", required_argument, NULL, 'r'},
         {"json", required_argument, NULL, 'j'},   {"help", no_argument, NULL, 'h'},
+        {"no-peers", no_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     static tl_bench b; /* large: off the stack */
@@ -74,6 +77,9 @@ int tl_cmd_bench(int argc, char **argv)
     b.repeat = 5;
     b.tcounts[0] = 2;
     b.ntcounts = 1;
+    /* Peers whose hand-built kind is not built (none since clh came) run
+     * with the whole set of kinds, not when the user picked some. */
+    b.peers_unmatched = true;
     const char *json_path = NULL;
     int n = tl_cli_parse_kinds("--lock", "correct", b.kinds, TL_BENCH_MAX_KINDS);
     b.nkinds = n > 0 ? (size_t)n : 0;
@@ -87,6 +93,7 @@ int tl_cmd_bench(int argc, char **argv)
             if ((n = tl_cli_parse_kinds("--lock", optarg, b.kinds, TL_BENCH_MAX_KINDS)) < 0)
                 return TL_EXIT_USAGE;
             b.nkinds = (size_t)n;
+            b.peers_unmatched = strcmp(optarg, "correct") == 0 || strcmp(optarg, "all") == 0;
             break;
         case 't':
             if (!parse_threads(optarg, &b))
@@ -102,6 +109,7 @@ int tl_cmd_bench(int argc, char **argv)
             b.repeat = (unsigned)repeat;
             break;
         case 'j': json_path = optarg; break;
+        case 'P': b.no_peers = true; break;
         case 'h': usage(stdout); return 0;
         case ':': return tl_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
         default:

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bench_engine.h"
+#include "bench_peers.h"
 #include "tl_sem.h"
 
 enum { CHUNK = 1024 };
@@ -54,6 +55,10 @@ static bool pin(unsigned index, long cores)
     CPU_SET((int)(index % (unsigned)(cores > 0 ? cores : 1)), &set);
     return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
 }
+
+tl_bench_figure tl_bench_summarise(double *v, unsigned n) { return summarise(v, n); }
+bool tl_bench_pin(unsigned index, long cores) { return pin(index, cores); }
+double tl_bench_now(void) { return now_s(); }
 
 /* --- one body, through the interface or through the kind's raw calls -----
  * Every round is lock, (*data)++, unlock: a critical section as small as a
@@ -394,6 +399,9 @@ void tl_bench_run(tl_bench *b)
         out->overhead = summarise(d, r);
         tl_lock_destroy(&lock);
     }
+    /* The peers' uncontended figures want the idle thread alive too. */
+    if (!b->no_peers)
+        tl_bench_peers_run(b);
     idle_stop(&idle);
 
     for (unsigned i = 0; i < r; i++)

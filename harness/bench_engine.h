@@ -45,12 +45,15 @@ typedef struct {
     size_t ntcounts;
     double seconds;                   /* per repetition of each measurement */
     unsigned repeat;
+    bool no_peers;                    /* skip the peers (another library's same locks) */
+    bool peers_unmatched;             /* also peers whose hand-built kind is not built yet */
     /* what was seen */
     long cores;
     bool pinned;
     tl_bench_figure floor_store, floor_exchange, floor_fetch_add;
     tl_bench_figure sem_post_wait, sem_ping_pong;
     tl_bench_kind kind[TL_BENCH_MAX_KINDS];
+    struct tl_bench_peers *peers;     /* bench_peers.h; NULL when skipped */
 } tl_bench;
 
 /* Runs every measurement; fills the "seen" half of b. */
@@ -58,5 +61,12 @@ void tl_bench_run(tl_bench *b);
 
 /* Jain's fairness index of n shares: (sum x)^2 / (n * sum x^2); 1 is fair. */
 double tl_bench_jain(const double *x, unsigned n);
+
+/* The engine's helpers, shared with the peer measurements (bench_peers.c):
+ * the median, min and max of v (sorted in place); pinning the calling thread
+ * to core index % cores; a monotonic clock in seconds. */
+tl_bench_figure tl_bench_summarise(double *v, unsigned n);
+bool tl_bench_pin(unsigned index, long cores);
+double tl_bench_now(void);
 
 #endif

@@ -39,6 +39,11 @@ typedef void (*tl_catalog_problem_fn)(const char *scenario, const char *rule,
  * returns the number of problems reported. */
 size_t tl_catalog_check(const tl_scenario *const *list, size_t n, tl_catalog_problem_fn fn,
                         void *user);
+/* Lets the rules check that a difference (tl_difference) names a detector
+ * that exists: `known` answers for a name, `names` lists them for the
+ * message. The CLI calls it before validating; the hosts, which do not link
+ * the detectors, check the form of the name only. */
+void tl_catalog_know_detectors(bool (*known)(const char *name), const char *names);
 /* Checks the linked catalogue; prints "PROG: scenario NAME breaks rule RULE:
  * DETAIL" on stderr for each problem and returns false when there was one. */
 bool tl_catalog_validate(const char *prog);

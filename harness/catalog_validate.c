@@ -14,7 +14,20 @@
 
 /* The CLI's own limits (cmd_run.c): a default beyond them could never be
  * asked for again on the command line. */
-enum { MAX_THREADS = 64, MAX_ITERATIONS = 100000000, MIN_TEACHING = 100 };
+enum { MAX_THREADS = 64, MAX_ITERATIONS = 100000000, MIN_TEACHING = 100, MIN_WHY = 40,
+       MAX_DETECTOR_NAME = 15 };
+
+/* Which detector names exist: the backends are the CLI's (the hosts do not
+ * link them), so the CLI tells the rules before it validates; without it
+ * only the form of a name is checked. */
+static bool (*detector_known)(const char *name);
+static const char *detector_names;
+
+void tl_catalog_know_detectors(bool (*known)(const char *name), const char *names)
+{
+    detector_known = known;
+    detector_names = names;
+}
 
 /* A new category is one line here, so that a misspelt category ("deadlok")
  * in a new scenario is caught instead of starting a category of its own.
@@ -180,6 +193,91 @@ static void check_expect(checker *c, const tl_variant *v)
         problem(c, "expect", "fixed variant %s must expect clean (\"\")", v->name);
 }
 
+/* Parses a difference's expectation; false (with a problem) when it does
+ * not parse or pins a detector other than its own. */
+static bool parse_difference(checker *c, const tl_variant *v, const tl_difference *d,
+                             const char *field, const char *text, tl_evidence *e)
+{
+    const char *bad = NULL;
+    if (!tl_evidence_parse(e, text, &bad)) {
+        problem(c, "differs", "variant %s, detector %s: %s has an unknown token '%s'", v->name,
+                d->detector, field, bad ? bad : "?");
+        return false;
+    }
+    for (size_t k = 0; k < e->n; k++) {
+        char pinned[TL_EVIDENCE_TOKEN];
+        if (tl_evidence_pinned(e->token[k], pinned, sizeof pinned) &&
+            strcmp(pinned, d->detector) != 0) {
+            problem(c, "differs", "variant %s, detector %s: %s pins '%s' to another detector",
+                    v->name, d->detector, field, e->token[k]);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A variant's differences under one detector each: a known detector named
+ * once, an expectation that parses and really differs from the variant's
+ * own, evidence for a bug, and a reason. */
+static void check_differences(checker *c, const tl_variant *v)
+{
+    const tl_scenario *s = c->s;
+    for (size_t i = 0; i < TL_MAX_DIFFERENCES && v->differs[i].detector; i++) {
+        const tl_difference *d = &v->differs[i];
+        size_t len = strlen(d->detector);
+        if (len == 0 || len > MAX_DETECTOR_NAME || !only_chars(d->detector, "-")) {
+            problem(c, "differs", "variant %s: detector '%s' is not a detector's name (1 to %d "
+                                  "lower-case letters, digits or '-')",
+                    v->name, d->detector, MAX_DETECTOR_NAME);
+            continue;
+        }
+        if (detector_known && !detector_known(d->detector))
+            problem(c, "differs", "variant %s: unknown detector '%s'; known: %s", v->name,
+                    d->detector, detector_names ? detector_names : "?");
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(v->differs[k].detector, d->detector) == 0)
+                problem(c, "differs", "variant %s: detector %s differs twice", v->name,
+                        d->detector);
+        if (!d->why || strlen(d->why) < MIN_WHY)
+            problem(c, "differs", "variant %s, detector %s: why is missing or shorter than %d "
+                                  "characters (say which limit of the tool and how it was "
+                                  "measured)",
+                    v->name, d->detector, MIN_WHY);
+        if (!d->expect) {
+            problem(c, "differs", "variant %s, detector %s has no expect (\"\" means clean)",
+                    v->name, d->detector);
+            continue;
+        }
+        if (d->expect_actual && !s->has_modes)
+            problem(c, "modes", "variant %s, detector %s has expect_actual but the scenario has "
+                                "no modes",
+                    v->name, d->detector);
+        tl_evidence e, a, ve, va;
+        const char *bad;
+        bool ok = parse_difference(c, v, d, "expect", d->expect, &e);
+        if (d->expect_actual)
+            ok = parse_difference(c, v, d, "expect_actual", d->expect_actual, &a) && ok;
+        else
+            a = e;
+        /* The variant's own expectation parsed already (check_expect). */
+        if (!ok || !v->expect || !tl_evidence_parse(&ve, v->expect, &bad) ||
+            (v->expect_actual && !tl_evidence_parse(&va, v->expect_actual, &bad)))
+            continue;
+        if (!v->expect_actual)
+            va = ve;
+        if (tl_evidence_equal(&e, &ve) && tl_evidence_equal(&a, &va))
+            problem(c, "differs", "variant %s, detector %s: expects what the variant expects; "
+                                  "leave it out",
+                    v->name, d->detector);
+        bool selftest = s->category && tl_catalog_is_selftest(s);
+        if (v->role == TL_ROLE_BUGGY && !selftest && (e.n == 0 || a.n == 0))
+            problem(c, "differs", "variant %s, detector %s: a buggy variant must still expect "
+                                  "evidence (a detector that shows nothing of it cannot see "
+                                  "the bug's kind: its runs are not demonstrable)",
+                    v->name, d->detector);
+    }
+}
+
 static void check_variant_name(checker *c, size_t i)
 {
     const tl_variant *v = &c->s->variants[i];
@@ -220,6 +318,7 @@ static void check_variants(checker *c)
                                    "(breaks)",
                     v->name);
         check_expect(c, v);
+        check_differences(c, v);
     }
     if (!buggy || !fixed)
         problem(c, "variants", "needs at least one buggy and one fixed variant");

@@ -7,6 +7,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "cli.h"
+#include "detector.h"
 #include "tl_lock.h"
 
 static void usage(FILE *to)
@@ -56,6 +57,7 @@ static int dispatch(int argc, char **argv)
 {
     /* Before any command: a descriptor that breaks a rule would otherwise
      * show up much later as a wrong verdict or a misaligned table. */
+    tl_catalog_know_detectors(tl_detector_exists, tl_detector_names());
     if (!tl_catalog_validate("threadlab"))
         return TL_EXIT_ENV;
     /* The same for the lock kinds: a descriptor that breaks tl_lock.h's

@@ -24,7 +24,7 @@ static void usage(FILE *to)
           "\n"
           "  -a, --all                every scenario (the default when none is named)\n"
           "  -c, --category C         every scenario of category C\n"
-          "  -d, --detector D[,D...]  the detectors, or all (default: every one built here):\n",
+          "  -d, --detector D[,D...]  the detectors, or all (default: every one that can run here):\n",
           to);
     tl_cmd_detector_help(to);
     fputs("  -l, --lock KIND          lock kind for the scenarios that take one (default mutex)\n"

@@ -72,21 +72,27 @@ bool tl_cmd_plan_detectors(const char *text, tl_plan *plan, tl_plan_options *o)
     return true;
 }
 
-/* The host of every chosen detector. A detector named on the command line
- * whose host is not built is an environment error; with "all", it is left
- * out and said so. */
+/* The host of every chosen detector, and whether the detector can run here
+ * at all (Valgrind installed and able to run the host). A detector named on
+ * the command line that lacks either is an environment error; with "all",
+ * it is left out and said so. */
 bool tl_cmd_plan_hosts(tl_plan *plan, tl_runner *rn, const tl_plan_options *o)
 {
     size_t kept = 0;
     for (size_t i = 0; i < plan->ndetectors; i++) {
         tl_detector d = plan->detectors[i];
         char *host = rn->host[tl_detector_index(d)];
-        if (tl_runner_find_host(d, host, sizeof rn->host[0])) {
+        char why[512];
+        if (!tl_runner_find_host(d, host, sizeof rn->host[0])) {
+            fprintf(stderr, "threadlab: --detector %s: no host: %s; %s%s\n", d->name, host,
+                    d->missing_hint, o->all_detectors ? " (left out)" : "");
+        } else if (d->available && !d->available(host, why, sizeof why)) {
+            fprintf(stderr, "threadlab: --detector %s: cannot run here: %s%s\n", d->name, why,
+                    o->all_detectors ? " (left out)" : "");
+        } else {
             plan->detectors[kept++] = d;
             continue;
         }
-        fprintf(stderr, "threadlab: --detector %s: no host: %s; %s%s\n", d->name, host,
-                d->missing_hint, o->all_detectors ? " (left out)" : "");
         if (!o->all_detectors)
             return false;
         host[0] = '\0';

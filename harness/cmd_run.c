@@ -56,7 +56,7 @@ static void usage(FILE *to)
         fprintf(to, "                           %-*s %s\n", TL_LOCK_KIND_NAME_MAX,
                 tl_lock_kind_at(i)->name, tl_lock_kind_at(i)->summary);
     fputs("  -d, --detector D[,D...]  the detectors, each variant under each side by side,\n"
-          "                           or all (every one built here); default: the first;\n"
+          "                           or all (every one that can run here); default: the first;\n"
           "                           with two or more, matrix.md and matrix.json too\n"
           "                           (see threadlab matrix --help):\n",
           to);

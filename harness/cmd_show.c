@@ -77,6 +77,17 @@ int tl_cmd_show(int argc, char **argv)
             printf("    breaks:  %s\n", v->breaks);
         if (v->about)
             wrap(v->about, 4, 78);
+        /* Where a detector cannot show it: said where the variant is. */
+        for (size_t k = 0; k < TL_MAX_DIFFERENCES && v->differs[k].detector; k++) {
+            const tl_difference *d = &v->differs[k];
+            if (s->has_modes)
+                printf("    under %s expects: %s (potential mode); %s (actual mode), because\n",
+                       d->detector, shown(d->expect),
+                       shown(d->expect_actual ? d->expect_actual : d->expect));
+            else
+                printf("    under %s expects: %s, because\n", d->detector, shown(d->expect));
+            wrap(d->why, 6, 78);
+        }
     }
     printf("\nDefaults: %u threads (allowed %u-%u), %u iterations.\n", s->threads, s->min_threads,
            s->max_threads, s->iterations);

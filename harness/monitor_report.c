@@ -1,14 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "monitor_report.h"
-
-extern char **environ;
 
 /* Appends to a fixed buffer, silently cutting at its end. */
 static void add(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -291,21 +286,4 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
     }
     fputs("}\n", f);
     return fclose(f) == 0;
-}
-
-bool tl_monitor_render_svg(const char *dot_path, const char *svg_path)
-{
-    static const char *const dots[] = {"/usr/bin/dot", "/usr/local/bin/dot"};
-    const char *dot = NULL;
-    for (size_t i = 0; i < sizeof dots / sizeof dots[0] && !dot; i++)
-        if (access(dots[i], X_OK) == 0)
-            dot = dots[i];
-    if (!dot)
-        return false;
-    char *argv[] = {(char *)dot, "-Tsvg", "-o", (char *)svg_path, (char *)dot_path, NULL};
-    pid_t pid;
-    if (posix_spawn(&pid, dot, NULL, NULL, argv, environ) != 0)
-        return false;
-    int st;
-    return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* What the monitor's verdict means, in words and as a picture: the evidence
  * for each Coffman condition of a deadlock, who waits on what in a hang, the
- * counters of a livelock or starvation, and the wait-for graph as DOT/SVG. */
+ * counters of a livelock or starvation, and the wait-for graph as DOT (the
+ * runner has it drawn as SVG: runner_render.c). */
 #ifndef TL_MONITOR_REPORT_H
 #define TL_MONITOR_REPORT_H
 
@@ -26,9 +27,6 @@ void tl_monitor_explain(const tl_mon_verdict *v, tl_mon_explanation *e);
  * locks/semaphores/conditions (ellipses), "waits for" and "held by" edges
  * labelled with their source lines, the cycle in red. */
 bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path);
-
-/* Renders DOT to SVG with Graphviz's `dot` when it is installed; false if not. */
-bool tl_monitor_render_svg(const char *dot_path, const char *svg_path);
 
 /* A thread's share of all lock acquisitions in a snapshot, in percent. */
 double tl_monitor_share(const tl_mon_snapshot *s, uint32_t t);

@@ -159,7 +159,10 @@ static void fill(const tl_plan *p, size_t i, size_t v, size_t d, unsigned rep, s
     r->threads = p->threads ? (unsigned)p->threads : s->threads;
     r->iterations = p->iterations ? p->iterations : s->iterations;
     r->mode = s->has_modes ? p->mode : TL_MODE_POTENTIAL;
-    r->timeout_s = p->timeout_s;
+    /* A slow detector (Valgrind) stretches every deadline of the run: the
+     * host's own last resort and the extension limit derive from this. */
+    r->timeout_factor = r->detector->slowdown > 0 ? r->detector->slowdown : 1;
+    r->timeout_s = p->timeout_s * r->timeout_factor;
     r->monitor_on = p->monitor;
     r->repeat = rep;
     /* With several detectors, the folder names its detector too. */

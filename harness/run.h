@@ -74,7 +74,9 @@ typedef struct {
     unsigned threads;
     unsigned long iterations;
     tl_mode mode;
-    double timeout_s;
+    double timeout_s;           /* the run's deadline: --timeout times the
+                                 * detector's slowdown (timeout_factor) */
+    double timeout_factor;      /* that slowdown (1 but under Valgrind) */
     unsigned repeat;            /* 1-based repetition number */
     char dir[PATH_MAX];         /* this run's directory (raw logs) */
     char dir_rel[128];          /* the same, relative to the report directory */
@@ -118,11 +120,15 @@ typedef struct {
      * shown_by: the evidence that would show it ("tsan:lock-order-inversion"). */
     bool not_demonstrable;
     char shown_by[128];
+    /* The variant's declared difference under this run's detector (a limit
+     * of the tool): its expectation replaced the variant's, and its `why`
+     * goes into the reason and the record. NULL when none. */
+    const tl_difference *difference;
 
     /* --- verdict --- */
     tl_evidence expected, observed;
     bool met;
-    char reason[512];
+    char reason[1024];         /* room for a declared difference's why */
 } tl_run;
 
 const char *tl_detector_name(tl_detector d);

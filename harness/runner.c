@@ -93,8 +93,6 @@ static bool finish(const tl_runner *rn, slot_t *s, bool interrupted)
             tl_monitor_snapshot(s->table, r->last_snapshot, 0);
     }
     tl__monitor_teardown(s);
-    if (r->monitor)
-        tl__monitor_write_graph(r);
     r->duration_s = (s->ended > 0 ? s->ended : tl__now_s()) - s->t0;
     if (s->pidfd >= 0)
         close(s->pidfd);
@@ -122,6 +120,9 @@ enum { STEP_RUNNING, STEP_ENDED, STEP_INTERRUPTED };
 static int step(const tl_runner *rn, slot_t *s, double now, bool interrupted)
 {
     tl_run *r = s->run;
+    /* The verdict's picture, if one is being drawn: reaped, or killed at its
+     * bound or on Ctrl-C, whatever the host is doing. */
+    tl__render_step(s, now, interrupted);
     if (!s->reaped && waitpid(r->pid, &s->wstatus, WNOHANG) == r->pid) {
         s->reaped = true;
         s->ended = tl__now_s();
@@ -134,11 +135,17 @@ static int step(const tl_runner *rn, slot_t *s, double now, bool interrupted)
     }
     if (!s->reaped && interrupted)
         kill(-r->pid, SIGKILL);
+    /* Each look is stamped when it is taken, not with the loop's `now`: that
+     * may be milliseconds old after the work done for other slots (a launch,
+     * a judged run's record), and an old stamp would make the time to
+     * verdict look shorter than it was - even zero. */
     if (!s->reaped && !interrupted && s->mon && !r->monitor && s->kill_at == 0 &&
-        tl__monitor_look(s, now)) {
+        tl__monitor_look(s, tl__now_s())) {
         /* Proven stuck: no need to wait for the deadline. */
         kill(-r->pid, SIGKILL);
         s->kill_at = now;
+        /* Its picture is drawn while the host dies, beside this loop. */
+        tl__render_start(s, now);
     }
     /* Still progressing at the deadline: slow (a busy machine), not stuck.
      * Extend a little at a time, never past the hard deadline (run.h). */
@@ -163,7 +170,17 @@ static int step(const tl_runner *rn, slot_t *s, double now, bool interrupted)
     drain_all(s);
     if (s->fd_out >= 0 || s->fd_err >= 0 || s->fd_res >= 0)
         return STEP_RUNNING;
-    return finish(rn, s, interrupted) ? STEP_ENDED : STEP_INTERRUPTED;
+    if (!s->host_over) {
+        s->host_over = true;
+        /* Cut short by Ctrl-C only if the monitor had not reached its
+         * verdict before: a verdict killed the host, not Ctrl-C. */
+        s->host_interrupted = interrupted && !r->monitor;
+    }
+    /* Judged and recorded only with its picture done, so the one record
+     * tells whether the SVG exists (runner_render.c says why). */
+    if (s->render)
+        return STEP_RUNNING;
+    return finish(rn, s, s->host_interrupted) ? STEP_ENDED : STEP_INTERRUPTED;
 }
 
 /* A run that could not start: an environment failure, judged as such. */
@@ -236,18 +253,21 @@ size_t tl_runner_run(const tl_runner *rn)
         if (active == 0 && (stop || (!next && !more)))
             break;
 
-        struct pollfd pfd[MAX_JOBS * 4];
+        struct pollfd pfd[MAX_JOBS * 5];
         nfds_t np = 0;
         double now = tl__now_s(), wait = 0.1;
         bool monitoring = false;
         for (unsigned i = 0; i < active; i++) {
-            int fds[4] = {slots[i].fd_out, slots[i].fd_err, slots[i].fd_res,
-                          slots[i].reaped ? -1 : slots[i].pidfd};
-            for (int k = 0; k < 4; k++)
+            int fds[5] = {slots[i].fd_out, slots[i].fd_err, slots[i].fd_res,
+                          slots[i].reaped ? -1 : slots[i].pidfd, tl__render_fd(&slots[i])};
+            for (int k = 0; k < 5; k++)
                 if (fds[k] >= 0)
                     pfd[np++] = (struct pollfd){.fd = fds[k], .events = POLLIN};
             monitoring |= slots[i].mon != NULL;
             double due = slots[i].kill_at > 0 ? slots[i].kill_at : slots[i].deadline;
+            double drawn = tl__render_due(&slots[i]);
+            if (drawn > 0 && drawn < due)
+                due = drawn;
             if (due - now < wait)
                 wait = due - now;
         }

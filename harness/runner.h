@@ -46,4 +46,10 @@ size_t tl_runner_run(const tl_runner *rn);
 /* Seconds to wait after SIGTERM before SIGKILL. */
 #define TL_RUNNER_GRACE_S 0.5
 
+/* Seconds Graphviz's dot may take to draw a verdict's wait-for graph before
+ * it is killed and the run recorded without the SVG: it takes ~20 ms here
+ * (~25 ms, at most ~200 ms, at a load of 11 on 2 cores), so only a dot that
+ * hangs reaches this. */
+#define TL_RENDER_BOUND_S 5.0
+
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The runner's side of the live monitor: the shared table of each run, the
- * look every few milliseconds, and the wait-for graph of a verdict. */
+ * look every few milliseconds. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "monitor_report.h"
 #include "runner_slot.h"
 
 /* What the runner keeps per run beside the monitor's own state: an open
@@ -170,18 +169,6 @@ void tl__monitor_teardown(slot_t *s)
     s->memfd = -1;
     s->mon = NULL;
     s->snap = NULL;
-}
-
-/* The wait-for graph of a deadlock or hang, as DOT and (with Graphviz) SVG. */
-void tl__monitor_write_graph(tl_run *r)
-{
-    if (r->monitor->kind != TL_MON_DEADLOCK && r->monitor->kind != TL_MON_HANG)
-        return;
-    char dot[PATH_MAX + 16], svg[PATH_MAX + 16];
-    snprintf(dot, sizeof dot, "%s/waitfor.dot", r->dir);
-    snprintf(svg, sizeof svg, "%s/waitfor.svg", r->dir);
-    r->graph_dot = tl_monitor_write_dot(r->monitor, dot);
-    r->graph_svg = r->graph_dot && tl_monitor_render_svg(dot, svg);
 }
 
 /* One look at the table; true when the monitor reached a verdict. */

@@ -29,6 +29,12 @@ typedef struct {
     tl_monitor *mon;
     tl_mon_snapshot *snap;
     struct tl__mon_extra *extra; /* runner_monitor.c: CPU times, recent progress */
+    /* The picture of a verdict being drawn (runner_render.c); NULL: none. */
+    struct tl__render *render;
+    /* The host is gone and its pipes are drained; whether Ctrl-C had cut
+     * it short by then. A run waiting only for its picture is judged as it
+     * ended, not as interrupted. */
+    bool host_over, host_interrupted;
 } slot_t;
 
 static inline double tl__now_s(void)
@@ -51,6 +57,15 @@ bool tl__monitor_look(slot_t *s, double now);
  * counters moved within the last TL_RUN_PROGRESS_RECENT_S (as of the last
  * look). A run reaching its deadline in that state is slow, not stuck. */
 bool tl__monitor_progressing(slot_t *s, double now);
-void tl__monitor_write_graph(tl_run *r);
+/* runner_render.c: the wait-for graph of a deadlock or hang verdict, as
+ * waitfor.dot at once and as waitfor.svg by a `dot` reaped through the poll
+ * loop. start: called when the verdict is reached; a dot that is missing or
+ * cannot start leaves a note. step: reaps dot, kills its group at the bound
+ * or on Ctrl-C; true once nothing is left running (the run may be judged).
+ * fd: dot's pidfd to poll (-1: none); due: when its bound falls (0: none). */
+void tl__render_start(slot_t *s, double now);
+bool tl__render_step(slot_t *s, double now, bool interrupted);
+int tl__render_fd(const slot_t *s);
+double tl__render_due(const slot_t *s);
 
 #endif

@@ -180,17 +180,30 @@ bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, siz
     char threads[16], iterations[32], deadline[32], monfd[8];
     /* static: large, and the runner has one thread. */
     static char vars[TL_DETECTOR_ENV_MAX][TL_DETECTOR_VAR_LEN];
+    static char wrap[TL_DETECTOR_WRAP_MAX][TL_DETECTOR_WORD_LEN];
     const char *host = rn->host[tl_detector_index(r->detector)];
     snprintf(threads, sizeof threads, "%u", r->threads);
     snprintf(iterations, sizeof iterations, "%lu", r->iterations);
     /* The host's own last resort, later than any deadline of ours. */
     snprintf(deadline, sizeof deadline, "%.3f", tl_run_host_deadline_s(r->timeout_s));
     snprintf(monfd, sizeof monfd, "%d", MONITOR_FD);
-    char *argv[] = {(char *)host, (char *)r->scenario->name, (char *)r->variant->name,
-                    "--lock", r->lock, "--threads", threads, "--iterations", iterations,
-                    "--mode", (char *)tl_mode_name(r->mode), "--result-fd", "3",
-                    "--deadline", deadline,
-                    r->monitor_on ? "--monitor-fd" : NULL, monfd, NULL};
+    /* A detector that runs the host under a program of its own (Valgrind)
+     * puts that program and its options first; what execve starts is then
+     * that program, and the host is one of its arguments. */
+    size_t nwrap = r->detector->wrapper ? r->detector->wrapper(wrap, TL_DETECTOR_WRAP_MAX) : 0;
+    char *argv[TL_DETECTOR_WRAP_MAX + 20];
+    size_t argc = 0;
+    for (size_t i = 0; i < nwrap; i++)
+        argv[argc++] = wrap[i];
+    const char *host_args[] = {host, r->scenario->name, r->variant->name,
+                               "--lock", r->lock, "--threads", threads, "--iterations", iterations,
+                               "--mode", tl_mode_name(r->mode), "--result-fd", "3",
+                               "--deadline", deadline,
+                               r->monitor_on ? "--monitor-fd" : NULL, monfd, NULL};
+    for (size_t i = 0; host_args[i]; i++)
+        argv[argc++] = (char *)host_args[i];
+    argv[argc] = NULL;
+    const char *program = nwrap ? wrap[0] : host;
 
     memset(s, 0, sizeof *s);
     s->run = r;
@@ -267,7 +280,9 @@ bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, siz
         move_fd(l.res[1], RESULT_FD);
         if (s->memfd >= 0)
             move_fd(s->memfd, MONITOR_FD);
-        execve(host, argv, l.env);
+        execve(program, argv, l.env);
+        if (nwrap)
+            CHILD_FAIL("threadlab: cannot exec the detector's program\n");
         CHILD_FAIL("threadlab: cannot exec the host\n");
     }
     if (pid < 0) {

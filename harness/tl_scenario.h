@@ -31,6 +31,22 @@ typedef enum { TL_MODE_POTENTIAL, TL_MODE_ACTUAL } tl_mode;
  *   signal:<NAME>   the run died of a signal (signal:SIGSEGV)
  * A detector that cannot see a buggy variant's kinds makes its run "not
  * demonstrable"; under --detector none only the oracle and the monitor judge. */
+/* Where one detector really cannot give what a variant expects - a limit of
+ * the tool, measured, not a bug of the lab - the evidence expected under
+ * that detector instead, and why. The run is judged against this
+ * expectation, and its reason and record carry `why`. Declare one only
+ * after trying to fix the cause in the lab (an annotation a primitive
+ * lacks); scenarios/README.md has the rules. */
+typedef struct {
+    const char *detector;      /* the backend's name: "helgrind", "drd", ... */
+    const char *expect;        /* evidence expected under it instead ("" = clean),
+                                * in the same tokens as the variant's */
+    const char *expect_actual; /* deadlocks, --mode actual (NULL: as expect) */
+    const char *why;           /* the tool's limit, in a sentence or two */
+} tl_difference;
+
+enum { TL_MAX_DIFFERENCES = 4 };
+
 typedef struct {
     const char *name;          /* "buggy", "fixed", "fixed-atomic", ... */
     tl_role role;
@@ -40,6 +56,9 @@ typedef struct {
     const char *about;         /* what this variant does; for a fix, what it
                                 * changes and why that is enough */
     const char *breaks;        /* deadlock fixes: the Coffman condition broken */
+    /* Detectors that cannot show what this variant expects (ends at the
+     * first detector == NULL); see tl_difference. */
+    tl_difference differs[TL_MAX_DIFFERENCES];
 } tl_variant;
 
 enum { TL_MAX_VARIANTS = 4 };
@@ -141,6 +160,14 @@ void tl_lockstep_wait_busy(tl_lockstep_t *b);
 void tl_oracle(tl_ctx *ctx, const char *what, bool ok, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void tl_oracle_expect_u64(tl_ctx *ctx, const char *what, uint64_t expected, uint64_t got);
+/* Declares an atomic variable the oracle's own bookkeeping (which context was
+ * freed, whether one step came before another): read and written only
+ * through tl_atomic_*, it is no race in C11, but Valgrind's detectors see
+ * machine code, where a relaxed or acquire load is a plain mov, and would
+ * report it as one. They are told to leave these bytes unchecked, which
+ * orders nothing; TSan sees the atomics and needs nothing. Call it before
+ * the threads that use the variable start. */
+void tl_oracle_words(void *addr, size_t size);
 /* Marks one unit of useful work done by the calling thread, for the live
  * monitor's livelock and starvation verdicts (retries are counted for you:
  * every failed trylock is one). */

@@ -46,4 +46,5 @@ const tl_lock_kind tl_kind_broken_tas = {
     .summary = "BROKEN: test then set as a separate load and store (two owners)",
     .flags = TL_KIND_HANDBUILT | TL_KIND_BROKEN,
     TL_LOCK_KIND_OPS(broken_tas_kind, tl_broken_tas_t),
+    .rmws = 0, /* a load and a store: the bug */
 };

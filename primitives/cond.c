@@ -2,6 +2,7 @@
 /* The futex condition variable and the monitored semaphore (tl_cond.h). */
 #include <errno.h>
 #include <limits.h>
+#include "tl_annotate.h"
 #include "tl_cond.h"
 #include "tl_futex.h"
 #include "tl_track.h"
@@ -10,6 +11,12 @@ void tl_cond_init(tl_cond_t *c, const char *name)
 {
     tl_atomic_store_u32(&c->seq, 0, tl_relaxed); /* not yet shared */
     tl_atomic_store_u32(&c->waiters, 0, tl_relaxed);
+    /* Valgrind: the words are the condition variable's business; what it
+     * protects is ordered by the lock around it. */
+    if (TL__ANN_ACTIVE()) {
+        TL__ANN_PRIVATE(&c->seq, sizeof c->seq);
+        TL__ANN_PRIVATE(&c->waiters, sizeof c->waiters);
+    }
     c->name = name ? name : "cond";
     c->track_id = tl_track_object_new(TL_OBJ_COND, 0, c->name, "condvar");
 }

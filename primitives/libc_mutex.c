@@ -35,5 +35,6 @@ const tl_lock_kind tl_kind_pthread_mutex = {
     .unlock = unlock,
     .destroy = destroy,
     .raw = raw,
+    .rmws = 2, /* glibc: a swap in, an exchange or decrement out */
     .libc = TL_LIBC_PTHREAD_MUTEX,
 };

@@ -34,5 +34,6 @@ const tl_lock_kind tl_kind_pthread_spin = {
     .unlock = unlock,
     .destroy = destroy,
     .raw = raw,
+    .rmws = 1, /* glibc: one locked exchange or swap in, a store out */
     .libc = TL_LIBC_PTHREAD_SPIN,
 };

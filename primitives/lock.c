@@ -9,7 +9,23 @@
 #include <string.h>
 #include "tl_annotate.h"
 #include "tl_lock.h"
+#include "tl_spin.h"
 #include "tl_track.h"
+
+unsigned tl__spin_yield_after = TL_SPIN_YIELD_AFTER;
+
+#if defined(HAVE_VALGRIND_HELGRIND_H) && !TL_TSAN
+int tl__ann_on_valgrind;
+
+/* Before main, hence before any thread: see TL__ANN_ACTIVE, and
+ * tl__spin_yield_after in tl_spin.h. */
+__attribute__((constructor)) static void ask_valgrind(void)
+{
+    tl__ann_on_valgrind = RUNNING_ON_VALGRIND != 0;
+    if (tl__ann_on_valgrind)
+        tl__spin_yield_after = 1;
+}
+#endif
 
 /* What every call reads fits the first line; the kind's words start the second. */
 _Static_assert(offsetof(tl_lock_t, storage) == TL_CACHE_LINE, "tl_lock_t's metadata is one line");

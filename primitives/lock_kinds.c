@@ -12,6 +12,7 @@
     ROW(mutex)         /* mutex.c */                                                       \
     ROW(tas)           /* spin_tas.c */                                                    \
     ROW(ttas)          /* spin_ttas.c */                                                   \
+    ROW(ttas_eb)       /* spin_ttas_eb.c */                                                \
     ROW(ticket)        /* spin_ticket.c */                                                 \
     ROW(mcs)           /* spin_mcs.c */                                                    \
     ROW(clh)           /* spin_clh.c */                                                    \

@@ -74,6 +74,7 @@ const tl_lock_kind tl_kind_mutex = {
     .summary = "3-state futex mutex (0 free, 1 locked, 2 contended); sleeps",
     .flags = TL_KIND_HANDBUILT | TL_KIND_SLEEPS,
     TL_LOCK_KIND_OPS(mutex_kind, tl_mutex_t),
+    .rmws = 2, /* a swap in, an exchange out */
     /* The generic layer runs the fast paths above inline: a swap 0 -> 1 to
      * take, an exchange in 0 to release; a 2 coming back means a sleeper. */
     .word = {.free = 0, .held = 1, .take = TL_WORD_CAS, .release = TL_WORD_EXCHANGE,

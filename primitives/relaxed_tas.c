@@ -39,4 +39,5 @@ const tl_lock_kind tl_kind_relaxed_tas = {
     .summary = "BROKEN: TAS with relaxed exchange/store (no happens-before)",
     .flags = TL_KIND_HANDBUILT | TL_KIND_BROKEN,
     TL_LOCK_KIND_OPS(relaxed_tas_kind, tl_relaxed_tas_t),
+    .rmws = 1,
 };

@@ -24,6 +24,7 @@ void tl__rwlock_kind_wake(void *s, uint32_t seen);
     .word = {.free = 0, .held = TL_RWLOCK_WRITER_BIT, .take = TL_WORD_CAS,                \
              .release = TL_WORD_CAS, .lock_wait = tl__rwlock_kind_wait,                    \
              .unlock_wake = tl__rwlock_kind_wake},                                         \
+    .rmws = 2, /* a swap in, a swap out */                                                 \
     .size = sizeof(tl_rwlock_t), .align = _Alignof(tl_rwlock_t),                           \
     .lock = tl__rwlock_kind_lock, .trylock = tl__rwlock_kind_trylock,                      \
     .unlock = tl__rwlock_kind_unlock, .waiters = tl__rwlock_kind_waiters,                  \

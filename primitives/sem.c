@@ -11,6 +11,7 @@
  * stale word, the poster skip the wake and the waiter sleep forever. */
 #include <errno.h>
 #include <time.h>
+#include "tl_annotate.h"
 #include "tl_futex.h"
 #include "tl_sem.h"
 
@@ -18,6 +19,10 @@ void tl_sem_init(tl_sem_t *s, uint32_t value)
 {
     tl_atomic_store_u32(&s->value, value, tl_relaxed);  /* not yet shared */
     tl_atomic_store_u32(&s->waiters, 0, tl_relaxed);    /* not yet shared */
+    /* Valgrind: the words are the semaphore's business, not races; the
+     * ordering they give is the edge annotated in post and trywait. */
+    if (TL__ANN_ACTIVE())
+        TL__ANN_PRIVATE(s, sizeof *s);
 }
 
 bool tl_sem_trywait(tl_sem_t *s)
@@ -28,8 +33,11 @@ bool tl_sem_trywait(tl_sem_t *s)
         /* acquire: pairs with the post's release so the consumer sees what
          * the producer wrote before posting. seq_cst on failure is not needed:
          * a failed CAS just reloads v and tries again. */
-        if (tl_atomic_cas_u32(&s->value, &v, v - 1, tl_acquire, tl_relaxed))
+        if (tl_atomic_cas_u32(&s->value, &v, v - 1, tl_acquire, tl_relaxed)) {
+            if (TL__ANN_ACTIVE())
+                TL__ANN_HAPPENS_AFTER(s); /* the acquire, for Valgrind */
             return true;
+        }
     }
     return false;
 }
@@ -82,6 +90,8 @@ void tl_sem_post(tl_sem_t *s)
 {
     /* seq_cst: release for the consumer, and the store-buffering pair with
      * the waiter's registration (see the invariant). */
+    if (TL__ANN_ACTIVE())
+        TL__ANN_HAPPENS_BEFORE(s); /* the release, for Valgrind */
     tl_atomic_fetch_add_u32(&s->value, 1, tl_seq_cst);
     if (tl_atomic_load_u32(&s->waiters, tl_seq_cst) > 0)
         tl__futex_wake(&s->value, 1);

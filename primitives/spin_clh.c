@@ -318,6 +318,7 @@ const tl_lock_kind tl_kind_clh = {
     .size = sizeof(tl_spin_clh_t),
     .align = _Alignof(tl_spin_clh_t),
     .node_size = sizeof(tl_clh_node_t),
+    .rmws = 1, /* the exchange; the release is a store */
     .init = clh_kind_init,
     .lock = clh_kind_lock,
     .trylock = clh_kind_trylock,

@@ -254,6 +254,7 @@ const tl_lock_kind tl_kind_mcs = {
     .size = sizeof(tl_spin_mcs_t),
     .align = _Alignof(tl_spin_mcs_t),
     .node_size = sizeof(tl_mcs_node_t),
+    .rmws = 2, /* an exchange to enqueue, a swap to leave */
     .init = mcs_kind_init,
     .lock = mcs_kind_lock,
     .trylock = mcs_kind_trylock,

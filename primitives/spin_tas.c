@@ -56,6 +56,7 @@ const tl_lock_kind tl_kind_tas = {
     .summary = "test-and-set spinlock (exchange); unfair",
     .flags = TL_KIND_HANDBUILT,
     TL_LOCK_KIND_OPS(tas_kind, tl_spin_tas_t),
+    .rmws = 1,
     /* The generic layer runs the fast path above inline: one exchange to
      * take the word (0 free, 1 held), one store to give it back. */
     .word = {.free = 0, .held = 1, .take = TL_WORD_EXCHANGE, .release = TL_WORD_STORE,

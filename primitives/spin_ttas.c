@@ -70,9 +70,10 @@ static void ttas_kind_wait(void *s, uint32_t seen)
 }
 const tl_lock_kind tl_kind_ttas = {
     .name = "ttas",
-    .summary = "test-and-test-and-set spinlock, bounded exponential backoff; unfair",
+    .summary = "test-and-test-and-set spinlock, spins reading, short backoff; unfair",
     .flags = TL_KIND_HANDBUILT,
     TL_LOCK_KIND_OPS(ttas_kind, tl_spin_ttas_t),
+    .rmws = 1,
     /* The generic layer runs the fast path above inline, as tas's. */
     .word = {.free = 0, .held = 1, .take = TL_WORD_EXCHANGE, .release = TL_WORD_STORE,
              .lock_wait = ttas_kind_wait},

@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* Detector annotations for the hand-built locks (lock.c) and for the
- * scenario runtime's handshakes (harness/scenario_rt.c).
+/* Detector annotations for the hand-built primitives: the locks (lock.c),
+ * the futex semaphore (sem.c) and condition variable (cond.c), the monitor's
+ * table (track.c) and the scenario runtime's handshakes (scenario_rt.c).
  *
  * TSan: between pre_lock and post_lock TSan ignores the primitive's own
  * atomics and takes the annotation as the synchronisation, which is what
- * lets it build a lock-order graph and spot double locks on our locks.
- * Helgrind: it only knows pthread locks, so ours are described as rwlocks
- * taken in write mode, and checking is turned off on the lock's own words,
- * which would otherwise be reported as races on the lock itself. */
+ * lets it build a lock-order graph and spot double locks on our locks. It
+ * sees the semaphore's acquire/release atomics by itself.
+ * Valgrind (Helgrind and DRD, which shares Helgrind's request numbers for
+ * these): it only knows pthread locks and sees machine code, where a C11
+ * acquire or release is a plain mov, so ours are described as rwlocks taken
+ * in write mode, a semaphore post/wait as a happens-before edge, and
+ * checking is turned off on the primitives' own words, which would
+ * otherwise be reported as races on the primitive itself. Turning checking
+ * off (TL__ANN_PRIVATE) adds no happens-before edge: it is how the
+ * handshakes that force a buggy interleaving stay invisible as
+ * synchronisation while their words stay quiet. */
 #ifndef TL_ANNOTATE_H
 #define TL_ANNOTATE_H
 
@@ -38,6 +46,8 @@
 #define TL__ANN_PRE_RDUNLOCK(l) __tsan_mutex_pre_unlock((l), __tsan_mutex_read_lock)
 #define TL__ANN_POST_RDUNLOCK(l) __tsan_mutex_post_unlock((l), __tsan_mutex_read_lock)
 #define TL__ANN_PRIVATE(addr, size) ((void)0)
+#define TL__ANN_HAPPENS_BEFORE(obj) ((void)0)
+#define TL__ANN_HAPPENS_AFTER(obj) ((void)0)
 #define TL__ANN_ACTIVE() 1
 #elif defined(HAVE_VALGRIND_HELGRIND_H)
 #include <valgrind/helgrind.h>
@@ -59,9 +69,14 @@
 #define TL__ANN_PRE_RDUNLOCK(l) ANNOTATE_RWLOCK_RELEASED((l), 0)
 #define TL__ANN_POST_RDUNLOCK(l) ((void)0)
 #define TL__ANN_PRIVATE(addr, size) VALGRIND_HG_DISABLE_CHECKING((addr), (size))
+#define TL__ANN_HAPPENS_BEFORE(obj) ANNOTATE_HAPPENS_BEFORE(obj)
+#define TL__ANN_HAPPENS_AFTER(obj) ANNOTATE_HAPPENS_AFTER(obj)
 /* A client request is a few instructions even outside Valgrind, paid twice
- * per lock/unlock pair: locks annotate only when Valgrind is really there. */
-#define TL__ANN_ACTIVE() (RUNNING_ON_VALGRIND != 0)
+ * per lock/unlock pair: the primitives annotate only when Valgrind is really
+ * there. Asked once, before main (lock.c), so that no thread ever writes
+ * the answer while another reads it. */
+extern int tl__ann_on_valgrind;
+#define TL__ANN_ACTIVE() (tl__ann_on_valgrind != 0)
 #else
 #define TL__ANNOTATIONS "none"
 #define TL__ANN_CREATE(l, words, size) ((void)0)
@@ -79,6 +94,8 @@
 #define TL__ANN_PRE_RDUNLOCK(l) ((void)0)
 #define TL__ANN_POST_RDUNLOCK(l) ((void)0)
 #define TL__ANN_PRIVATE(addr, size) ((void)0)
+#define TL__ANN_HAPPENS_BEFORE(obj) ((void)0)
+#define TL__ANN_HAPPENS_AFTER(obj) ((void)0)
 #define TL__ANN_ACTIVE() 0
 #endif
 
@@ -88,7 +105,9 @@
  * TSan takes an edge from acquire/release atomics, so it is told to ignore
  * the synchronisation inside these brackets (its dynamic-annotation entry
  * points, in both clang's and gcc's runtime). Helgrind and DRD take no edge
- * from atomics at all: nothing to do for them. */
+ * from atomics at all (a C11 acquire load is a plain mov in machine code);
+ * they would only report the handshake's own words as races, so the words
+ * are left unchecked (TL__ANN_PRIVATE, scenario_rt.c), which orders nothing. */
 #if TL_TSAN
 void AnnotateIgnoreSyncBegin(const char *file, int line);
 void AnnotateIgnoreSyncEnd(const char *file, int line);

@@ -97,6 +97,9 @@ typedef struct tl_lock_kind {
     /* Bytes of per-thread queue node each acquisition uses (MCS, CLH), one
      * of the calling thread's nodes (tl_lock_node.h); 0: none. */
     size_t node_size;
+    /* Atomic read-modify-writes in one uncontended lock+unlock pair: what
+     * the bench holds its raw figure against (one exchange is the floor). */
+    unsigned rmws;
     tl_lock_op *init;
     tl_lock_op *lock;       /* exclusive; a shared kind's writer lock */
     tl_lock_try_op *trylock;

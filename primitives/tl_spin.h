@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The hand-built spinlocks. Each algorithm lives in its own file
- * (spin_tas.c, spin_ttas.c, spin_ticket.c, spin_mcs.c) with its protocol. */
+ * (spin_tas.c, spin_ttas.c, spin_ttas_eb.c, spin_ticket.c, spin_mcs.c) with
+ * its protocol. */
 #ifndef TL_SPIN_H
 #define TL_SPIN_H
 
@@ -27,6 +28,13 @@
  * 9.8-22.9 s with 256. The fast paths never reach this loop, so uncontended
  * costs are unchanged. */
 enum { TL_SPIN_YIELD_AFTER = 2048 };
+/* The pauses a waiter actually spins before it yields: TL_SPIN_YIELD_AFTER,
+ * or 1 under Valgrind (set before main, lock.c). Valgrind runs one thread at
+ * a time, so the thread a waiter waits for cannot run while it spins: every
+ * pause is wasted, and a FIFO hand-off cost up to one of Valgrind's time
+ * slices (measured: race.counter fixed with --lock ticket took 57 s under
+ * Helgrind, 84 s under DRD). */
+extern unsigned tl__spin_yield_after;
 /* The waiting loops live in functions of their own, out of line: a loop
  * that may call sched_yield() makes its function save registers, and inlined
  * into lock() that would cost every uncontended acquisition a few pushes and
@@ -34,7 +42,7 @@ enum { TL_SPIN_YIELD_AFTER = 2048 };
 #define TL_SPIN_SLOW __attribute__((noinline, cold))
 static inline void tl_spin_wait_step(unsigned *spins)
 {
-    if (++*spins < TL_SPIN_YIELD_AFTER) {
+    if (++*spins < tl__spin_yield_after) {
         tl_cpu_relax();
     } else {
         *spins = 0;
@@ -55,6 +63,15 @@ void tl_spin_ttas_init(tl_spin_ttas_t *l);
 void tl_spin_ttas_lock(tl_spin_ttas_t *l);
 bool tl_spin_ttas_trylock(tl_spin_ttas_t *l);
 void tl_spin_ttas_unlock(tl_spin_ttas_t *l);
+
+/* Test-and-test-and-set with exponential backoff between looks (a waiter
+ * looks at the word once per doubling period instead of spinning on it):
+ * throughput under contention, at the price of rare hand-overs. Unfair. */
+typedef struct { tl_atomic_u32 held; } tl_spin_ttas_eb_t;
+void tl_spin_ttas_eb_init(tl_spin_ttas_eb_t *l);
+void tl_spin_ttas_eb_lock(tl_spin_ttas_eb_t *l);
+bool tl_spin_ttas_eb_trylock(tl_spin_ttas_eb_t *l);
+void tl_spin_ttas_eb_unlock(tl_spin_ttas_eb_t *l);
 
 /* Ticket lock: FIFO. */
 typedef struct {

@@ -130,7 +130,7 @@ static void monitor_part(FILE *f, json_t *run)
     if (json_is_string(json_object_get(g, "svg")))
         fprintf(f, "\n  ![wait-for graph](%s)\n", str(g, "svg"));
     else if (json_is_string(json_object_get(g, "dot")))
-        fprintf(f, "  - wait-for graph: `%s` (install graphviz for the SVG)\n", str(g, "dot"));
+        fprintf(f, "  - wait-for graph: `%s` (no SVG: the notes say why)\n", str(g, "dot"));
 }
 
 static void run_section(FILE *f, const char *dir, json_t *run, size_t repeats)

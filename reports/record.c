@@ -31,6 +31,24 @@ static json_t *evidence_json(const tl_evidence *e)
     return a;
 }
 
+/* A declared difference (tl_difference) the run was judged by: under which
+ * detector, why, and what the variant itself expects (its tokens as the
+ * scenario writes them), which this detector was not asked for. */
+static json_t *difference_json(const tl_run *r)
+{
+    if (!r->difference)
+        return json_null();
+    const char *own = r->variant->expect;
+    if (r->mode == TL_MODE_ACTUAL && r->variant->expect_actual)
+        own = r->variant->expect_actual;
+    tl_evidence e;
+    const char *bad;
+    if (!tl_evidence_parse(&e, own, &bad))
+        tl_evidence_clear(&e);
+    return json_pack("{s:s, s:s, s:o}", "detector", r->difference->detector, "why",
+                     r->difference->why, "instead_of", evidence_json(&e));
+}
+
 static json_t *frame_json(const tl_frame *f)
 {
     if (!f->found)
@@ -162,10 +180,14 @@ json_t *tl_report_run_json(const tl_run *r)
                           tl_mode_name(r->mode), "threads", (int)r->threads, "iterations",
                           (json_int_t)r->iterations, "repeat", (int)r->repeat, "timeout_s",
                           r->timeout_s);
+    /* timeout_s is the run's own deadline; a slow detector (Valgrind) made
+     * it --timeout times this factor. */
+    json_object_set_new(o, "timeout_factor", json_real(r->timeout_factor > 0 ? r->timeout_factor : 1));
     json_object_set_new(o, "expected", evidence_json(&r->expected));
     json_object_set_new(o, "observed", evidence_json(&r->observed));
     json_object_set_new(o, "verdict", json_string(tl_report_verdict_word(r)));
     json_object_set_new(o, "reason", json_string(r->reason));
+    json_object_set_new(o, "difference", difference_json(r));
     json_object_set_new(o, "error", r->env_error[0] ? json_string(r->env_error) : json_null());
     json_object_set_new(o, "exit", exit);
     json_object_set_new(o, "started_unix_s",

@@ -57,6 +57,8 @@ static void fetch_non_blocking(void (*on_data)(void))
 
 static void run(tl_ctx *ctx, bool blocking)
 {
+    tl_oracle_words(&work_done, sizeof work_done);
+    tl_oracle_words(&work_done_before_return, sizeof work_done_before_return);
     double t0 = now_ms();
     if (blocking)
         fetch_blocking(slow_step);

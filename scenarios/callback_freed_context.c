@@ -92,6 +92,8 @@ static void *notifier(void *unused)
 static void run(tl_ctx *ctx, bool wait_for_callbacks)
 {
     tl_ctx_lock_init(ctx, &registry_lock, "registry_lock");
+    tl_oracle_words(&freed_ctx, sizeof freed_ctx);
+    tl_oracle_words(&ran_on_freed, sizeof ran_on_freed);
     listener *l = calloc(1, sizeof *l);
     if (!l)
         abort();

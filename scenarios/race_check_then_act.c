@@ -139,7 +139,13 @@ TL_SCENARIO(race_check_then_act) = {
          .expect = "data-race oracle:violated",
          .about = "plain check then create; both threads forced through the gap"},
         {.name = "fixed", .role = TL_ROLE_FIXED, .entry = fixed, .expect = "",
-         .about = "pthread_once: exactly one initialisation, visible to all"},
+         .about = "pthread_once: exactly one initialisation, visible to all",
+         .differs = {{.detector = "helgrind", .expect = "data-race",
+                      .why = "Helgrind does not model pthread_once: glibc's fast path is an "
+                             "acquire load of the once flag, a plain load in machine code, so "
+                             "Helgrind sees no order between the initialiser's write of "
+                             "shared_config and the other thread's read. Measured: that race, "
+                             "every run (DRD is clean)."}}},
         {.name = "fixed-cas", .role = TL_ROLE_FIXED, .entry = fixed_cas, .expect = "",
          .about = "publish with one compare-and-swap; the loser frees its candidate"},
     },

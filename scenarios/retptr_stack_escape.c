@@ -47,8 +47,12 @@ __attribute__((noinline)) static void submit(void)
     tl_thread_start(&worker, "worker", process, &j);
 }
 
-/* Whatever runs next reuses the same stack bytes. */
-__attribute__((noinline)) static void next_call(void)
+/* Whatever runs next reuses the same stack bytes. The buggy variant lets
+ * the worker read while this frame still holds them (hand_over): DRD
+ * forgets what a frame wrote once the frame is gone, so a read after
+ * next_call had returned would be checked against nothing but whichever
+ * frame the compiler happened to lay over the same bytes. */
+__attribute__((noinline)) static void next_call(bool hand_over)
 {
     char scratch[4096];
     /* A real call to memset, through a volatile pointer: TSan sees it in its
@@ -57,6 +61,10 @@ __attribute__((noinline)) static void next_call(void)
      * "reads" scratch keeps the stores from being dropped as dead. */
     void *(*volatile fill)(void *, int, size_t) = memset;
     fill(scratch, 0x5a, sizeof scratch);
+    if (hand_over) {
+        tl_turn_pass(&turns);    /* now the worker reads */
+        tl_turn_wait(&turns, 2);
+    }
     TL_KEEP(scratch);
 }
 
@@ -83,9 +91,7 @@ __attribute__((noinline)) static void submit_and_wait(void)
 static void buggy(tl_ctx *ctx)
 {
     submit();
-    next_call();             /* overwrites where the job was */
-    tl_turn_pass(&turns);    /* now the worker reads */
-    tl_turn_wait(&turns, 2);
+    next_call(true);         /* overwrites where the job was; the worker reads */
     tl_thread_join(&worker);
     tl_oracle(ctx, "amount the worker saw", processed == 42, "expected 42, got %ld", processed);
 }
@@ -93,7 +99,7 @@ static void buggy(tl_ctx *ctx)
 static void fixed_heap(tl_ctx *ctx)
 {
     submit_heap();
-    next_call();
+    next_call(false);
     tl_thread_join(&worker);
     tl_oracle(ctx, "amount the worker saw", processed == 42, "expected 42, got %ld", processed);
 }
@@ -101,7 +107,7 @@ static void fixed_heap(tl_ctx *ctx)
 static void fixed_join(tl_ctx *ctx)
 {
     submit_and_wait();
-    next_call();
+    next_call(false);
     tl_oracle(ctx, "amount the worker saw", processed == 42, "expected 42, got %ld", processed);
 }
 

@@ -5,9 +5,11 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bench_engine.h"
+#include "bench_peers.h"
 #include "bench_print.h"
 #include "cli.h"
 #include "harness_suites.h"
@@ -22,6 +24,8 @@ static void assert_figure(json_t *f, const char *what)
                   med, max);
 }
 
+static void assert_peers(json_t *peers);
+
 START_TEST(test_every_kind_runs_and_json_has_every_field)
 {
     static tl_bench b;
@@ -30,6 +34,7 @@ START_TEST(test_every_kind_runs_and_json_has_every_field)
     b.ntcounts = 1;
     b.seconds = 0.05;
     b.repeat = 1;
+    b.peers_unmatched = true;
     tl_bench_run(&b);
 
     char path[] = "/tmp/threadlab-bench-XXXXXX";
@@ -75,7 +80,131 @@ START_TEST(test_every_kind_runs_and_json_has_every_field)
         double jain = json_real_value(json_object_get(c, "jain"));
         ck_assert_msg(jain >= 0.5 && jain <= 1.0, "%s: Jain index %g", name, jain);
     }
+    assert_peers(json_object_get(doc, "peers"));
     json_decref(doc);
+
+    /* The table names every peer, and the targets judge every pair. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tl_bench_print(f, &b);
+    fclose(f);
+    for (size_t p = 0; p < tl_bench_ck_peer_count(); p++) {
+        const tl_bench_peer *peer = tl_bench_ck_peer_at(p);
+        char target[128];
+        snprintf(target, sizeof target, "%s uncontended <= 1.0x %s: ", peer->kind,
+                 peer->raw.name);
+        ck_assert_msg(strstr(text, peer->raw.name), "%s missing:\n%s", peer->raw.name, text);
+        if (tl_lock_kind_find(peer->kind))
+            ck_assert_msg(strstr(text, target), "'%s' missing:\n%s", target, text);
+    }
+    free(text);
+}
+END_TEST
+
+/* One side of a contended peer figure. */
+static void assert_peer_side(json_t *side, const char *what)
+{
+    assert_figure(json_object_get(side, "ns_per_acquisition"), what);
+    assert_figure(json_object_get(side, "acquisitions_per_run"), what);
+    ck_assert_msg(json_real_value(json_object_get(json_object_get(side, "acquisitions_per_run"),
+                                                  "min")) >= 1.0,
+                  "%s: fewer than one acquisition per run", what);
+    ck_assert_uint_eq(json_array_size(json_object_get(side, "shares_pct")), 2);
+    double jain = json_real_value(json_object_get(side, "jain"));
+    ck_assert_msg(jain >= 0.5 && jain <= 1.0, "%s: Jain index %g", what, jain);
+}
+
+/* The peers: found as configure found them; with Concurrency Kit, every
+ * pair has both sides' figures (or CK's alone for a kind not built yet). */
+static void assert_peers(json_t *peers)
+{
+    ck_assert_msg(json_is_object(peers), "no peers object");
+    ck_assert_str_eq(json_string_value(json_object_get(peers, "library")), "Concurrency Kit");
+    ck_assert(json_is_true(json_object_get(peers, "found")) == tl_bench_ck_found());
+    json_t *pairs = json_object_get(peers, "pairs"), *p;
+    if (!tl_bench_ck_found()) {
+        ck_assert_uint_eq(json_array_size(pairs), 0);
+        return;
+    }
+    ck_assert_uint_eq(json_array_size(pairs), tl_bench_ck_peer_count());
+    size_t i;
+    json_array_foreach(pairs, i, p) {
+        const char *peer = json_string_value(json_object_get(p, "peer"));
+        ck_assert_msg(peer && strncmp(peer, "ck_spinlock_", 12) == 0, "peer %s", peer);
+        bool ours = json_is_true(json_object_get(p, "hand_built"));
+        ck_assert(ours == (tl_lock_kind_find(json_string_value(json_object_get(p, "kind"))) != NULL));
+        json_t *u = json_object_get(p, "uncontended_ns");
+        json_t *fl = json_object_get(p, "uncontended_x_floor");
+        assert_figure(json_object_get(u, "peer"), peer);
+        assert_figure(json_object_get(fl, "peer"), peer);
+        json_t *c = json_array_get(json_object_get(p, "contended"), 0);
+        ck_assert_int_eq(json_integer_value(json_object_get(c, "threads")), 2);
+        assert_peer_side(json_object_get(c, "peer"), peer);
+        if (ours) {
+            assert_figure(json_object_get(u, "threadlab"), peer);
+            assert_figure(json_object_get(fl, "threadlab"), peer);
+            assert_figure(json_object_get(p, "uncontended_ratio"), peer);
+            assert_peer_side(json_object_get(c, "threadlab"), peer);
+            assert_figure(json_object_get(c, "ratio"), peer);
+        } else {
+            ck_assert(json_is_null(json_object_get(u, "threadlab")));
+        }
+    }
+}
+
+/* Every peer and every hand-built raw adaptor keeps its critical sections
+ * apart, with more threads than cores too (the wrappers are code of ours). */
+START_TEST(test_peer_raw_calls_exclude)
+{
+    static const char *const kinds[] = {"tas", "ttas", "ttas-eb", "ticket", "mcs", "clh"};
+    double ns, run, share[TL_BENCH_MAX_THREADS];
+    bool pinned = true;
+    for (unsigned threads = 2; threads <= 3; threads++) {
+        for (size_t i = 0; i < tl_bench_ck_peer_count(); i++) {
+            const tl_bench_raw *raw = &tl_bench_ck_peer_at(i)->raw;
+            ck_assert_msg(tl_bench_raw_contended(raw, threads, 0.03, 2, &ns, &run, share, &pinned),
+                          "%s: critical sections overlapped", raw->name);
+            ck_assert_msg(run >= 1.0, "%s: run %g", raw->name, run);
+        }
+        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+            const tl_bench_raw *raw = tl_bench_handbuilt_raw(kinds[i]);
+            if (!raw)
+                continue; /* not built yet (clh) */
+            ck_assert_msg(tl_bench_raw_contended(raw, threads, 0.03, 2, &ns, &run, share, &pinned),
+                          "%s: critical sections overlapped", raw->name);
+        }
+    }
+    ck_assert_ptr_nonnull(tl_bench_handbuilt_raw("ttas-eb"));
+    ck_assert_ptr_null(tl_bench_handbuilt_raw("pthread-mutex"));
+}
+END_TEST
+
+/* Without Concurrency Kit the bench says so and goes on; --no-peers prints nothing. */
+START_TEST(test_peers_missing_is_said_not_fatal)
+{
+    static tl_bench b;
+    static struct tl_bench_peers none; /* found = false, as in a build without libck-dev */
+    b.peers = &none;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tl_bench_peers_print(f, &b);
+    tl_bench_peers_targets(f, &b);
+    fclose(f);
+    ck_assert_msg(strstr(text, "Concurrency Kit not found (install libck-dev"), "%s", text);
+    free(text);
+    json_t *j = tl_bench_peers_json(&b);
+    ck_assert(json_is_false(json_object_get(j, "found")));
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "pairs")), 0);
+    json_decref(j);
+
+    b.no_peers = true;
+    f = open_memstream(&text, &len);
+    tl_bench_peers_print(f, &b);
+    fclose(f);
+    ck_assert_str_eq(text, "");
+    free(text);
 }
 END_TEST
 
@@ -108,6 +237,8 @@ Suite *tl_suite_bench(void)
     tcase_add_test(tc, test_every_kind_runs_and_json_has_every_field);
     tcase_add_test(tc, test_jain_index);
     tcase_add_test(tc, test_bad_options_exit_2);
+    tcase_add_test(tc, test_peer_raw_calls_exclude);
+    tcase_add_test(tc, test_peers_missing_is_said_not_fatal);
     suite_add_tcase(s, tc);
     return s;
 }

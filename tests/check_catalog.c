@@ -172,6 +172,55 @@ START_TEST(test_lock_rules)
 }
 END_TEST
 
+/* A declared difference (tl_difference): every way to get one wrong fires
+ * rule "differs"; a well-formed one passes. */
+static bool only_helgrind(const char *name)
+{
+    return strcmp(name, "helgrind") == 0;
+}
+
+START_TEST(test_difference_rules)
+{
+    static const char why[] = "the tool reads the fix's release/acquire as plain moves (measured)";
+    tl_scenario s = good();
+    s.variants[1].differs[0] = (tl_difference){.detector = "helgrind", .expect = "data-race",
+                                               .why = why};
+    const tl_scenario *list[] = {&s};
+    problems_t p = {0};
+    ck_assert_msg(tl_catalog_check(list, 1, collect, &p) == 0, "%s", p.first);
+    s.variants[1].differs[0].detector = "Hel grind";
+    assert_fires(&s, "differs", "not a detector's name");
+    s.variants[1].differs[0].detector = "helgrind";
+    s.variants[1].differs[0].why = "short";
+    assert_fires(&s, "differs", "why too short");
+    s.variants[1].differs[0].why = why;
+    s.variants[1].differs[0].expect = "data-rice";
+    assert_fires(&s, "differs", "unknown token");
+    s.variants[1].differs[0].expect = NULL;
+    assert_fires(&s, "differs", "no expect");
+    s.variants[1].differs[0].expect = "tsan:data-race";
+    assert_fires(&s, "differs", "pins another detector");
+    s.variants[1].differs[0].expect = "";
+    assert_fires(&s, "differs", "the same as the variant's");
+    s.variants[1].differs[0].expect = "data-race";
+    s.variants[1].differs[0].expect_actual = "data-race";
+    assert_fires(&s, "modes", "expect_actual without modes");
+    s.variants[1].differs[0].expect_actual = NULL;
+    s.variants[1].differs[1] = s.variants[1].differs[0];
+    assert_fires(&s, "differs", "one detector twice");
+    s = good();
+    s.variants[0].differs[0] = (tl_difference){.detector = "helgrind", .expect = "", .why = why};
+    assert_fires(&s, "differs", "a buggy variant expecting nothing");
+    /* With the CLI's list of detectors, an unknown name fires too. */
+    s = good();
+    s.variants[1].differs[0] = (tl_difference){.detector = "drd", .expect = "data-race",
+                                               .why = why};
+    tl_catalog_know_detectors(only_helgrind, "helgrind");
+    assert_fires(&s, "differs", "unknown detector");
+    tl_catalog_know_detectors(NULL, NULL);
+}
+END_TEST
+
 START_TEST(test_variant_rules)
 {
     tl_scenario s = good();
@@ -297,6 +346,7 @@ Suite *tl_suite_catalog(void)
     tcase_add_test(tc, test_limit_rules);
     tcase_add_test(tc, test_lock_rules);
     tcase_add_test(tc, test_variant_rules);
+    tcase_add_test(tc, test_difference_rules);
     tcase_add_test(tc, test_expectation_rules);
     suite_add_tcase(s, tc);
     return s;

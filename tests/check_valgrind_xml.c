@@ -479,7 +479,11 @@ START_TEST(test_kind_table)
         {"Misc",
          "Thread #2: Bug in libpthread: write lock granted on mutex/rwlock which is currently "
          "wr-held by a different thread",
-         TL_BUG_OTHER},
+         TL_BUG_RUNTIME_MESSAGE},
+        {"Misc",
+         "Thread #3: Bug in libpthread: recursive write lock granted on mutex/wrlock which does "
+         "not support recursion",
+         TL_BUG_RUNTIME_MESSAGE},
         {"Misc", "Thread #2: sem_init: initial value exceeds 10000; using 10000",
          TL_BUG_API_MISUSE},
         {"PthAPIerror",

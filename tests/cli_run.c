@@ -3,6 +3,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,20 @@ bool tl_test_have_tsan(void)
     char host[512];
     snprintf(host, sizeof host, "%s/threadlab-host-tsan", TL_TEST_BUILDDIR);
     return access(host, X_OK) == 0;
+}
+
+bool tl_test_have_valgrind(void)
+{
+    const char *path = getenv("PATH");
+    char dir[PATH_MAX];
+    while (path && *path) {
+        size_t n = strcspn(path, ":");
+        snprintf(dir, sizeof dir, "%.*s/valgrind", (int)n, path);
+        if (n && access(dir, X_OK) == 0)
+            return true;
+        path += n + (path[n] == ':');
+    }
+    return false;
 }
 
 /* Every temporary folder of a test run lives below one base folder, made by

@@ -44,6 +44,9 @@ json_t *load_report(const cli_result *res);
 /* Whether the TSan host was built (configure without --disable-tsan). A test
  * that needs it prints why it skips and returns when it was not. */
 bool tl_test_have_tsan(void);
+/* Whether `valgrind` is on PATH (the Helgrind and DRD backends need it).
+ * A test that needs it prints why it skips and returns when it is not. */
+bool tl_test_have_valgrind(void);
 /* Asserts every run in the report met its expectation; returns the count. */
 size_t assert_all_met(const cli_result *res);
 /* The same, but the runs named "scenario/variant" in the NULL-terminated

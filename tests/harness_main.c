@@ -18,7 +18,9 @@ int main(void)
     srunner_add_suite(sr, tl_suite_faults());
     srunner_add_suite(sr, tl_suite_orphans());
     srunner_add_suite(sr, tl_suite_lock_scope());
+    srunner_add_suite(sr, tl_suite_valgrind());
     srunner_add_suite(sr, tl_suite_matrix());
+    srunner_add_suite(sr, tl_suite_render());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -16,7 +16,9 @@ Suite *tl_suite_load(void);
 Suite *tl_suite_faults(void);
 Suite *tl_suite_orphans(void);
 Suite *tl_suite_lock_scope(void);
+Suite *tl_suite_valgrind(void);
 Suite *tl_suite_matrix(void);
 Suite *tl_suite_valgrind_xml(void);
+Suite *tl_suite_render(void);
 
 #endif

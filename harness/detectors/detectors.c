@@ -9,6 +9,8 @@
 static const struct tl_detector_backend *const backends[] = {
     &tl_detector_tsan,
     &tl_detector_tsan_gcc,
+    &tl_detector_helgrind,
+    &tl_detector_drd,
     &tl_detector_none,
 };
 
@@ -28,6 +30,11 @@ tl_detector tl_detector_find(const char *name)
         if (strcmp(backends[i]->name, name) == 0)
             return backends[i];
     return NULL;
+}
+
+bool tl_detector_exists(const char *name)
+{
+    return tl_detector_find(name) != NULL;
 }
 
 size_t tl_detector_index(tl_detector d)

@@ -25,6 +25,7 @@ const struct tl_detector_backend tl_detector_none = {
     .host = "threadlab-host",
     .missing_hint = "build it with make",
     .reported_status = -1,
+    .slowdown = 1,
     .sees = sees_nothing,
     .environment = no_environment,
     .collect = nothing,

@@ -133,6 +133,7 @@ const struct tl_detector_backend tl_detector_tsan = {
     .host = "threadlab-host-tsan",
     .missing_hint = "build with TSan (configure without --disable-tsan) or use --detector none",
     .reported_status = TSAN_REPORTED,
+    .slowdown = 1,
     .sees = tl__tsan_sees,
     .environment = tl__tsan_environment,
     .collect = tl__tsan_collect,

@@ -12,6 +12,7 @@ const struct tl_detector_backend tl_detector_tsan_gcc = {
     .missing_hint = "configure found no gcc whose -fsanitize=thread works (install gcc and "
                     "libtsan2, or set GCC_TSAN)",
     .reported_status = TSAN_REPORTED,
+    .slowdown = 1,
     .sees = tl__tsan_sees,
     .environment = tl__tsan_environment,
     .collect = tl__tsan_collect,

@@ -52,9 +52,13 @@ static const rule rules[] = {
     {"Misc", "pthread_cond_", NULL, TL_BUG_COND_MISUSE},
     {"Misc", "Exiting thread still holds", NULL, TL_BUG_LOCK_HELD_AT_EXIT},
     /* "Bug in libpthread: write lock granted on mutex/rwlock which is
-     * currently wr-held by a different thread": the library broke its own
-     * contract, which is no misuse by the caller. */
-    {"Misc", "Bug in libpthread", NULL, TL_BUG_OTHER},
+     * currently wr-held by a different thread", "... recursive write lock
+     * granted ...": Helgrind's model of a lock disagrees with what the
+     * library did, which says nothing about the program. Measured: Helgrind
+     * 3.19 says it on glibc 2.36's pthread_spin_lock in a correct 10-line
+     * program (two threads, 100 000 lock/unlock pairs each), every run. Kept
+     * for the record, never evidence. */
+    {"Misc", "Bug in libpthread", NULL, TL_BUG_RUNTIME_MESSAGE},
     {"Misc", NULL, NULL, TL_BUG_API_MISUSE}, /* barriers, semaphores, ... */
 
     /* DRD */

@@ -17,11 +17,13 @@
  * a time, a thread or the lock:
  *   1. init: the lock owns one RELEASED node, the one in tail.
  *   2. lock: a thread arms a node it owns (BUSY) and exchanges it into
- *      tail. From then on the node is the queue's: its thread writes it
- *      once more, to release it, and never reads it again after that. The
- *      exchange returns the predecessor P, and only that one exchange ever
- *      returns P (tail holds each node once; one read-modify-write takes it
- *      out), so this thread alone waits on P.
+ *      tail. From then on the node is the queue's: its thread only keeps
+ *      its pred link (written now, read back by its unlock) and writes its
+ *      state once more, to release it; the successor only reads the state
+ *      (and the link, if the node was abandoned, rule 5). The exchange
+ *      returns the predecessor P, and only that one exchange ever returns P
+ *      (tail holds each node once; one read-modify-write takes it out), so
+ *      this thread alone waits on P.
  *   3. acquired: P reads RELEASED (acquire). P's old owner wrote that as its
  *      very last touch of P, and tail no longer holds P: P now belongs to
  *      this thread, and nobody else will touch it.

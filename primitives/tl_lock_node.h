@@ -3,7 +3,8 @@
  *
  * A queue lock needs one node per acquisition, which the bare primitives
  * take from their caller. The generic interface has no argument for it, so
- * each thread keeps a pool: a free list of nodes it owns. A node is one
+ * each thread keeps nodes of its own: a spare per nesting depth, and a pool
+ * (a free list) behind them. A node is one
  * cache line (a waiter spins on its own line, no neighbour's writes disturb
  * it), allocated on the heap, never inside a thread's static TLS block:
  * other threads read a waiter's node, and TSan treats a new thread's static
@@ -12,12 +13,12 @@
  * exchange has no such problem.
  *
  * Ownership, which the kinds rely on: a node is owned by exactly one party
- * at a time - a thread (in its pool, or in the acquisition it is used for)
- * or a lock (CLH keeps one while free) - and only its owner writes it, but
- * for the atomic words the algorithm hands between threads. A thread may
- * give back a node it got from another thread (CLH recycles them). Nodes
- * are never freed (lock_node.c says why): an exiting thread's pool goes to
- * a reserve that new nodes are taken from first. */
+ * at a time - a thread (as a spare, in its pool, or in the acquisition it
+ * is used for) or a lock (CLH keeps one while free) - and only its owner
+ * writes it, but for the atomic words the algorithm hands between threads.
+ * A thread may keep a node it got from another thread (CLH recycles them).
+ * Nodes are never freed (lock_node.c says why): an exiting thread's nodes
+ * go to a reserve that new nodes are taken from first. */
 #ifndef TL_LOCK_NODE_H
 #define TL_LOCK_NODE_H
 

@@ -31,10 +31,31 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* P(the k-th smallest and k-th largest of n independent draws bracket the
+ * median) = 1 - 2 P(Binomial(n, 1/2) <= k - 1). */
+static double bracket_confidence(unsigned n, unsigned k)
+{
+    double term = 1, tail = 0, all = 1; /* term: C(n, i), i = 0 .. k-1; all: 2^n */
+    for (unsigned i = 0; i < k; i++) {
+        tail += term;
+        term = term * (double)(n - i) / (double)(i + 1);
+    }
+    for (unsigned i = 0; i < n; i++)
+        all *= 2;
+    return 1 - 2 * tail / all;
+}
+
 static tl_bench_figure summarise(double *v, unsigned n)
 {
     qsort(v, n, sizeof v[0], by_value);
-    return (tl_bench_figure){.median = v[n / 2], .min = v[0], .max = v[n - 1]};
+    tl_bench_figure f = {.median = v[n / 2], .min = v[0], .max = v[n - 1]};
+    unsigned k = 1;
+    while (2 * (k + 1) <= n && bracket_confidence(n, k + 1) >= 0.90)
+        k++;
+    f.lo = v[k - 1];
+    f.hi = v[n - k];
+    f.confidence = n ? bracket_confidence(n, k) : 0;
+    return f;
 }
 
 double tl_bench_jain(const double *x, unsigned n)
@@ -412,7 +433,7 @@ void tl_bench_run(tl_bench *b)
         for (size_t tc = 0; tc < b->ntcounts; tc++) {
             tl_bench_contended *c = &b->kind[k].contended[tc];
             static double shares[101][TL_BENCH_MAX_THREADS];
-            double raw[101];
+            double raw[101], jains[101];
             c->threads = b->tcounts[tc];
             /* Generic and raw interleaved in each repetition, their ratio
              * taken within it. */
@@ -423,7 +444,9 @@ void tl_bench_run(tl_bench *b)
                 v[i] = w[i] = x.generic;
                 raw[i] = x.raw;
                 d[i] = x.paired;
+                jains[i] = tl_bench_jain(shares[i], c->threads);
             }
+            c->jain_each = summarise(jains, r);
             c->ns_per_acq = summarise(v, r);
             c->raw_ns_per_acq = summarise(raw, r);
             c->ratio = summarise(d, r);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "bench_engine.h"
+#include "bench_judge.h"
 
 enum {
     TL_BENCH_LINE = 128,       /* two 64-byte lines: the adjacent-line prefetcher pairs them */
@@ -101,7 +102,7 @@ bool tl_bench_raw_contended(const tl_bench_raw *raw, unsigned threads, double se
 
 /* bench_peers_print.c */
 void tl_bench_peers_print(FILE *to, const tl_bench *b);
-void tl_bench_peers_targets(FILE *to, const tl_bench *b);
+void tl_bench_peers_targets(FILE *to, const tl_bench *b, tl_target_tally *tally);
 json_t *tl_bench_peers_json(const tl_bench *b);
 
 #endif

@@ -97,7 +97,7 @@ void tl_bench_peers_print(FILE *to, const tl_bench *b)
 
 /* The issue's targets for the peers: ours <= 1.0x theirs uncontended and
  * <= 1.05x contended, each with the measured ratio. */
-void tl_bench_peers_targets(FILE *to, const tl_bench *b)
+void tl_bench_peers_targets(FILE *to, const tl_bench *b, tl_target_tally *tally)
 {
     const struct tl_bench_peers *ps = b->peers;
     if (b->no_peers || !ps || !ps->found)
@@ -113,14 +113,18 @@ void tl_bench_peers_targets(FILE *to, const tl_bench *b)
         }
         const tl_bench_figure *u = &p->uncontended_ratio;
         /* Three decimals: a median of 1.004 is not met, and "1.00x" would hide why. */
-        fprintf(to, "  [%s] %s uncontended <= 1.0x %s: %.3fx (%.2f-%.2f)\n",
-                u->median <= 1.0 ? "met" : "NOT MET", p->peer->kind, p->peer->raw.name,
-                u->median, u->min, u->max);
+        tl_target_begin(to, tally, tl_bench_at_most(u, 1.0));
+        fprintf(to, "%s uncontended <= 1.0x %s: %.3fx", p->peer->kind, p->peer->raw.name,
+                u->median);
+        tl_target_ci(to, u, 1, 3, "x");
+        fputc('\n', to);
         for (size_t tc = 0; tc < b->ntcounts; tc++) {
             const tl_bench_figure *c = &p->contended[tc].ratio;
-            fprintf(to, "  [%s] %s %u threads <= 1.05x %s: %.3fx (%.2f-%.2f)\n",
-                    c->median <= 1.05 ? "met" : "NOT MET", p->peer->kind, b->tcounts[tc],
-                    p->peer->raw.name, c->median, c->min, c->max);
+            tl_target_begin(to, tally, tl_bench_at_most(c, 1.05));
+            fprintf(to, "%s %u threads <= 1.05x %s: %.3fx", p->peer->kind, b->tcounts[tc],
+                    p->peer->raw.name, c->median);
+            tl_target_ci(to, c, 1, 3, "x");
+            fputc('\n', to);
         }
     }
 }

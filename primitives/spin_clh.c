@@ -328,4 +328,8 @@ const tl_lock_kind tl_kind_clh = {
     .destroy = clh_kind_destroy,
     .waiters = clh_kind_waiters,
     .raw = clh_kind_raw,
+    .iface_cost = "the generic call has no node argument: it finds the thread's spare node "
+                  "(two dependent thread-local loads), notes the lock, and at the unlock keeps "
+                  "the predecessor's node as the new spare, where the raw loop keeps both in "
+                  "registers",
 };

@@ -261,4 +261,7 @@ const tl_lock_kind tl_kind_mcs = {
     .unlock = mcs_kind_unlock,
     .waiters = mcs_kind_waiters,
     .raw = mcs_kind_raw,
+    .iface_cost = "the generic call has no node argument: it finds the thread's spare node "
+                  "(two dependent thread-local loads) and notes the lock for the unlock (two "
+                  "stores), where the raw loop keeps its node in a register",
 };

@@ -119,6 +119,10 @@ typedef struct tl_lock_kind {
      * layer runs inline (below); see tl_lock_word. */
     tl_lock_word word;
     tl_lock_libc libc; /* the storage is that libc lock (TL_LIBC_NONE: it is not) */
+    /* Optional: what the generic calls do beyond the raw ones, where that is
+     * more than the layer's dispatch - the bench prints it beside a missed
+     * interface target, so a reader sees the cost and its cause together. */
+    const char *iface_cost;
 } tl_lock_kind;
 
 /* The layout: under contention the lock word's cache line moves between

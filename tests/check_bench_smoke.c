@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bench_engine.h"
+#include "bench_judge.h"
 #include "bench_peers.h"
 #include "bench_print.h"
 #include "cli.h"
@@ -216,6 +217,47 @@ START_TEST(test_jain_index)
 }
 END_TEST
 
+/* The median's interval: the order statistics a binomial tail allows, and
+ * the three verdicts a target can get from it. */
+START_TEST(test_confidence_interval_and_verdicts)
+{
+    double five[] = {1.04, 0.90, 1.30, 1.00, 0.95};
+    tl_bench_figure f = tl_bench_summarise(five, 5);
+    ck_assert_double_eq(f.median, 1.00);
+    ck_assert_double_eq(f.lo, 0.90); /* n = 5: min..max, 1 - 2/32 */
+    ck_assert_double_eq(f.hi, 1.30);
+    ck_assert_double_eq_tol(f.confidence, 0.9375, 1e-12);
+    ck_assert_int_eq(tl_bench_at_most(&f, 1.05), TL_TARGET_UNDECIDED);
+    ck_assert_int_eq(tl_bench_at_most(&f, 1.30), TL_TARGET_MET);
+    ck_assert_int_eq(tl_bench_at_most(&f, 0.85), TL_TARGET_NOT_MET);
+    ck_assert_int_eq(tl_bench_at_least(&f, 0.90), TL_TARGET_MET);
+    ck_assert_int_eq(tl_bench_at_least(&f, 1.31), TL_TARGET_NOT_MET);
+
+    double nine[] = {9, 1, 8, 2, 7, 3, 6, 4, 5};
+    f = tl_bench_summarise(nine, 9);
+    ck_assert_double_eq(f.median, 5);
+    ck_assert_double_eq(f.lo, 2); /* n = 9: 2nd..8th, 1 - 2 * 10/512 */
+    ck_assert_double_eq(f.hi, 8);
+    ck_assert_double_eq_tol(f.confidence, 1 - 20.0 / 512, 1e-12);
+
+    double three[] = {3, 1, 2}; /* no interval reaches 90 %: min..max, 75 % */
+    f = tl_bench_summarise(three, 3);
+    ck_assert_double_eq(f.lo, 1);
+    ck_assert_double_eq(f.hi, 3);
+    ck_assert_double_eq_tol(f.confidence, 0.75, 1e-12);
+
+    /* Two figures: decided only when their intervals do not overlap. */
+    double a[] = {10, 11, 12}, b[] = {20, 21, 22}, c[] = {11.5, 30, 40};
+    tl_bench_figure fa = tl_bench_summarise(a, 3), fb = tl_bench_summarise(b, 3),
+                    fc = tl_bench_summarise(c, 3);
+    ck_assert_int_eq(tl_bench_at_most_of(&fa, &fb, 1.0), TL_TARGET_MET);
+    ck_assert_int_eq(tl_bench_at_most_of(&fb, &fa, 1.0), TL_TARGET_NOT_MET);
+    ck_assert_int_eq(tl_bench_at_most_of(&fa, &fc, 1.0), TL_TARGET_UNDECIDED);
+    ck_assert_int_eq(tl_bench_at_most_of(&fb, &fa, 2.0), TL_TARGET_MET);
+    ck_assert_str_eq(tl_target_word(TL_TARGET_UNDECIDED), "undecided");
+}
+END_TEST
+
 START_TEST(test_bad_options_exit_2)
 {
     char *bad_seconds[] = {"bench", "--seconds", "0", NULL};
@@ -236,6 +278,7 @@ Suite *tl_suite_bench(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_every_kind_runs_and_json_has_every_field);
     tcase_add_test(tc, test_jain_index);
+    tcase_add_test(tc, test_confidence_interval_and_verdicts);
     tcase_add_test(tc, test_bad_options_exit_2);
     tcase_add_test(tc, test_peer_raw_calls_exclude);
     tcase_add_test(tc, test_peers_missing_is_said_not_fatal);

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* How `threadlab bench` judges a target. A median of a few repetitions on a
+ * shared machine moves by more than some targets' margins (a contended
+ * ratio's repetitions scatter 10 - 40 % here), so a target is judged on the
+ * median's confidence interval (tl_bench_figure's lo..hi), not on the median
+ * alone:
+ *   met        the whole interval keeps the target;
+ *   NOT MET    the whole interval misses it;
+ *   undecided  the interval straddles the limit: this run cannot tell, and
+ *              says so, rather than flipping between met and not met from
+ *              one run to the next. More repetitions narrow the interval;
+ *              a quieter machine narrows the scatter.
+ * A target comparing two figures (a kind against another, against a
+ * multiple of the floor) is met when the two intervals do not overlap in
+ * the target's favour, missed when they do not overlap against it. */
+#ifndef TL_BENCH_JUDGE_H
+#define TL_BENCH_JUDGE_H
+
+#include <stdio.h>
+#include "bench_engine.h"
+
+typedef enum { TL_TARGET_MET, TL_TARGET_NOT_MET, TL_TARGET_UNDECIDED } tl_target_verdict;
+
+/* f <= limit, and f >= limit. */
+tl_target_verdict tl_bench_at_most(const tl_bench_figure *f, double limit);
+tl_target_verdict tl_bench_at_least(const tl_bench_figure *f, double limit);
+/* a <= scale * b, both measured. */
+tl_target_verdict tl_bench_at_most_of(const tl_bench_figure *a, const tl_bench_figure *b,
+                                      double scale);
+
+/* The word between the brackets: "met", "NOT MET", "undecided". */
+const char *tl_target_word(tl_target_verdict v);
+
+/* Counts verdicts as they are printed, for the closing line. */
+typedef struct {
+    unsigned n[3];
+} tl_target_tally;
+
+/* Prints "  [word] " to `to`, counts the verdict, returns it. */
+tl_target_verdict tl_target_begin(FILE *to, tl_target_tally *t, tl_target_verdict v);
+/* Prints " (94% CI lo - hi)", lo and hi times `scale`, with `decimals`
+ * and `unit` after each ("x", " ns"). */
+void tl_target_ci(FILE *to, const tl_bench_figure *f, double scale, int decimals,
+                  const char *unit);
+/* The closing line: how many met, not met, undecided, and what decides the
+ * undecided ones. */
+void tl_target_summary(FILE *to, const tl_target_tally *t, unsigned repeat);
+
+#endif

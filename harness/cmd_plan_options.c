@@ -175,6 +175,7 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
         case 'T':
             if (!parse_seconds(optarg, &plan->timeout_s))
                 return TL_EXIT_USAGE;
+            plan->timeout_given = true;
             break;
         case 'j':
             if (!tl_cli_parse_ulong("--jobs", optarg, 1, 64, &o->jobs))

@@ -162,7 +162,8 @@ static void fill(const tl_plan *p, size_t i, size_t v, size_t d, unsigned rep, s
     /* A slow detector (Valgrind) stretches every deadline of the run: the
      * host's own last resort and the extension limit derive from this. */
     r->timeout_factor = r->detector->slowdown > 0 ? r->detector->slowdown : 1;
-    r->timeout_s = p->timeout_s * r->timeout_factor;
+    double base = !p->timeout_given && s->timeout_s > 0 ? s->timeout_s : p->timeout_s;
+    r->timeout_s = base * r->timeout_factor;
     r->monitor_on = p->monitor;
     r->repeat = rep;
     /* With several detectors, the folder names its detector too. */

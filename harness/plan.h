@@ -25,7 +25,9 @@ typedef struct {
     unsigned long iterations;   /* 0: each scenario's default */
     tl_mode mode;
     unsigned long repeat;
-    double timeout_s;
+    double timeout_s;           /* --timeout, or the lab's default */
+    bool timeout_given;         /* --timeout was on the command line: it beats a
+                                 * scenario's own default (tl_scenario.timeout_s) */
     bool monitor;               /* the live monitor watches every run */
 } tl_plan;
 

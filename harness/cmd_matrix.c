@@ -37,6 +37,7 @@ static void usage(FILE *to)
           "                           own, else 10)\n"
           "  -j, --jobs N             runs at once (1-64, default: the number of cores)\n"
           "  -o, --out DIR            where report directories go (default ./threadlab-reports)\n"
+          "      --junit FILE         also write the runs as JUnit XML to FILE\n"
           "  -q, --quiet              no progress lines\n"
           "  -v, --verbose            oracle results and findings of every run\n"
           "  -h, --help               show this help\n"

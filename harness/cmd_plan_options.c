@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic_file.h"
 #include "cli.h"
 #include "cmd_plan.h"
 #include "detector.h"
@@ -101,6 +102,21 @@ bool tl_cmd_plan_hosts(tl_plan *plan, tl_runner *rn, const tl_plan_options *o)
     return kept > 0;
 }
 
+/* A file a report writer will replace atomically: its folder must take a
+ * new file (tried now, so a typo stops the plan before its first run). */
+static bool writable(const char *path)
+{
+    tl_atomic_file af;
+    if (path[0] == '\0') {
+        errno = ENOENT;
+        return false;
+    }
+    if (!tl_atomic_open(&af, path))
+        return false;
+    tl_atomic_abort(&af);
+    return true;
+}
+
 /* An option the command does not take: NULL, or its refusal. */
 static const tl_refused_option *refused(const tl_plan_command *cmd, int opt)
 {
@@ -122,6 +138,7 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
         {"jobs", required_argument, NULL, 'j'},    {"out", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},          {"no-monitor", no_argument, NULL, 'N'},
+        {"junit", required_argument, NULL, 'J'},
         {NULL, 0, NULL, 0},
     };
     bool all = false;
@@ -191,6 +208,12 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
             o->out = optarg;
             break;
         case 'N': plan->monitor = false; break;
+        case 'J':
+            if (!writable(optarg))
+                return tl_cli_usage_error("--junit: cannot write '%s': %s", optarg,
+                                          strerror(errno));
+            o->junit = optarg;
+            break;
         case 'q': o->quiet = true; break;
         case 'v': o->verbose = true; break;
         case 'h': cmd->usage(stdout); return -1;

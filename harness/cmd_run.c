@@ -70,6 +70,8 @@ static void usage(FILE *to)
           "  -j, --jobs N             runs at once (1-64, default: the number of cores)\n"
           "      --no-monitor         no live monitor: a stuck run ends at its deadline\n"
           "  -o, --out DIR            where report directories go (default ./threadlab-reports)\n"
+          "      --junit FILE         also write the runs as JUnit XML to FILE (one testcase\n"
+          "                           per run; a run not met is a failure)\n"
           "  -q, --quiet              no progress lines\n"
           "  -v, --verbose            oracle results and findings of every run\n"
           "  -h, --help               show this help\n"
@@ -298,6 +300,7 @@ int tl_cmd_plan(const tl_plan_command *cmd, int argc, char **argv)
     report.ndetectors = plan.ndetectors;
     /* Side by side under two or more detectors, a run is a matrix too. */
     report.matrix = cmd->always_matrix || plan.ndetectors >= 2;
+    report.junit_path = opt.junit;
     for (size_t i = 0; i < plan.ndetectors; i++) {
         report.detectors[i] = plan.detectors[i]->name;
         report.hosts[i] = rn.host[tl_detector_index(plan.detectors[i])];

@@ -40,6 +40,9 @@ typedef struct {
     /* Write matrix.md and matrix.json too: `threadlab matrix`, or a run
      * with two or more detectors (reports/matrix.h). */
     bool matrix;
+    /* Write the runs as JUnit test cases to this file too (`run --junit
+     * FILE`; NULL: not asked for). */
+    const char *junit_path;
     size_t planned;
     /* What runs.jsonl holds so far. */
     size_t recorded, met, not_met, not_demonstrable, interrupted, errors;
@@ -75,6 +78,8 @@ json_t *tl_report_run_json(const tl_run *r);
  * in records.c's table. */
 bool tl_report_write_json(const tl_report *rep);
 bool tl_report_write_md(const tl_report *rep);
+/* junit.c: rep->junit_path, when set. */
+bool tl_report_write_junit(const tl_report *rep);
 
 /* The verdict word of a run: "met", "not met", "not demonstrable",
  * "error", "interrupted", "pending". */

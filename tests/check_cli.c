@@ -6,6 +6,8 @@
  * one-line message. */
 #include <fcntl.h>
 #include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -247,6 +249,100 @@ START_TEST(test_checker_can_say_not_met)
                          "missing tsan:data-race"),
                   "%s", json_string_value(json_object_get(run, "reason")));
     json_decref(run);
+}
+END_TEST
+
+/* --junit FILE: read back with libxml2's parser, a testcase per run with a
+ * unique name, a failure exactly for each run not met. */
+static size_t count_children(xmlNodePtr parent, const char *name)
+{
+    size_t n = 0;
+    for (xmlNodePtr c = parent->children; c; c = c->next)
+        n += c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0;
+    return n;
+}
+
+static xmlNodePtr child(xmlNodePtr parent, const char *name)
+{
+    for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static long attr_long(xmlNodePtr n, const char *name)
+{
+    xmlChar *v = xmlGetProp(n, BAD_CAST name);
+    long x = v ? strtol((const char *)v, NULL, 10) : -1;
+    xmlFree(v);
+    return x;
+}
+
+START_TEST(test_junit_report)
+{
+    SKIP_WITHOUT_TSAN("test_junit_report");
+    static cli_result res;
+    char dir[256], path[300];
+    tl_test_mkdtemp(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/junit & <co>.xml", dir);
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "selftest.checker",
+                                              "--repeat", "2", "--timeout", "1", "--junit",
+                                              path, NULL});
+    ck_assert_msg(res.status == 1, "exit %d\n%s", res.status, res.err);
+    json_t *report = load_report(&res);
+    size_t runs = json_array_size(json_object_get(report, "runs"));
+    json_decref(report);
+    ck_assert_uint_ge(runs, 12); /* race.counter's variants and the checker's four, twice */
+    xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+    ck_assert_msg(doc, "%s does not parse as XML", path);
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    ck_assert_str_eq((const char *)root->name, "testsuites");
+    ck_assert_int_eq(attr_long(root, "tests"), (long)runs);
+    ck_assert_int_eq(attr_long(root, "failures"), 2);
+    ck_assert_int_eq(attr_long(root, "errors"), 0);
+    xmlNodePtr suite = child(root, "testsuite");
+    ck_assert_ptr_nonnull(suite);
+    ck_assert_uint_eq(count_children(suite, "testcase"), runs);
+    static char names[64][256];
+    ck_assert_uint_le(runs, 64);
+    size_t n = 0, failures = 0, race_out = 0;
+    for (xmlNodePtr tc = suite->children; tc; tc = tc->next) {
+        if (tc->type != XML_ELEMENT_NODE)
+            continue;
+        xmlChar *cls = xmlGetProp(tc, BAD_CAST "classname"), *name = xmlGetProp(tc, BAD_CAST "name");
+        ck_assert_msg(strcmp((char *)cls, "race.counter") == 0 ||
+                          strcmp((char *)cls, "selftest.checker") == 0, "classname %s", cls);
+        for (size_t k = 0; k < n; k++)
+            ck_assert_msg(strcmp(names[k], (char *)name) != 0, "two testcases named %s", name);
+        snprintf(names[n++], sizeof names[0], "%s", (char *)name);
+        xmlNodePtr f = child(tc, "failure");
+        if (f) {
+            failures++;
+            xmlChar *msg = xmlGetProp(f, BAD_CAST "message");
+            ck_assert_msg(strncmp((char *)name, "wrong ", 6) == 0, "failure on %s", name);
+            ck_assert_msg(strstr((char *)msg, "missing tsan:data-race"), "message %s", msg);
+            xmlFree(msg);
+        }
+        xmlNodePtr out = child(tc, "system-out");
+        if (out && strcmp((char *)cls, "race.counter") == 0 &&
+            strncmp((char *)name, "buggy ", 6) == 0) {
+            xmlChar *words = xmlNodeGetContent(out);
+            race_out += strstr((char *)words, "ThreadSanitizer: data race") != NULL;
+            xmlFree(words);
+        }
+        xmlFree(cls);
+        xmlFree(name);
+    }
+    ck_assert_uint_eq(failures, 2);
+    ck_assert_uint_eq(race_out, 2); /* the detector's own words, in both buggy runs */
+    xmlFreeDoc(doc);
+
+    /* A folder that does not exist: refused before any run, exit 2. */
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "--junit",
+                                              "/nonexistent-dir/j.xml", NULL});
+    ck_assert_int_eq(res.status, 2);
+    ck_assert_msg(strstr(res.err, "--junit: cannot write '/nonexistent-dir/j.xml'"), "%s",
+                  res.err);
 }
 END_TEST
 
@@ -506,6 +602,7 @@ Suite *tl_suite_cli(void)
     tcase_add_test(tc, test_detectors_side_by_side);
     tcase_add_test(tc, test_run_all_under_gcc_tsan);
     tcase_add_test(tc, test_checker_can_say_not_met);
+    tcase_add_test(tc, test_junit_report);
     tcase_add_test(tc, test_checker_sees_a_hang_and_leaves_nothing_behind);
     tcase_add_test(tc, test_checker_names_the_signal);
     tcase_add_test(tc, test_interrupt_keeps_a_valid_report);

@@ -102,6 +102,34 @@ bool tl_cmd_plan_hosts(tl_plan *plan, tl_runner *rn, const tl_plan_options *o)
     return kept > 0;
 }
 
+enum { MAX_SHARDS = 1000 };
+
+/* A run of 1 to 4 digits at *p, advanced past it; false if none or more. */
+static bool small_number(const char **p, unsigned *out)
+{
+    unsigned v = 0, digits = 0;
+    for (; **p >= '0' && **p <= '9'; (*p)++)
+        if (++digits > 4)
+            return false;
+        else
+            v = 10 * v + (unsigned)(**p - '0');
+    *out = v;
+    return digits > 0;
+}
+
+/* "I/N", 1 <= I <= N <= MAX_SHARDS, nothing else (no sign, no spaces). */
+static bool parse_shard(const char *text, tl_plan *plan)
+{
+    unsigned i, n;
+    const char *p = text;
+    if (!small_number(&p, &i) || *p++ != '/' || !small_number(&p, &n) || *p != '\0' || i < 1 ||
+        i > n || n > MAX_SHARDS)
+        return false;
+    plan->shard = i;
+    plan->nshards = n;
+    return true;
+}
+
 /* A file a report writer will replace atomically: its folder must take a
  * new file (tried now, so a typo stops the plan before its first run). */
 static bool writable(const char *path)
@@ -138,7 +166,7 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
         {"jobs", required_argument, NULL, 'j'},    {"out", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},          {"no-monitor", no_argument, NULL, 'N'},
-        {"junit", required_argument, NULL, 'J'},
+        {"junit", required_argument, NULL, 'J'},    {"shard", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     bool all = false;
@@ -208,6 +236,12 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
             o->out = optarg;
             break;
         case 'N': plan->monitor = false; break;
+        case 'S':
+            if (!parse_shard(optarg, plan))
+                return tl_cli_usage_error("--shard: '%s' is not I/N with 1 <= I <= N <= %d "
+                                          "(this job's share of the runs, e.g. 2/4)",
+                                          optarg, MAX_SHARDS);
+            break;
         case 'J':
             if (!writable(optarg))
                 return tl_cli_usage_error("--junit: cannot write '%s': %s", optarg,

@@ -72,6 +72,9 @@ static void usage(FILE *to)
           "  -o, --out DIR            where report directories go (default ./threadlab-reports)\n"
           "      --junit FILE         also write the runs as JUnit XML to FILE (one testcase\n"
           "                           per run; a run not met is a failure)\n"
+          "      --shard I/N          run only this job's share: the runs whose number in\n"
+          "                           the whole plan is I modulo N (N jobs, I = 1..N, run\n"
+          "                           the whole plan exactly once between them)\n"
           "  -q, --quiet              no progress lines\n"
           "  -v, --verbose            oracle results and findings of every run\n"
           "  -h, --help               show this help\n"
@@ -301,6 +304,8 @@ int tl_cmd_plan(const tl_plan_command *cmd, int argc, char **argv)
     /* Side by side under two or more detectors, a run is a matrix too. */
     report.matrix = cmd->always_matrix || plan.ndetectors >= 2;
     report.junit_path = opt.junit;
+    report.shard = plan.shard;
+    report.nshards = plan.nshards;
     for (size_t i = 0; i < plan.ndetectors; i++) {
         report.detectors[i] = plan.detectors[i]->name;
         report.hosts[i] = rn.host[tl_detector_index(plan.detectors[i])];

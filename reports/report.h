@@ -43,6 +43,7 @@ typedef struct {
     /* Write the runs as JUnit test cases to this file too (`run --junit
      * FILE`; NULL: not asked for). */
     const char *junit_path;
+    unsigned shard, nshards;   /* --shard I/N (nshards 0: the whole plan) */
     size_t planned;
     /* What runs.jsonl holds so far. */
     size_t recorded, met, not_met, not_demonstrable, interrupted, errors;

@@ -167,6 +167,47 @@ START_TEST(test_limit_rules)
 }
 END_TEST
 
+/* --shard I/N: the N shards together are the whole plan, each run once,
+ * under its number in the whole plan, and each shard's count is what
+ * tl_plan_count says. */
+START_TEST(test_shards_partition_the_plan)
+{
+    static tl_plan p;
+    static tl_run r;
+    p = (tl_plan){.variant = "both", .lock = "mutex", .repeat = 3, .timeout_s = 10,
+                  .detectors = {tl_detector_find("none"), tl_detector_find("tsan")},
+                  .ndetectors = 2};
+    tl_plan_add_all(&p);
+    size_t total = tl_plan_count(&p);
+    ck_assert_uint_gt(total, 100);
+    static unsigned char seen[4096];
+    ck_assert_uint_lt(total, sizeof seen);
+    const unsigned counts[] = {1, 2, 3, 7, 1000};
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        memset(seen, 0, sizeof seen);
+        size_t sum = 0;
+        for (unsigned i = 1; i <= counts[k]; i++) {
+            p.shard = i;
+            p.nshards = counts[k];
+            size_t n = 0;
+            tl_plan_cursor c = {0};
+            while (tl_plan_next(&p, &c, "/tmp/unused", &r)) {
+                ck_assert_uint_le(r.index, total);
+                ck_assert_msg(seen[r.index] == 0, "run %u in two shards of %u", r.index,
+                              counts[k]);
+                seen[r.index] = 1;
+                n++;
+            }
+            ck_assert_uint_eq(n, tl_plan_count(&p));
+            sum += n;
+        }
+        ck_assert_uint_eq(sum, total);
+        for (size_t i = 1; i <= total; i++)
+            ck_assert_msg(seen[i], "run %zu in no shard of %u", i, counts[k]);
+    }
+}
+END_TEST
+
 /* A scenario's own deadline: used when --timeout is not given, beaten by
  * --timeout, scaled by a slow detector like --timeout. */
 START_TEST(test_scenario_deadline)
@@ -388,6 +429,7 @@ Suite *tl_suite_catalog(void)
     tcase_add_test(tc, test_text_and_deadlock_rules);
     tcase_add_test(tc, test_limit_rules);
     tcase_add_test(tc, test_scenario_deadline);
+    tcase_add_test(tc, test_shards_partition_the_plan);
     tcase_add_test(tc, test_lock_rules);
     tcase_add_test(tc, test_variant_rules);
     tcase_add_test(tc, test_difference_rules);

@@ -225,6 +225,30 @@ START_TEST(test_run_all_without_detector)
 }
 END_TEST
 
+/* --shard 2/2 runs the even-numbered runs of the whole plan under their
+ * own numbers, and report.json says which shard it is. */
+START_TEST(test_shard_runs_its_share)
+{
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "tls.counter", "--detector",
+                                              "none", "--repeat", "2", "--shard", "2/2",
+                                              "--quiet", NULL});
+    ck_assert_msg(res.status == 0 || res.status == 1, "exit %d\n%s", res.status, res.err);
+    json_t *doc = load_report(&res);
+    json_t *shard = json_object_get(doc, "shard");
+    ck_assert_int_eq(json_integer_value(json_object_get(shard, "index")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(shard, "count")), 2);
+    json_t *runs = json_object_get(doc, "runs"), *run;
+    size_t i, n = json_array_size(runs);
+    ck_assert_uint_gt(n, 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(doc, "totals"),
+                                                        "planned")), (json_int_t)n);
+    json_array_foreach(runs, i, run)
+        ck_assert_int_eq(json_integer_value(json_object_get(run, "index")) % 2, 0);
+    json_decref(doc);
+}
+END_TEST
+
 /* Runs one selftest variant and returns its single report record. */
 static json_t *selftest(cli_result *res, const char *variant, const char *timeout, int want_exit)
 {
@@ -484,6 +508,10 @@ START_TEST(test_usage_errors)
     expect_usage_error((const char *const[]){"run", "race.counter", "--variant", "fixd", NULL},
                        "--variant: no chosen scenario has a variant 'fixd'; allowed: buggy, fixed, both, fixed-atomic");
     expect_usage_error((const char *const[]){"run", NULL}, "no scenario given");
+    expect_usage_error((const char *const[]){"run", "race.counter", "--shard", "3/2", NULL},
+                       "--shard: '3/2' is not I/N with 1 <= I <= N <= 1000");
+    expect_usage_error((const char *const[]){"run", "race.counter", "--shard", "1/-2", NULL},
+                       "--shard: '1/-2' is not I/N");
     expect_usage_error((const char *const[]){"show", "tls.countr", NULL},
                        "did you mean tls.counter?");
     expect_usage_error((const char *const[]){"frobnicate", NULL}, "unknown command 'frobnicate'");
@@ -603,6 +631,7 @@ Suite *tl_suite_cli(void)
     tcase_add_test(tc, test_run_all_under_gcc_tsan);
     tcase_add_test(tc, test_checker_can_say_not_met);
     tcase_add_test(tc, test_junit_report);
+    tcase_add_test(tc, test_shard_runs_its_share);
     tcase_add_test(tc, test_checker_sees_a_hang_and_leaves_nothing_behind);
     tcase_add_test(tc, test_checker_names_the_signal);
     tcase_add_test(tc, test_interrupt_keeps_a_valid_report);

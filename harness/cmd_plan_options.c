@@ -267,5 +267,13 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
     if (plan->nscenarios == 0)
         return tl_cli_usage_error("no scenario given: name one or more, or use --all or "
                                   "--category (see threadlab list)");
+    /* The user's own detector options (from the environment) may not undo
+     * the ones the reader depends on: found now, before the first run. */
+    for (size_t i = 0; i < plan->ndetectors; i++) {
+        char why[512];
+        tl_detector d = plan->detectors[i];
+        if (d->check_user_options && !d->check_user_options(why, sizeof why))
+            return tl_cli_usage_error("--detector %s: %s", d->name, why);
+    }
     return tl_plan_check(plan) ? 0 : TL_EXIT_USAGE;
 }

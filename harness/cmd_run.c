@@ -309,6 +309,8 @@ int tl_cmd_plan(const tl_plan_command *cmd, int argc, char **argv)
     for (size_t i = 0; i < plan.ndetectors; i++) {
         report.detectors[i] = plan.detectors[i]->name;
         report.hosts[i] = rn.host[tl_detector_index(plan.detectors[i])];
+        report.user_options[i] =
+            plan.detectors[i]->user_options ? plan.detectors[i]->user_options() : NULL;
     }
     if (!make_report_dir(opt.out, report.dir, sizeof report.dir, report.started,
                          sizeof report.started))

@@ -57,6 +57,14 @@ bool tl_report_write_json(const tl_report *rep)
     /* Before "runs", which must stay last. */
     json_t *runs = json_incref(json_object_get(doc, "runs"));
     json_object_del(doc, "runs");
+    /* Each detector's options as the user set them in the environment
+     * (appended after threadlab's own), null when none. */
+    json_t *user = json_object();
+    for (size_t i = 0; i < rep->ndetectors; i++)
+        json_object_set_new(user, rep->detectors[i],
+                            rep->user_options[i] ? json_string(rep->user_options[i])
+                                                 : json_null());
+    json_object_set_new(doc, "detector_user_options", user);
     json_object_set_new(doc, "shard",
                         rep->nshards ? json_pack("{s:i, s:i}", "index", (int)rep->shard, "count",
                                                  (int)rep->nshards)

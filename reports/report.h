@@ -36,6 +36,8 @@ typedef struct {
     /* The plan's detectors, by name, and the host each runs. */
     const char *detectors[TL_REPORT_MAX_DETECTORS];
     const char *hosts[TL_REPORT_MAX_DETECTORS];
+    /* The user's own options for each (from the environment), or NULL. */
+    const char *user_options[TL_REPORT_MAX_DETECTORS];
     size_t ndetectors;
     /* Write matrix.md and matrix.json too: `threadlab matrix`, or a run
      * with two or more detectors (reports/matrix.h). */

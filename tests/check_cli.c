@@ -249,6 +249,43 @@ START_TEST(test_shard_runs_its_share)
 }
 END_TEST
 
+/* The user's TSAN_OPTIONS reach the host after threadlab's own: a
+ * suppressions file (relative to where threadlab was started) silences
+ * race.counter's race, so its buggy run is not met; report.json records the
+ * options; a key of threadlab's set to another value is refused (exit 2). */
+START_TEST(test_user_tsan_options)
+{
+    SKIP_WITHOUT_TSAN("test_user_tsan_options");
+    static cli_result res;
+    char dir[256], supp[300], options[400];
+    tl_test_mkdtemp(dir, sizeof dir);
+    snprintf(supp, sizeof supp, "%s/race.supp", dir);
+    FILE *f = fopen(supp, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("race:forced_lost_update\n", f);
+    fclose(f);
+    snprintf(options, sizeof options, "history_size=4:suppressions=%s", supp);
+    setenv("TSAN_OPTIONS", options, 1);
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "--variant", "buggy", NULL});
+    unsetenv("TSAN_OPTIONS");
+    ck_assert_msg(res.status == 1, "exit %d\n%s", res.status, res.err);
+    json_t *doc = load_report(&res);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc,
+                         "detector_user_options"), "tsan")), options);
+    json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(run, "verdict")), "not met");
+    ck_assert_msg(strstr(json_string_value(json_object_get(run, "reason")), "missing tsan:data-race"),
+                  "%s", json_string_value(json_object_get(run, "reason")));
+    json_decref(doc);
+
+    setenv("TSAN_OPTIONS", "halt_on_error=1", 1);
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", NULL});
+    unsetenv("TSAN_OPTIONS");
+    ck_assert_int_eq(res.status, 2);
+    ck_assert_msg(strstr(res.err, "TSAN_OPTIONS sets 'halt_on_error'"), "%s", res.err);
+}
+END_TEST
+
 /* Runs one selftest variant and returns its single report record. */
 static json_t *selftest(cli_result *res, const char *variant, const char *timeout, int want_exit)
 {
@@ -632,6 +669,7 @@ Suite *tl_suite_cli(void)
     tcase_add_test(tc, test_checker_can_say_not_met);
     tcase_add_test(tc, test_junit_report);
     tcase_add_test(tc, test_shard_runs_its_share);
+    tcase_add_test(tc, test_user_tsan_options);
     tcase_add_test(tc, test_checker_sees_a_hang_and_leaves_nothing_behind);
     tcase_add_test(tc, test_checker_names_the_signal);
     tcase_add_test(tc, test_interrupt_keeps_a_valid_report);

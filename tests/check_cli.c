@@ -265,9 +265,12 @@ START_TEST(test_user_tsan_options)
     fputs("race:forced_lost_update\n", f);
     fclose(f);
     snprintf(options, sizeof options, "history_size=4:suppressions=%s", supp);
+    /* make check's own TSAN_OPTIONS come back after the test. */
+    const char *had = getenv("TSAN_OPTIONS");
+    static char saved[512];
+    snprintf(saved, sizeof saved, "%s", had ? had : "");
     setenv("TSAN_OPTIONS", options, 1);
     run_cli(&res, true, (const char *const[]){"run", "race.counter", "--variant", "buggy", NULL});
-    unsetenv("TSAN_OPTIONS");
     ck_assert_msg(res.status == 1, "exit %d\n%s", res.status, res.err);
     json_t *doc = load_report(&res);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc,
@@ -280,7 +283,10 @@ START_TEST(test_user_tsan_options)
 
     setenv("TSAN_OPTIONS", "halt_on_error=1", 1);
     run_cli(&res, true, (const char *const[]){"run", "race.counter", NULL});
-    unsetenv("TSAN_OPTIONS");
+    if (had)
+        setenv("TSAN_OPTIONS", saved, 1);
+    else
+        unsetenv("TSAN_OPTIONS");
     ck_assert_int_eq(res.status, 2);
     ck_assert_msg(strstr(res.err, "TSAN_OPTIONS sets 'halt_on_error'"), "%s", res.err);
 }

@@ -558,6 +558,11 @@ START_TEST(test_usage_errors)
     expect_usage_error((const char *const[]){"show", "tls.countr", NULL},
                        "did you mean tls.counter?");
     expect_usage_error((const char *const[]){"frobnicate", NULL}, "unknown command 'frobnicate'");
+    expect_usage_error((const char *const[]){"help", "rn", NULL},
+                       "help: unknown command 'rn'; allowed: run, matrix, list, show, validate, "
+                       "bench, help");
+    expect_usage_error((const char *const[]){"list", "--names", "kinds", NULL},
+                       "--names: unknown list 'kinds'; allowed: scenarios, categories, locks");
 }
 END_TEST
 
@@ -582,6 +587,25 @@ START_TEST(test_list_json_and_show)
     /* --lock's help lists every kind, from the descriptors. */
     for (size_t i = 0; i < tl_lock_kind_count(); i++)
         ck_assert_msg(strstr(res.out, tl_lock_kind_at(i)->summary), "%s", tl_lock_kind_at(i)->name);
+    /* help COMMAND is COMMAND --help. */
+    static cli_result again;
+    run_cli(&again, false, (const char *const[]){"help", "run", NULL});
+    ck_assert_int_eq(again.status, 0);
+    ck_assert_str_eq(again.out, res.out);
+    /* list --names: the words completion offers, one per line, each one the
+     * CLI accepts. */
+    run_cli(&res, false, (const char *const[]){"list", "--names", "scenarios", NULL});
+    ck_assert_int_eq(res.status, 0);
+    size_t words = 0;
+    for (char *line = strtok(res.out, "\n"); line; line = strtok(NULL, "\n"), words++)
+        ck_assert_msg(tl_catalog_find(line) && !tl_catalog_is_selftest(tl_catalog_find(line)),
+                      "'%s' offered", line);
+    ck_assert_uint_eq(words, listed);
+    run_cli(&res, false, (const char *const[]){"list", "--names", "locks", NULL});
+    words = 0;
+    for (char *line = strtok(res.out, "\n"); line; line = strtok(NULL, "\n"), words++)
+        ck_assert_msg(tl_lock_kind_find(line), "'%s' offered", line);
+    ck_assert_uint_eq(words, tl_lock_kind_count());
 }
 END_TEST
 

@@ -13,7 +13,7 @@ fail() { echo "install: $*"; exit 1; }
 
 $make -s install DESTDIR="$tmp/dest" >"$tmp/install.log" 2>&1 ||
     { cat "$tmp/install.log"; fail "make install DESTDIR=$tmp/dest failed"; }
-bin=$(find "$tmp/dest" -type f -name threadlab | head -n 1)
+bin=$(find "$tmp/dest" -type f -path '*/bin/threadlab' | head -n 1)
 [ -x "$bin" ] || fail "no threadlab installed under $tmp/dest"
 hosts=$(find "$tmp/dest" -type f -name 'threadlab-host*')
 [ -n "$hosts" ] || fail "no host installed under $tmp/dest"
@@ -27,6 +27,23 @@ done
 (cd / && "$bin" run race.counter --detector "$detectors" --out "$tmp/reports" --quiet) \
     >"$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; fail "the installed threadlab, run from /, did not meet race.counter under $detectors"; }
 echo "install: the installed $bin found its hosts and met race.counter under $detectors"
+
+# The man page and the bash completion, installed; the completion asks the
+# installed threadlab for its words.
+man=$(find "$tmp/dest" -type f -name threadlab.1 | head -n 1)
+[ -n "$man" ] && grep -q '^\.SS threadlab run' "$man" || fail "no man page with the commands installed"
+comp=$(find "$tmp/dest" -type f -path '*bash-completion/completions/threadlab' | head -n 1)
+[ -n "$comp" ] || fail "no bash completion installed"
+if command -v bash >/dev/null; then
+    words=$(bash -c '. "$1"; COMP_WORDS=("$2" run --lo); COMP_CWORD=2; _threadlab; echo "${COMPREPLY[*]}"
+                     COMP_WORDS=("$2" run race.cou); COMP_CWORD=2; _threadlab; echo "${COMPREPLY[*]}"
+                     COMP_WORDS=("$2" run --lock t); COMP_CWORD=3; _threadlab; echo "${COMPREPLY[*]}"' \
+        _ "$comp" "$bin")
+    [ "$words" = "--lock
+race.counter
+tas ttas ttas-eb ticket" ] || fail "completion offered '$words'"
+    echo "install: man page and bash completion installed; completion offers --lock, race.counter, tas ttas ttas-eb ticket"
+fi
 
 # The hosts moved away: a clear error naming where it looked, exit 3.
 hostdir=$(dirname "$(echo "$hosts" | head -n 1)")

@@ -644,6 +644,11 @@ START_TEST(test_list_json_and_show)
     run_cli(&again, false, (const char *const[]){"help", "run", NULL});
     ck_assert_int_eq(again.status, 0);
     ck_assert_str_eq(again.out, res.out);
+    /* show --code: the scenario's file with line numbers. */
+    run_cli(&res, false, (const char *const[]){"show", "race.counter", "--code", NULL});
+    ck_assert_int_eq(res.status, 0);
+    ck_assert_msg(strncmp(res.out, "   1  /* SPDX-License-Identifier: MIT */", 40) == 0 &&
+                      strstr(res.out, "forced_lost_update"), "%.200s", res.out);
     /* list --names: the words completion offers, one per line, each one the
      * CLI accepts. */
     run_cli(&res, false, (const char *const[]){"list", "--names", "scenarios", NULL});

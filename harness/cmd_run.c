@@ -169,6 +169,7 @@ static void on_finish(tl_run *r, void *user)
         if (f->frame.found)
             fprintf(stderr, " at %s:%d in %s", f->frame.file, f->frame.line, f->frame.function);
         fputc('\n', stderr);
+        tl_finding_print_accesses(stderr, f, 6);
     }
     if (r->monitor) {
         tl_mon_explanation e;

@@ -64,6 +64,22 @@ END_TEST
  * reads this compiler's debug info (clang), or the runtime symbolized by
  * itself (gcc). Without one, frames are bare addresses and the parser finds
  * no frame in the lab's sources. */
+/* --verbose on a race: both accesses, as `go test -race` prints them. */
+START_TEST(test_verbose_race_accesses)
+{
+    SKIP_WITHOUT_TSAN("test_verbose_race_accesses");
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "--variant", "buggy",
+                                              "--verbose", NULL});
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
+    ck_assert_msg(strstr(res.err, "data-race on global 'counter'"), "%s", res.err);
+    ck_assert_msg(strstr(res.err, "write of 8 bytes by thread 'adder-") &&
+                      strstr(res.err, "previous read of 8 bytes by thread 'adder-") &&
+                      strstr(res.err, "at scenarios/race_counter.c:"),
+                  "%s", res.err);
+}
+END_TEST
+
 START_TEST(test_tsan_frames_have_file_and_line)
 {
     SKIP_WITHOUT_TSAN("test_tsan_frames_have_file_and_line");
@@ -747,6 +763,7 @@ Suite *tl_suite_cli(void)
     tcase_add_test(tc, test_list_locks);
     tcase_add_test(tc, test_run_all_tsan_meets_every_expectation);
     tcase_add_test(tc, test_tsan_frames_have_file_and_line);
+    tcase_add_test(tc, test_verbose_race_accesses);
     tcase_add_test(tc, test_run_deadlocks_actual_mode_monitor);
     tcase_add_test(tc, test_run_deadlock_without_monitor_hits_the_deadline);
     tcase_add_test(tc, test_run_stuck_scenarios);

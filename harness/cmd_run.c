@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "ci_github.h"
 #include "run_table.h"
 #include "cli.h"
 #include "cmd_plan.h"
@@ -290,6 +291,8 @@ int tl_cmd_plan(const tl_plan_command *cmd, int argc, char **argv)
         printf(", %zu not recorded", finished - (report.recorded - report.interrupted));
     printf("%s.\n", interrupted ? " (interrupted)" : "");
     tl_run_recap_print(stdout, &report, 20);
+    if (tl_ci_github())
+        written &= tl_ci_github_report(stdout, &report);
     if (report.matrix)
         printf("Matrix: %s/matrix.md (data: matrix.json)\n", report.dir);
     printf("Report: %s/summary.md (data: report.json)\n", report.dir);

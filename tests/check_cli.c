@@ -324,7 +324,21 @@ START_TEST(test_user_tsan_options)
     static char saved[512];
     snprintf(saved, sizeof saved, "%s", had ? had : "");
     setenv("TSAN_OPTIONS", options, 1);
+    /* ... as a GitHub Actions step: an annotation on the scenario's file,
+     * summary.md appended to the step's summary. */
+    char step_summary[300];
+    snprintf(step_summary, sizeof step_summary, "%s/step-summary.md", dir);
+    setenv("GITHUB_ACTIONS", "true", 1);
+    setenv("GITHUB_STEP_SUMMARY", step_summary, 1);
     run_cli(&res, true, (const char *const[]){"run", "race.counter", "--variant", "buggy", NULL});
+    unsetenv("GITHUB_ACTIONS");
+    unsetenv("GITHUB_STEP_SUMMARY");
+    ck_assert_msg(strstr(res.out, "::error file=scenarios/race_counter.c,title=threadlab%3A "
+                                  "race.counter buggy under tsan not met::missing tsan:data-race"),
+                  "%s", res.out);
+    char page[4096];
+    tl_test_slurp(step_summary, page, sizeof page);
+    ck_assert_msg(strstr(page, "# threadlab report") && strstr(page, "**Not met:**"), "%s", page);
     ck_assert_msg(res.status == 1, "exit %d\n%s", res.status, res.err);
     json_t *doc = load_report(&res);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc,
@@ -415,6 +429,7 @@ START_TEST(test_junit_report)
     /* The table on stdout (a pipe here): 80 columns at most, no colour,
      * repeats rolled up per variant, and the recap of what was not met. */
     ck_assert_msg(!strchr(res.out, '\033'), "colour in a pipe: %s", res.out);
+    ck_assert_msg(!strstr(res.out, "::error"), "annotations outside GitHub Actions: %s", res.out);
     char copy[sizeof res.out];
     snprintf(copy, sizeof copy, "%s", res.out);
     char *table_end = strstr(copy, "\n\n"); /* the table, then a blank line */

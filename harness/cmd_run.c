@@ -74,6 +74,8 @@ static void usage(FILE *to)
           "  -o, --out DIR            where report directories go (default ./threadlab-reports)\n"
           "      --junit FILE         also write the runs as JUnit XML to FILE (one testcase\n"
           "                           per run; a run not met is a failure)\n"
+          "      --sarif FILE         also write the detectors' findings as SARIF 2.1.0 to\n"
+          "                           FILE (GitHub code scanning: each on its source line)\n"
           "      --shard I/N          run only this job's share: the runs whose number in\n"
           "                           the whole plan is I modulo N (N jobs, I = 1..N, run\n"
           "                           the whole plan exactly once between them)\n"
@@ -245,11 +247,17 @@ int tl_cmd_plan(const tl_plan_command *cmd, int argc, char **argv)
     /* Side by side under two or more detectors, a run is a matrix too. */
     report.matrix = cmd->always_matrix || plan.ndetectors >= 2;
     report.junit_path = opt.junit;
+    report.sarif_path = opt.sarif;
     report.shard = plan.shard;
     report.nshards = plan.nshards;
     for (size_t i = 0; i < plan.ndetectors; i++) {
         report.detectors[i] = plan.detectors[i]->name;
         report.hosts[i] = rn.host[tl_detector_index(plan.detectors[i])];
+        report.tools[i] = plan.detectors[i]->tool;
+        report.tool_uris[i] = plan.detectors[i]->tool_uri;
+        if (plan.detectors[i]->tool_version)
+            plan.detectors[i]->tool_version(report.tool_versions[i],
+                                            sizeof report.tool_versions[i]);
         report.user_options[i] =
             plan.detectors[i]->user_options ? plan.detectors[i]->user_options() : NULL;
     }

@@ -36,6 +36,13 @@ struct tl_detector_backend {
      * resort are all --timeout times this, so a user never has to raise
      * --timeout to use a slow detector; the report records the result. */
     double slowdown;
+    /* The tool as reports name it (SARIF's tool.driver.name:
+     * "ThreadSanitizer", "Helgrind"), or NULL for a backend that reports
+     * nothing; and its version in one line (the compiler that built the
+     * host, valgrind --version), "" when unknown. */
+    const char *tool;
+    const char *tool_uri; /* where its documentation is */
+    void (*tool_version)(char *out, size_t size);
     /* Whether it can run here at all; false with the reason in one line in
      * `why` ("valgrind is not on PATH"). Asked once per plan, before any
      * run, with the host it would run; a detector named on the command line

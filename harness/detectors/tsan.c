@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "detector.h"
 #include "tsan_runtime.h"
 #include "run_result.h"
@@ -160,8 +161,16 @@ void tl__tsan_check_environment(tl_run *r)
                  r->dir);
 }
 
+static void clang_version(char *out, size_t size)
+{
+    snprintf(out, size, "%s", TL_CC_VERSION);
+}
+
 const struct tl_detector_backend tl_detector_tsan = {
     .name = "tsan",
+    .tool = "ThreadSanitizer",
+    .tool_uri = "https://clang.llvm.org/docs/ThreadSanitizer.html",
+    .tool_version = clang_version,
     .about = "ThreadSanitizer, in the TSan-built host",
     .host = "threadlab-host-tsan",
     .missing_hint = "build with TSan (configure without --disable-tsan) or use --detector none",

@@ -279,6 +279,8 @@ bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, siz
         move_fd(l.res[1], RESULT_FD);
         if (s->memfd >= 0)
             move_fd(s->memfd, MONITOR_FD);
+        if (r->detector->prepare_child)
+            r->detector->prepare_child();
         execve(program, argv, l.env);
         if (nwrap)
             CHILD_FAIL("threadlab: cannot exec the detector's program\n");

@@ -56,6 +56,12 @@ struct tl_detector_backend {
      * look at the file system; the host starts in its run's folder, so file
      * names relative to it are safe. NULL: none. */
     size_t (*wrapper)(char words[][TL_DETECTOR_WORD_LEN], size_t max);
+    /* In the host's process between fork and exec (async-signal-safe calls
+     * only): what the detector's runtime needs of the process that cannot
+     * be said in the environment (TSan: address randomisation off on a
+     * kernel whose randomisation its shadow layout cannot take). NULL:
+     * nothing. */
+    void (*prepare_child)(void);
     /* Whether it can see a bug of this kind (a report kind such as
      * "data-race", as scenarios write them in `expect`). A variant's bug
      * that no kind it sees stands for is not demonstrable by it. */

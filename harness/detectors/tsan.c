@@ -13,6 +13,7 @@
 #include "run_result.h"
 #include "symbolizer.h"
 #include "tsan_parse.h"
+#include "tsan_layout.h"
 #include "tsan_options.h"
 
 
@@ -149,7 +150,9 @@ void tl__tsan_check_environment(tl_run *r)
         failed = find_tsan_failure(path, line, sizeof line);
     }
     if (failed && tl_run_reports(r) == 0) {
-        snprintf(r->env_error, sizeof r->env_error, "ThreadSanitizer could not run: %s", line);
+        char hint[400];
+        snprintf(r->env_error, sizeof r->env_error, "ThreadSanitizer could not run: %s%s", line,
+                 tl__tsan_layout_hint(hint, sizeof hint));
         return;
     }
     /* Exit status 66 is TSan's "I reported something": a report with no
@@ -177,6 +180,8 @@ const struct tl_detector_backend tl_detector_tsan = {
     .reported_status = TSAN_REPORTED,
     .slowdown = 1,
     .sees = tl__tsan_sees,
+    .available = tl__tsan_available,
+    .prepare_child = tl__tsan_prepare_child,
     .environment = tl__tsan_environment,
     .user_options = tl__tsan_user_options,
     .check_user_options = tl__tsan_check_user_options,

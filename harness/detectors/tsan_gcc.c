@@ -5,6 +5,7 @@
  * runtime, so the two can be run side by side (--detector tsan,tsan-gcc). */
 #include <stdio.h>
 #include "config.h"
+#include "tsan_layout.h"
 #include "tsan_options.h"
 #include "tsan_runtime.h"
 
@@ -25,6 +26,8 @@ const struct tl_detector_backend tl_detector_tsan_gcc = {
     .reported_status = TSAN_REPORTED,
     .slowdown = 1,
     .sees = tl__tsan_sees,
+    .available = tl__tsan_available,
+    .prepare_child = tl__tsan_prepare_child,
     .environment = tl__tsan_environment,
     .user_options = tl__tsan_user_options,
     .check_user_options = tl__tsan_check_user_options,

@@ -6,6 +6,8 @@
 const char *tl_mon_kind_name(tl_mon_kind k)
 {
     static const char *const names[] = {"none", "deadlock", "hang", "livelock", "starvation"};
+    if (k == TL_MON_FORK_DEADLOCK)
+        return "fork-deadlock";
     return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "none";
 }
 
@@ -400,7 +402,9 @@ bool tl_monitor_observe(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdic
     v->ncycle = 0;
     v->starved = TL_TRACK_NONE;
     if (m->have_prev) {
-        if (find_cycle(m, now, v))
+        if (tl__monitor_fork_deadlock(&m->prev, now, v))
+            kind = TL_MON_FORK_DEADLOCK;
+        else if (find_cycle(m, now, v))
             kind = TL_MON_DEADLOCK;
         else if (all_blocked(m, now, v))
             kind = TL_MON_HANG;

@@ -88,7 +88,7 @@ static void cpu_fill(struct tl__mon_extra *x, pid_t pid, tl_mon_snapshot *snap)
         const tl_track_thread *th = &snap->thread[t];
         bool running = !snap->torn[t] && th->state != TL_TS_UNUSED && th->state != TL_TS_EXITED;
         if (running && th->tid > 0 && x->fd[t] == CPU_NONE)
-            cpu_open(x, pid, t, th->tid);
+            cpu_open(x, th->pid > 0 ? th->pid : pid, t, th->tid); /* a forked child: its pid */
         uint64_t ns;
         if (x->fd[t] >= 0 && th->state != TL_TS_EXITED) {
             if (!cpu_read(x, t, &ns)) { /* the task is gone: it has exited */

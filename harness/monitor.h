@@ -141,6 +141,10 @@ unsigned tl_monitor_waits_for(const tl_mon_snapshot *s, uint32_t t, uint32_t *ou
  * and since_ns filled, when a forked child has been in the same wait in
  * `prev` and `now` for a lock a parent thread held at the fork that no
  * thread of the child's process holds. */
+/* Whether slots a and b are threads of one process. fork copies a lock's
+ * memory, so after a fork one object index names a separate lock in each
+ * process: a thread waits only for holders in its own process. */
+bool tl__monitor_same_process(const tl_mon_snapshot *s, uint32_t a, uint32_t b);
 bool tl__monitor_fork_deadlock(const tl_mon_snapshot *prev, const tl_mon_snapshot *now,
                                tl_mon_verdict *v);
 

@@ -23,11 +23,17 @@ static bool process_waiting(const tl_track_thread *t)
     return t->state >= TL_TS_WAIT_LOCK && t->state <= TL_TS_JOINING;
 }
 
-/* Slots of the same process: pid 0 is a slot written before the pid was
- * recorded, the host's. */
+/* Slots of the same process. pid 0: a slot whose thread has not adopted it
+ * yet (or a writer that records no pid), taken to be in any process, as
+ * every slot was before pids were recorded. */
 static bool same_process(const tl_track_thread *a, const tl_track_thread *b)
 {
-    return a->pid == b->pid || (a->pid == 0 && b->pid == 0);
+    return a->pid == b->pid || a->pid == 0 || b->pid == 0;
+}
+
+bool tl__monitor_same_process(const tl_mon_snapshot *s, uint32_t a, uint32_t b)
+{
+    return a < s->nthreads && b < s->nthreads && same_process(&s->thread[a], &s->thread[b]);
 }
 
 /* Does some thread of t's process hold obj, per the held lists published
@@ -38,7 +44,7 @@ static bool held_in_process(const tl_mon_snapshot *s, uint32_t t, uint32_t obj)
     uint32_t who[TL_TRACK_THREADS];
     unsigned n = tl_monitor_holders(s, obj, who, NULL, TL_TRACK_THREADS);
     for (unsigned i = 0; i < n; i++)
-        if (same_process(&s->thread[who[i]], &s->thread[t]))
+        if (tl__monitor_same_process(s, who[i], t))
             return true;
     return false;
 }

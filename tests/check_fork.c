@@ -184,6 +184,28 @@ START_TEST(test_no_verdict_while_the_holder_is_in_the_same_process)
 }
 END_TEST
 
+/* After a fork one lock index names two locks, one per process: a parent
+ * thread holding lock a and waiting for b, and a child holding its b and
+ * waiting for its a, are no cycle. */
+START_TEST(test_no_cycle_across_processes)
+{
+    uint32_t lock, holder, forker;
+    parent_process(&lock, &holder, &forker);
+    uint32_t b = lock_obj("b");
+    snap.thread[holder].held[snap.thread[holder].nheld++] = lock;
+    waits_lock(holder, b, 9 * MS);
+    uint32_t child = forked_child(forker, 200, TL_TRACK_NONE, holder);
+    snap.thread[child].fork_nheld = 0;
+    snap.thread[child].held[snap.thread[child].nheld++] = b;
+    waits_lock(child, lock, 10 * MS);
+    tl_mon_verdict v;
+    ck_assert_int_eq(observe_twice(12 * MS, &v), TL_MON_NONE);
+    /* The same two in one process are a cycle. */
+    snap.thread[child].pid = 100;
+    ck_assert_int_eq(observe_twice(12 * MS, &v), TL_MON_DEADLOCK);
+}
+END_TEST
+
 /* --- the writer side: a real fork with a real table ------------------------ */
 
 static tl_lock_t held_lock;
@@ -282,6 +304,21 @@ START_TEST(test_e2e_fork_deadlock_tsan)
 }
 END_TEST
 
+/* Every process scenario, every variant: each forked child is reaped by its
+ * parent or killed with the host's process group, never left behind. */
+START_TEST(test_no_forked_child_outlives_the_category)
+{
+    tl_test_become_subreaper();
+    const char *args[] = {"run", "--category", "process", "--detector", "none", NULL};
+    cli_result res;
+    run_cli(&res, true, args);
+    ck_assert_msg(res.status == 0, "exit %d: %s", res.status, res.err);
+    ck_assert_uint_ge(assert_all_met(&res), 9);
+    ck_assert_msg(tl_test_reap_children(BOUND_S) == 0,
+                  "a forked child outlived its run by %.0f s", BOUND_S);
+}
+END_TEST
+
 /* Without the monitor the run lasts until its deadline, where the runner
  * kills the host's process group: the stuck child is in it. */
 START_TEST(test_deadline_kills_the_forked_child)
@@ -306,6 +343,7 @@ Suite *tl_suite_fork(void)
     tcase_add_test(tc, test_child_waiting_for_a_lock_held_at_the_fork);
     tcase_add_test(tc, test_one_look_is_not_enough);
     tcase_add_test(tc, test_no_verdict_while_the_holder_is_in_the_same_process);
+    tcase_add_test(tc, test_no_cycle_across_processes);
     tcase_add_test(tc, test_live_child_gets_its_own_slot);
     suite_add_tcase(s, tc);
     tc = tcase_create("e2e");
@@ -313,6 +351,7 @@ Suite *tl_suite_fork(void)
     tcase_add_test(tc, test_e2e_fork_deadlock_plain);
     tcase_add_test(tc, test_e2e_fork_deadlock_tsan);
     tcase_add_test(tc, test_deadline_kills_the_forked_child);
+    tcase_add_test(tc, test_no_forked_child_outlives_the_category);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -423,6 +423,13 @@ NOT_INSTRUMENTED static void fork_registry_add(uint32_t index)
         return;
     thread_locals[index] = &local;
     pthread_setspecific(locals_key, (void *)(uintptr_t)(index + 1));
+    /* Valgrind: the forked child reads this state and the registry with no
+     * happens-before from their writers (fork orders them; the tools do not
+     * know). The monitor's bookkeeping, not the scenario's: unchecked. */
+    if (TL__ANN_ACTIVE()) {
+        TL__ANN_PRIVATE(&local, sizeof local);
+        TL__ANN_PRIVATE(&thread_locals[index], sizeof thread_locals[index]);
+    }
 }
 
 /* The child's name: its parent thread's, shortened, and "-child". */

@@ -54,12 +54,13 @@ static void reap(tl_ctx *ctx, pid_t pid, const char *what, const char *fine)
     while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
         continue;
     bool ok = r == pid && WIFEXITED(status) && WEXITSTATUS(status) == CHILD_GOT_LOCK;
-    tl_oracle(ctx, what, ok, "%s",
-              !ok && r == pid && WIFEXITED(status) && WEXITSTATUS(status) == CHILD_LOCK_HELD
-                  ? "table_lock is locked in the child, held at the fork by 'holder', a "
-                    "thread the child does not have: nobody there can ever unlock it"
-              : !ok ? "the child failed (exit status or signal)"
-                    : fine);
+    if (!ok && r == pid && WIFEXITED(status) && WEXITSTATUS(status) == CHILD_LOCK_HELD)
+        tl_oracle(ctx, what, false, "table_lock is locked in the child, held at the fork by "
+                  "'holder', a thread the child does not have: nobody there can ever unlock it");
+    else if (!ok)
+        tl_oracle(ctx, what, false, "the child failed: wait status %#x", (unsigned)status);
+    else
+        tl_oracle(ctx, what, true, "%s", fine);
 }
 
 static void *buggy_forker(void *arg)

@@ -179,7 +179,7 @@ TL_SCENARIO(process_fork_with_lock_held) = {
     .detector_note =
         "TSan sees one process at a time and no report here: the child's lock() blocks "
         "(a blocked thread is not a report), its trylock simply fails. The live monitor "
-        "sees the child as a process of its own (its atfork handler gives the child's "
+        "sees the child as a process of its own (the lab's fork handler gives the child's "
         "thread a slot recording the locks other threads held at the fork) and gives "
         "the fork-deadlock verdict; the potential mode's oracle proves it by trylock. "
         "Under TSan the child of a multithreaded process must not start threads, and "

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli_run.h"
+#include "evidence.h"
 #include "harness_suites.h"
 #include "monitor.h"
 #include "monitor_report.h"
@@ -206,6 +207,18 @@ START_TEST(test_no_cycle_across_processes)
 }
 END_TEST
 
+/* The verdict's token is one the expectation checker accepts. */
+START_TEST(test_fork_deadlock_token)
+{
+    ck_assert(tl_evidence_token_valid("monitor:fork-deadlock"));
+    ck_assert(!tl_evidence_token_valid("monitor:fork_deadlock"));
+    tl_evidence e;
+    const char *bad = NULL;
+    ck_assert(tl_evidence_parse(&e, "monitor:fork-deadlock", &bad));
+    ck_assert(tl_evidence_has(&e, "monitor:fork-deadlock"));
+}
+END_TEST
+
 /* --- the writer side: a real fork with a real table ------------------------ */
 
 static tl_lock_t held_lock;
@@ -344,6 +357,7 @@ Suite *tl_suite_fork(void)
     tcase_add_test(tc, test_one_look_is_not_enough);
     tcase_add_test(tc, test_no_verdict_while_the_holder_is_in_the_same_process);
     tcase_add_test(tc, test_no_cycle_across_processes);
+    tcase_add_test(tc, test_fork_deadlock_token);
     tcase_add_test(tc, test_live_child_gets_its_own_slot);
     suite_add_tcase(s, tc);
     tc = tcase_create("e2e");

@@ -2,6 +2,7 @@
 /* The monitor's classification (see monitor.h for the rules). */
 #include <string.h>
 #include "monitor.h"
+#include "monitor_coro.h"
 
 const char *tl_mon_kind_name(tl_mon_kind k)
 {
@@ -14,6 +15,8 @@ const char *tl_track_state_name(uint32_t state)
     static const char *const names[] = {"unused", "running", "waiting for lock",
                                         "waiting on semaphore", "waiting on condition",
                                         "joining", "exited"};
+    if (tl_mon_coro_state(state))
+        return tl_mon_coro_state_name(state);
     return state < sizeof names / sizeof names[0] ? names[state] : "?";
 }
 
@@ -78,7 +81,8 @@ static bool live(const tl_mon_snapshot *s, uint32_t t)
 
 static bool waiting(const tl_track_thread *t)
 {
-    return t->state >= TL_TS_WAIT_LOCK && t->state <= TL_TS_JOINING;
+    return (t->state >= TL_TS_WAIT_LOCK && t->state <= TL_TS_JOINING) ||
+           tl_mon_coro_state(t->state); /* suspended, or running a coroutine */
 }
 
 /* In the same wait in both snapshots: the wait began before the first and
@@ -185,6 +189,8 @@ unsigned tl_monitor_waits_for(const tl_mon_snapshot *s, uint32_t t, uint32_t *ou
         out[0] = th->wait_obj;
         return 1;
     }
+    if (tl_mon_coro_state(th->state))
+        return tl_mon_coro_waits_for(s, t, out, max);
     return 0;
 }
 

@@ -63,6 +63,18 @@ static void trampoline(void)
     abort();
 }
 
+/* The first switch into co starts trampoline on the new stack. Apart from
+ * tl_coro_create because getcontext returns twice in gcc's eyes: no local
+ * of the caller should live across it. */
+static void prepare(tl_coro *co, unsigned char *stack, size_t size)
+{
+    getcontext(&co->ctx);
+    co->ctx.uc_stack.ss_sp = stack;
+    co->ctx.uc_stack.ss_size = size;
+    co->ctx.uc_link = NULL; /* trampoline never returns */
+    makecontext(&co->ctx, trampoline, 0);
+}
+
 tl_coro *tl_coro_create(const char *name, tl_coro_fn fn, size_t stack_size)
 {
     long page = sysconf(_SC_PAGESIZE);
@@ -93,11 +105,7 @@ tl_coro *tl_coro_create(const char *name, tl_coro_fn fn, size_t stack_size)
     for (; name && name[i] && i + 1 < sizeof co->name; i++)
         co->name[i] = name[i];
     co->name[i] = '\0';
-    getcontext(&co->ctx);
-    co->ctx.uc_stack.ss_sp = co->map + page;
-    co->ctx.uc_stack.ss_size = stack_size;
-    co->ctx.uc_link = NULL; /* trampoline never returns */
-    makecontext(&co->ctx, trampoline, 0);
+    prepare(co, co->map + page, stack_size);
     co->track = tl_track_coro_new(co->name);
 #if TL_TSAN
     co->fiber = __tsan_create_fiber(0);

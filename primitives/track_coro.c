@@ -34,21 +34,32 @@ tl_track_coro *tl_track_coro_new(const char *name)
     return c;
 }
 
+/* The order of the writes matters: the monitor may look between any two,
+ * and must never see a cycle that is not there. A coroutine suspended and
+ * pinned to thread T, with T recorded as running that same coroutine, would
+ * be a cycle of two. So on the way in the coroutine is marked running before
+ * the thread is marked as running it, and on the way out the thread is
+ * marked free before the coroutine is marked suspended: in between, one of
+ * the two is simply running, which ends every chain. */
 void tl_track_coro_enter(tl_track_coro *c, const char *file, int line)
 {
     if (!c)
         return;
+    tl__track_ident_swap(c->ident);
+    tl_track_wait_end(); /* as the coroutine: running */
+    tl__track_ident_swap(c->ident);
     /* As the thread: from now on it runs c and nothing else. */
     tl_track_wait(TL_TS_RUNS_CORO, c->slot, false, file, line);
-    tl__track_ident_swap(c->ident);
-    /* As the coroutine: running. */
-    tl_track_wait_end();
+    tl__track_ident_swap(c->ident); /* the lock hooks now write c's slot */
 }
 
 void tl_track_coro_leave(tl_track_coro *c, bool finished, const char *file, int line)
 {
     if (!c)
         return;
+    tl__track_ident_swap(c->ident);
+    tl_track_wait_end(); /* as the thread: free to run something else */
+    tl__track_ident_swap(c->ident);
     /* As the coroutine: its held locks go out with the new state, since a
      * suspended coroutine still holds them. */
     if (finished)
@@ -56,9 +67,7 @@ void tl_track_coro_leave(tl_track_coro *c, bool finished, const char *file, int 
     else
         tl_track_wait(TL_TS_SUSPENDED, c->pinned, false, file, line);
     c->finished = finished;
-    tl__track_ident_swap(c->ident);
-    /* As the thread again: free to run something else. */
-    tl_track_wait_end();
+    tl__track_ident_swap(c->ident); /* the thread records as itself again */
 }
 
 void tl_track_coro_pin(tl_track_coro *c, uint32_t thread_slot)

@@ -208,6 +208,39 @@ START_TEST(test_live_table_lock_held_by_coroutine)
 }
 END_TEST
 
+/* End to end: the real scenario deadlocks inside one thread; the monitor
+ * names the cycle through the suspended coroutine and its thread, with
+ * evidence for the four conditions and a picture. */
+START_TEST(test_run_yield_holding_lock_actual)
+{
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "coroutine.yield_holding_lock", "--variant",
+                                              "buggy", "--mode", "actual", "--detector", "none",
+                                              "--timeout", "30", NULL});
+    ck_assert_uint_eq(assert_all_met(&res), 1);
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
+    json_t *doc = load_report(&res);
+    json_t *mon = json_object_get(json_array_get(json_object_get(doc, "runs"), 0), "monitor");
+    ck_assert_str_eq(json_string_value(json_object_get(mon, "verdict")), "deadlock");
+    const char *summary = json_string_value(json_object_get(mon, "summary"));
+    ck_assert_msg(summary && strstr(summary, "deadlock inside one thread"), "%s", summary);
+    json_t *cond = json_object_get(mon, "conditions");
+    const char *circular = json_string_value(json_object_get(cond, "circular_wait"));
+    ck_assert_msg(circular && strstr(circular, "'second' waits for lock lock") &&
+                      strstr(circular, "held by 'first'") &&
+                      strstr(circular, "only thread 'coro-thread' can resume"),
+                  "%s", circular);
+    const char *dot = json_string_value(json_object_get(json_object_get(mon, "graph"), "dot"));
+    ck_assert_ptr_nonnull(dot);
+    static char path[1024], text[8192];
+    snprintf(path, sizeof path, "%s%s%s", dot[0] == '/' ? "" : res.report_dir,
+             dot[0] == '/' ? "" : "/", dot);
+    tl_test_slurp(path, text, sizeof text);
+    ck_assert_msg(strstr(text, "needs its thread"), "no coroutine edge in %s:\n%s", path, text);
+    json_decref(doc);
+}
+END_TEST
+
 Suite *tl_suite_monitor_coro(void)
 {
     Suite *s = suite_create("monitor-coro");
@@ -215,6 +248,7 @@ Suite *tl_suite_monitor_coro(void)
     tcase_add_test(tc, test_cycle_through_suspended_coroutine);
     tcase_add_test(tc, test_no_cycle_while_holder_can_run);
     tcase_add_test(tc, test_live_table_lock_held_by_coroutine);
+    tcase_add_test(tc, test_run_yield_holding_lock_actual);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -18,6 +18,7 @@ static const char *const takers[] = {
     "deadlock.abba",   "deadlock.dining_philosophers", "deadlock.self",
     "deadlock.semaphore_order", "hang.lost_wakeup",    "livelock.polite",
     "race.counter",
+    "coroutine.one_thread_vs_pool", "coroutine.yield_holding_lock",
 };
 
 static bool is_taker(const char *name)

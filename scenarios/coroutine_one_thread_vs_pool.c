@@ -119,7 +119,7 @@ TL_SCENARIO(coroutine_one_thread_vs_pool) = {
                      "them, and TSan reports the data race. The oracle sees the lost update "
                      "under every detector.",
     .threads = 2, .min_threads = 2, .max_threads = 8,
-    .iterations = 1000, .max_iterations = 1000000,
+    .iterations = 1000, .max_iterations = 100000, /* TSan: ~10 us a switch, 2 a round */
     .takes_lock = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,

@@ -166,8 +166,7 @@ TL_SCENARIO(coroutine_yield_holding_lock) = {
                      "oracle (potential: trylock finds the lock held by a suspended "
                      "coroutine of the same thread) and the live monitor (actual: the cycle "
                      "through the suspended coroutine and its thread) show it, under every "
-                     "detector. Helgrind and DRD do not know coroutine switches (they would "
-                     "see one thread running several stacks).",
+                     "detector, Helgrind and DRD included.",
     .threads = 1, .min_threads = 1, .max_threads = 1,
     .iterations = 1000, .max_iterations = 100000, /* TSan: ~10 us a switch, 2 a round */
     .takes_lock = true,

@@ -264,7 +264,7 @@ static bool blocked(const tl_mon_snapshot *s, uint32_t t)
     case TL_TS_WAIT_SEM: return o && (int32_t)o->count.raw <= 0;
     case TL_TS_WAIT_COND: return o && o->count.raw == th->wait_arg;
     case TL_TS_JOINING: return live(s, th->wait_obj);
-    default: return false;
+    default: return tl_mon_coro_blocked(s, t, blocked); /* coroutine states, else false */
     }
 }
 

@@ -29,6 +29,26 @@ unsigned tl_mon_coro_waits_for(const tl_mon_snapshot *s, uint32_t t, uint32_t *o
     return 1;
 }
 
+bool tl_mon_coro_blocked(const tl_mon_snapshot *s, uint32_t t,
+                         bool (*blocked)(const tl_mon_snapshot *s, uint32_t t))
+{
+    if (s->thread[t].state == TL_TS_SUSPENDED)
+        return true;
+    /* A thread runs a coroutine, which may run a nested one: follow to the
+     * one actually running, bounded in case a torn look made a loop. */
+    uint32_t c = t;
+    for (unsigned steps = 0; c < s->nthreads && s->thread[c].state == TL_TS_RUNS_CORO; steps++) {
+        if (steps == TL_TRACK_THREADS)
+            return false;
+        c = s->thread[c].wait_obj;
+    }
+    /* Ended out of the table, or at a suspended coroutine (a switch half
+     * recorded): not judged blocked. */
+    if (c == t || c >= s->nthreads || tl_mon_coro_state(s->thread[c].state))
+        return false;
+    return blocked(s, c);
+}
+
 static void add(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void add(char *buf, size_t size, const char *fmt, ...)
 {

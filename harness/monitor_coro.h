@@ -35,6 +35,15 @@ const char *tl_mon_coro_state_name(uint32_t state);
 unsigned tl_mon_coro_waits_for(const tl_mon_snapshot *s, uint32_t t, uint32_t *out,
                                unsigned max);
 
+/* For the hang verdict, which needs every live slot blocked: a suspended
+ * coroutine is blocked when the thread that would resume it is (judged on
+ * that thread's own slot, so this says true); a thread running a coroutine
+ * is blocked exactly when that coroutine is, as judged by `blocked`. Any
+ * other state: false. Without this, a coroutine blocked for ever on a
+ * semaphore would hide the hang: its thread would look busy running it. */
+bool tl_mon_coro_blocked(const tl_mon_snapshot *s, uint32_t t,
+                         bool (*blocked)(const tl_mon_snapshot *s, uint32_t t));
+
 /* For the report (monitor_report.c): what slot t in a coroutine state is
  * waiting for, in words; and the coroutine part of a deadlock's evidence. */
 void tl_mon_coro_describe_wait(const tl_mon_snapshot *s, uint32_t t, char *buf, size_t size);

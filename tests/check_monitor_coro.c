@@ -159,6 +159,39 @@ START_TEST(test_no_cycle_while_holder_can_run)
 }
 END_TEST
 
+/* A coroutine blocked for ever on a semaphore: its thread looks busy
+ * running it, but is as blocked as the coroutine - a hang, as it would be
+ * without coroutines. Not while the coroutine can still go on. */
+START_TEST(test_hang_through_a_running_coroutine)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    memset(&snap, 0, sizeof snap);
+    uint32_t sem = snap.nobjects++;
+    snap.object[sem].type = TL_OBJ_SEM;
+    strcpy(snap.object[sem].name, "reply");
+    strcpy(snap.object[sem].kind, "semaphore");
+    uint32_t main_t = slot("main", false), host = slot("coro-thread", false);
+    uint32_t waiter = slot("waiter", true), other = slot("other", true);
+    waits(main_t, TL_TS_JOINING, host, 100 * MS);
+    waits(host, TL_TS_RUNS_CORO, waiter, 100 * MS);
+    waits(waiter, TL_TS_WAIT_SEM, sem, 100 * MS);
+    waits(other, TL_TS_SUSPENDED, host, 99 * MS);
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 90 * MS);
+    ck_assert_int_eq(observe_twice(&m, 120 * MS, &v), TL_MON_HANG);
+    tl_mon_explanation e;
+    tl_monitor_explain(&v, &e);
+    ck_assert_msg(strstr(e.summary, "'coro-thread' runs coroutine 'waiter'") &&
+                      strstr(e.summary, "'waiter' waits on semaphore reply"),
+                  "%s", e.summary);
+
+    /* The semaphore has a post waiting to be taken: the coroutine will wake. */
+    snap.object[sem].count.raw = 1;
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 90 * MS);
+    ck_assert_int_eq(observe_twice(&m, 120 * MS, &v), TL_MON_NONE);
+}
+END_TEST
+
 /* --- a live table ------------------------------------------------------- */
 static tl_lock_t live_lock;
 
@@ -247,6 +280,7 @@ Suite *tl_suite_monitor_coro(void)
     TCase *tc = tcase_create("monitor-coro");
     tcase_add_test(tc, test_cycle_through_suspended_coroutine);
     tcase_add_test(tc, test_no_cycle_while_holder_can_run);
+    tcase_add_test(tc, test_hang_through_a_running_coroutine);
     tcase_add_test(tc, test_live_table_lock_held_by_coroutine);
     tcase_add_test(tc, test_run_yield_holding_lock_actual);
     suite_add_tcase(s, tc);

@@ -62,6 +62,10 @@ typedef enum {
     TL_TS_WAIT_COND,   /* wait_obj: the condition variable */
     TL_TS_JOINING,     /* wait_obj: the thread slot being joined */
     TL_TS_EXITED,
+    /* Coroutines (tl_track_coro.h): */
+    TL_TS_SUSPENDED = 12, /* a coroutine stopped at a yield; wait_obj: the thread slot
+                           * that must resume it, or TL_TRACK_NONE (any thread may) */
+    TL_TS_RUNS_CORO = 13, /* a thread running a coroutine; wait_obj: its slot */
 } tl_track_state;
 
 typedef struct {
@@ -111,6 +115,7 @@ typedef struct {
     uint32_t fork_held_line[TL_TRACK_FORK_HELD];
     uint32_t fork_held_file[TL_TRACK_FORK_HELD];
     uint32_t fork_held_shared;  /* bit i: fork_held[i] was held in shared mode */
+    uint32_t coro;              /* 1: a coroutine's slot (tl_track_coro.h), not a thread's */
 } tl_track_thread;
 
 /* Source file names, written once each: a slot records a file by index, so a

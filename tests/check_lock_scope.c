@@ -19,6 +19,7 @@ static const char *const takers[] = {
     "deadlock.semaphore_order", "hang.lost_wakeup",    "livelock.polite",
     "race.counter",
     "process.fork_with_lock_held",
+    "coroutine.one_thread_vs_pool", "coroutine.yield_holding_lock",
 };
 
 static bool is_taker(const char *name)

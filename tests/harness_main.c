@@ -12,6 +12,7 @@ int main(void)
     srunner_add_suite(sr, tl_suite_catalog());
     srunner_add_suite(sr, tl_suite_bench());
     srunner_add_suite(sr, tl_suite_monitor());
+    srunner_add_suite(sr, tl_suite_monitor_coro());
     srunner_add_suite(sr, tl_suite_cli());
     srunner_add_suite(sr, tl_suite_symbolizer());
     srunner_add_suite(sr, tl_suite_load());

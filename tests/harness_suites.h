@@ -10,6 +10,7 @@ Suite *tl_suite_evidence(void);
 Suite *tl_suite_catalog(void);
 Suite *tl_suite_bench(void);
 Suite *tl_suite_monitor(void);
+Suite *tl_suite_monitor_coro(void);
 Suite *tl_suite_cli(void);
 Suite *tl_suite_symbolizer(void);
 Suite *tl_suite_load(void);

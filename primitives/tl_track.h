@@ -35,6 +35,8 @@ typedef enum {
     TL_OBJ_LOCK = 1,
     TL_OBJ_SEM,
     TL_OBJ_COND,
+    TL_OBJ_POOL = 4, /* a thread pool (tl_track_pool.h) */
+    TL_OBJ_TASK = 5, /* a task of a pool (tl_track_pool.h) */
 } tl_track_obj_type;
 
 enum tl_track_obj_flags {
@@ -56,6 +58,7 @@ typedef enum {
     TL_TS_WAIT_COND,   /* wait_obj: the condition variable */
     TL_TS_JOINING,     /* wait_obj: the thread slot being joined */
     TL_TS_EXITED,
+    TL_TS_WAIT_TASK = 7, /* wait_obj: the pool task (tl_track_pool.h) */
 } tl_track_state;
 
 typedef struct {

@@ -65,6 +65,8 @@ typedef enum {
     TL_MON_HANG,
     TL_MON_LIVELOCK,
     TL_MON_STARVATION,
+    TL_MON_POOL_DEADLOCK = 5, /* every worker of a pool waits for a task queued
+                               * behind it (monitor_pool.h) */
 } tl_mon_kind;
 
 typedef struct {

@@ -288,7 +288,7 @@ void tl_monitor_pool_dot(const tl_mon_verdict *v, FILE *f)
             drawn[task] = true;
             if ((w & TL_TASK_WHERE_MASK) == TL_TASK_RUNNING && index < s->nthreads)
                 fprintf(f, "  o%u -> t%u [label=\"runs on\", style=dashed%s];\n", task, index,
-                        in_cycle(v, index) ? ", color=red" : "");
+                        red && in_cycle(v, index) ? ", color=red" : "");
             if ((w & TL_TASK_WHERE_MASK) == TL_TASK_QUEUED && is_type(s, index, TL_OBJ_POOL) &&
                 (pool_used[index] = true))
                 fprintf(f, "  o%u -> o%u [label=\"queued in:\\nneeds a free worker\"%s];\n",

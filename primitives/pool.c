@@ -65,12 +65,15 @@ struct tl_pool {
     tl_pool_task_t *head, *tail;
     bool stopping;
     bool joined;    /* the owner's: shutdown has joined every worker */
-    uint64_t submitted, completed, cancelled;
+    uint64_t submitted, completed, cancelled, own_waits;
     unsigned nworkers;
     uint32_t track_id;
     char name[32], lock_name[40], cond_name[40];
     worker_t worker[TL_POOL_MAX_WORKERS];
 };
+
+/* The pool whose worker the calling thread is, if any. */
+static _Thread_local tl_pool_t *worker_of;
 
 static uint32_t state_of(tl_pool_task_t *t)
 {
@@ -114,6 +117,7 @@ static void *worker_main(void *arg)
     /* Named from inside the thread: TSan picks the name up for its reports. */
     pthread_setname_np(pthread_self(), w->name);
     tl_track_thread_adopt(w->slot);
+    worker_of = p;
     tl_lock_lock(&p->lock);
     for (;;) {
         while (!p->head && !p->stopping)
@@ -239,6 +243,11 @@ bool tl_pool_wait_at(tl_pool_task_t *t, const char *file, int line)
 {
     tl_pool_t *p = t->pool;
     tl_lock_lock_at(&p->lock, file, line);
+    /* A worker waiting for a task of its own pool: whether that task has
+     * started yet is luck, and when it has not, only another free worker
+     * can start it. Counted whatever the luck (the potential deadlock). */
+    if (worker_of == p)
+        p->own_waits++;
     bool ran = wait_over(p, t, file, line) == TASK_DONE;
     drop_ref(t);
     tl_lock_unlock(&p->lock);
@@ -318,7 +327,7 @@ void tl_pool_destroy(tl_pool_t *p)
 tl_pool_stats tl_pool_stats_get(tl_pool_t *p)
 {
     tl_lock_lock(&p->lock);
-    tl_pool_stats s = {p->submitted, p->completed, p->cancelled, p->nworkers};
+    tl_pool_stats s = {p->submitted, p->completed, p->cancelled, p->own_waits, p->nworkers};
     tl_lock_unlock(&p->lock);
     return s;
 }

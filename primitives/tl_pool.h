@@ -72,9 +72,12 @@ unsigned tl_pool_shutdown(tl_pool_t *p, tl_pool_stop how);
 void tl_pool_destroy(tl_pool_t *p);
 
 /* Counters, for tests and oracles: tasks submitted, run to the end,
- * cancelled; and the number of workers. */
+ * cancelled; own_waits, the tl_pool_wait calls made by a worker of this pool
+ * for a task of this pool (each one a potential pool deadlock: were the
+ * task still queued and every other worker doing the same, it would never
+ * end); the number of workers. */
 typedef struct {
-    uint64_t submitted, completed, cancelled;
+    uint64_t submitted, completed, cancelled, own_waits;
     unsigned workers;
 } tl_pool_stats;
 tl_pool_stats tl_pool_stats_get(tl_pool_t *p);

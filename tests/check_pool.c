@@ -210,6 +210,7 @@ START_TEST(test_wait_or_run_needs_no_free_worker)
         ck_assert(tl_pool_wait(tl_pool_submit_named(p, outer_task, &o, "outer")));
         ck_assert_int_eq(o.inner.result, 42);
     }
+    ck_assert_uint_eq(tl_pool_stats_get(p).own_waits, 0); /* wait_or_run is not counted */
     tl_pool_destroy(p);
 }
 END_TEST

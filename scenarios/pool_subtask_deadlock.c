@@ -6,6 +6,9 @@
 
 enum { MAX_JOBS = 8 };
 
+/* Passed once every job is queued: a job starts its work only then. */
+static tl_turns_t all_queued = TL_TURNS_INIT;
+
 /* One job: a task that needs a sub-task's result (the sum 1..n) to finish. */
 typedef struct {
     tl_pool_t *sub_pool;      /* where its sub-task goes */
@@ -29,6 +32,7 @@ static void sub_task(void *arg)
 static void job_waits(void *arg)
 {
     job_t *j = arg;
+    tl_turn_wait(&all_queued, 1);
     tl_pool_task_t *sub = tl_pool_submit_named(j->sub_pool, sub_task, j, "sub-task");
     tl_pool_wait(sub); /* actual mode, buggy: waits for ever */
     j->result = 2 * j->sub_sum;
@@ -38,6 +42,7 @@ static void job_waits(void *arg)
 static void job_runs_inline(void *arg)
 {
     job_t *j = arg;
+    tl_turn_wait(&all_queued, 1);
     tl_pool_task_t *sub = tl_pool_submit_named(j->sub_pool, sub_task, j, "sub-task");
     tl_pool_wait_or_run(sub);
     j->result = 2 * j->sub_sum;
@@ -55,6 +60,7 @@ static void sub_task_then_finish(void *arg)
 static void job_continues(void *arg)
 {
     job_t *j = arg;
+    tl_turn_wait(&all_queued, 1);
     j->sub = tl_pool_submit_named(j->sub_pool, sub_task_then_finish, j, "continuation");
 }
 
@@ -72,13 +78,17 @@ static void run(tl_ctx *ctx, tl_pool_fn *job, pools_t pools, unsigned workers)
     }
     job_t jobs[MAX_JOBS];
     tl_pool_task_t *task[MAX_JOBS];
-    /* Every job is queued before any sub-task (the jobs queue them as they
-     * run), so each worker takes a job first: with as many jobs as workers,
-     * all of them hold a job when the first sub-task is queued. */
+    /* Forced: every job is queued before any sub-task (a job waits for
+     * all_queued before it queues its own), and the queue is FIFO, so each
+     * worker takes a job first: with as many jobs as workers, all of them
+     * hold a job when the first sub-task is queued. (Without the gate a
+     * quick worker could queue its sub-task before main queued the next
+     * job, and a free worker would take the sub-task.) */
     for (unsigned i = 0; i < njobs; i++) {
         jobs[i] = (job_t){.sub_pool = sub_pool, .n = ctx->iterations};
         task[i] = tl_pool_submit_named(pool, job, &jobs[i], "job");
     }
+    tl_turn_pass(&all_queued);
     for (unsigned i = 0; i < njobs; i++) {
         tl_pool_wait(task[i]); /* actual mode, buggy: waits for ever */
         if (jobs[i].sub)

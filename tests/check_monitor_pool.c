@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cli_run.h"
 #include "evidence.h"
 #include "harness_suites.h"
 #include "monitor.h"
@@ -256,6 +257,34 @@ START_TEST(test_dot_draws_the_cycle_through_the_queue)
 }
 END_TEST
 
+/* End to end: the scenario's buggy variant in actual mode really deadlocks
+ * its pool, and the monitor names it (not a hang, not the deadline), with
+ * its evidence for the four conditions and the picture. Without a detector,
+ * so the test needs no TSan build. */
+START_TEST(test_run_names_the_pool_deadlock)
+{
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "pool.subtask_deadlock", "--variant", "buggy",
+                                              "--mode", "actual", "--detector", "none",
+                                              "--repeat", "3", "--timeout", "30", NULL});
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
+    ck_assert_uint_eq(assert_all_met(&res), 3);
+    json_t *doc = load_report(&res), *run;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "runs"), i, run) {
+        json_t *mon = json_object_get(run, "monitor");
+        ck_assert_str_eq(json_string_value(json_object_get(mon, "verdict")), "pool-deadlock");
+        json_t *cond = json_object_get(mon, "conditions");
+        ck_assert_msg(strstr(json_string_value(json_object_get(cond, "circular_wait")),
+                             "queued task needs a free worker"),
+                      "%s", json_string_value(json_object_get(cond, "circular_wait")));
+        const char *dot = json_string_value(json_object_get(json_object_get(mon, "graph"), "dot"));
+        ck_assert_ptr_nonnull(dot);
+    }
+    json_decref(doc);
+}
+END_TEST
+
 Suite *tl_suite_monitor_pool(void)
 {
     Suite *s = suite_create("monitor_pool");
@@ -268,5 +297,9 @@ Suite *tl_suite_monitor_pool(void)
     tcase_add_test(tc, test_not_without_a_stable_wait);
     tcase_add_test(tc, test_dot_draws_the_cycle_through_the_queue);
     suite_add_tcase(s, tc);
+    TCase *run = tcase_create("run");
+    tcase_set_timeout(run, 120);
+    tcase_add_test(run, test_run_names_the_pool_deadlock);
+    suite_add_tcase(s, run);
     return s;
 }

@@ -18,6 +18,7 @@ static const char *const takers[] = {
     "deadlock.abba",   "deadlock.dining_philosophers", "deadlock.self",
     "deadlock.semaphore_order", "hang.lost_wakeup",    "livelock.polite",
     "race.counter",
+    "pool.lost_tasks", "pool.shutdown_in_flight", "pool.stop_flag", "pool.subtask_deadlock",
 };
 
 static bool is_taker(const char *name)

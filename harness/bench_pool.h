@@ -35,7 +35,8 @@ void tl_pool_bench_run(tl_pool_bench *b);
 double tl_pool_bench_formula(unsigned cores, double ratio);
 void tl_pool_bench_print(FILE *to, const tl_pool_bench *b);
 
-/* `threadlab bench --pool ...` (bench_cmd.c hands over when it sees --pool). */
+/* `threadlab bench --pool ...` (cmd_bench_pool.c; bench_cmd.c hands over
+ * when it sees --pool). */
 int tl_cmd_bench_pool(int argc, char **argv);
 
 #endif

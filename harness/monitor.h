@@ -20,6 +20,8 @@
  *   starvation  (scenarios that mark progress) one thread wanting (retrying
  *               or waiting for a lock) without progress for a window of its
  *               own CPU time, while others progress as it runs.
+ *   pool-deadlock every worker of a thread pool waits for a task queued
+ *               behind them (monitor_pool.h).
  *
  * Livelock and starvation rest on each thread's own CPU time (cpu_ns,
  * filled by the runner from /proc), never on wall-clock time alone: a

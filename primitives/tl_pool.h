@@ -10,9 +10,10 @@
  * its tasks are in the monitor's table (tl_track_pool.h), so a pool whose
  * workers all wait for tasks queued behind them is named a pool deadlock.
  *
- * Every call is thread-safe except tl_pool_destroy, which must come after
- * tl_pool_shutdown has returned and after every handle was waited for or
- * released. */
+ * Submit, wait, wait_or_run, release and the stats may be called from any
+ * thread. Shutdown and destroy are the owner's: one thread calls them, not
+ * from a task of the pool, and destroy only once every handle was waited
+ * for or released. */
 #ifndef TL_POOL_H
 #define TL_POOL_H
 

@@ -3,12 +3,15 @@
 #include <string.h>
 #include "monitor.h"
 #include "monitor_coro.h"
+#include "monitor_pool.h"
 
 const char *tl_mon_kind_name(tl_mon_kind k)
 {
     static const char *const names[] = {"none", "deadlock", "hang", "livelock", "starvation"};
     if (k == TL_MON_FORK_DEADLOCK)
         return "fork-deadlock";
+    if (k == TL_MON_POOL_DEADLOCK)
+        return "pool-deadlock";
     return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "none";
 }
 
@@ -19,6 +22,8 @@ const char *tl_track_state_name(uint32_t state)
                                         "joining", "exited"};
     if (tl_mon_coro_state(state))
         return tl_mon_coro_state_name(state);
+    if (state == TL_TS_WAIT_TASK)
+        return "waiting for task";
     return state < sizeof names / sizeof names[0] ? names[state] : "?";
 }
 
@@ -415,6 +420,8 @@ bool tl_monitor_observe(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdic
             kind = TL_MON_FORK_DEADLOCK;
         else if (find_cycle(m, now, v))
             kind = TL_MON_DEADLOCK;
+        else if (tl_monitor_pool_deadlock(&m->prev, now, v))
+            kind = TL_MON_POOL_DEADLOCK;
         else if (all_blocked(m, now, v))
             kind = TL_MON_HANG;
     }

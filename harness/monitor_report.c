@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "monitor_pool.h"
 #include "monitor_report.h"
 #include "monitor_coro.h"
 
@@ -70,6 +71,8 @@ static void describe_wait(const tl_mon_snapshot *s, uint32_t t, char *buf, size_
     } else if (th->state == TL_TS_WAIT_SEM) {
         add(buf, size, "waits on semaphore %s (no owner: any thread may post it)",
             obj_name(s, th->wait_obj));
+    } else if (th->state == TL_TS_WAIT_TASK) {
+        tl_monitor_describe_task_wait(s, t, buf, size);
     } else if (th->state == TL_TS_WAIT_COND) {
         add(buf, size, "waits on condition %s (no owner: any thread may signal it)",
             obj_name(s, th->wait_obj));
@@ -213,6 +216,10 @@ void tl_monitor_explain(const tl_mon_verdict *v, tl_mon_explanation *e)
     case TL_MON_LIVELOCK:
     case TL_MON_STARVATION: explain_counters(v, e); break;
     case TL_MON_FORK_DEADLOCK: tl__monitor_explain_fork(v, e); break;
+    case TL_MON_POOL_DEADLOCK:
+        tl_monitor_explain_pool(v, e->summary, e->mutual_exclusion, e->hold_and_wait,
+                                e->no_preemption, e->circular_wait, TL_MON_TEXT);
+        break;
     default: break;
     }
 }
@@ -296,6 +303,7 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
         }
     }
     tl__monitor_fork_dot(v, f);
+    tl_monitor_pool_dot(v, f); /* task waits: task -> queue -> workers */
     fputs("}\n", f);
     return fclose(f) == 0;
 }

@@ -41,6 +41,8 @@ typedef enum {
     TL_OBJ_LOCK = 1,
     TL_OBJ_SEM,
     TL_OBJ_COND,
+    TL_OBJ_POOL = 4, /* a thread pool (tl_track_pool.h) */
+    TL_OBJ_TASK = 5, /* a task of a pool (tl_track_pool.h) */
 } tl_track_obj_type;
 
 enum tl_track_obj_flags {
@@ -66,6 +68,7 @@ typedef enum {
     TL_TS_SUSPENDED = 12, /* a coroutine stopped at a yield; wait_obj: the thread slot
                            * that must resume it, or TL_TRACK_NONE (any thread may) */
     TL_TS_RUNS_CORO = 13, /* a thread running a coroutine; wait_obj: its slot */
+    TL_TS_WAIT_TASK = 7, /* wait_obj: the pool task (tl_track_pool.h) */
 } tl_track_state;
 
 typedef struct {

@@ -20,6 +20,7 @@ static const char *const takers[] = {
     "race.counter",
     "process.fork_with_lock_held",
     "coroutine.one_thread_vs_pool", "coroutine.yield_holding_lock",
+    "pool.lost_tasks", "pool.shutdown_in_flight", "pool.stop_flag", "pool.subtask_deadlock",
 };
 
 static bool is_taker(const char *name)

@@ -242,6 +242,11 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
                "  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", "
                "fontsize=10];\n",
             tl_mon_kind_name(v->kind));
+    /* A cycle of three or more reads best as a ring (circo) than as the
+     * layered left-to-right picture, where its closing edge runs back
+     * across the whole graph. */
+    if (v->ncycle >= 3)
+        fputs("  layout=circo;\n", f);
     bool used[TL_TRACK_OBJECTS] = {false};
     for (uint32_t t = 0; t < s->nthreads; t++) {
         const tl_track_thread *th = &s->thread[t];
@@ -259,10 +264,17 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
              th->state == TL_TS_WAIT_COND) && th->wait_obj < s->nobjects)
             used[th->wait_obj] = true;
     }
+    /* A lock a thread of the cycle waits for is in the cycle too. */
+    bool cycle_obj[TL_TRACK_OBJECTS] = {false};
+    for (int i = 0; i < v->ncycle; i++) {
+        const tl_track_thread *th = &s->thread[v->cycle[i]];
+        if (th->state == TL_TS_WAIT_LOCK && th->wait_obj < s->nobjects)
+            cycle_obj[th->wait_obj] = true;
+    }
     for (uint32_t o = 0; o < s->nobjects; o++)
         if (used[o])
-            fprintf(f, "  o%u [shape=ellipse, label=\"%s\\n(%s)\"];\n", o, s->object[o].name,
-                    s->object[o].kind);
+            fprintf(f, "  o%u [shape=ellipse, label=\"%s\\n(%s)\"%s];\n", o, s->object[o].name,
+                    s->object[o].kind, cycle_obj[o] ? ", color=red" : "");
     for (uint32_t t = 0; t < s->nthreads; t++) {
         const tl_track_thread *th = &s->thread[t];
         if (th->state == TL_TS_UNUSED || th->state == TL_TS_EXITED)

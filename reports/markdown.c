@@ -13,6 +13,7 @@
 #include "atomic_file.h"
 #include "catalog.h"
 #include "excerpt.h"
+#include "mermaid.h"
 #include "report.h"
 #include "run_result.h"
 
@@ -96,7 +97,24 @@ static void excerpt(FILE *f, const char *dir, json_t *run)
     free(text);
 }
 
-static void monitor_part(FILE *f, json_t *run)
+/* The wait-for graph as a Mermaid block, drawn inline by GitHub and GitLab
+ * (the SVG beside it needs a click). From the run's own waitfor.dot. */
+static void mermaid(FILE *f, const char *dir, const char *dot_rel)
+{
+    char path[PATH_MAX + 256];
+    size_t len;
+    bool cut;
+    snprintf(path, sizeof path, "%s/%s", dir, dot_rel);
+    char *dot = tl_read_file(path, 1 << 20, &len, &cut);
+    if (!dot)
+        return;
+    fputs("\n```mermaid\n", f);
+    tl_dot_to_mermaid(dot, f);
+    fputs("```\n", f);
+    free(dot);
+}
+
+static void monitor_part(FILE *f, const char *dir, json_t *run)
 {
     json_t *m = json_object_get(run, "monitor");
     if (!json_is_string(json_object_get(m, "verdict")))
@@ -112,6 +130,8 @@ static void monitor_part(FILE *f, json_t *run)
                 str(c, "mutual_exclusion"), str(c, "hold_and_wait"), str(c, "no_preemption"),
                 str(c, "circular_wait"));
     json_t *g = json_object_get(m, "graph");
+    if (json_is_string(json_object_get(g, "dot")))
+        mermaid(f, dir, str(g, "dot"));
     if (json_is_string(json_object_get(g, "svg")))
         fprintf(f, "\n  ![wait-for graph](%s)\n", str(g, "svg"));
     else if (json_is_string(json_object_get(g, "dot")))
@@ -146,7 +166,7 @@ static void run_section(FILE *f, const char *dir, json_t *run, size_t repeats)
             fprintf(f, "; %s", str(loc, "text"));
         fputc('\n', f);
     }
-    monitor_part(f, run);
+    monitor_part(f, dir, run);
     if (s && s->detector_note)
         fprintf(f, "- detector: %s\n", s->detector_note);
     excerpt(f, dir, run);

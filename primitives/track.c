@@ -386,3 +386,8 @@ void tl_track_count_add(uint32_t obj, int32_t delta)
         __atomic_fetch_add(&tl__track_table->object[obj].count.raw, (uint32_t)delta,
                            __ATOMIC_RELAXED);
 }
+
+uint32_t tl_track_file_index(const char *file)
+{
+    return tl__track_table ? file_index(file) : TL_TRACK_NONE;
+}

@@ -57,6 +57,14 @@ typedef struct {
      * by whoever took the snapshot; has_cpu false when it did not. */
     bool has_cpu;
     uint64_t cpu_ns[TL_TRACK_THREADS];
+    /* Event loops (monitor_loop.c), and each thread's time spent runnable
+     * but not running (ns, from the kernel's schedstat), filled by the
+     * caller for loop threads; has_runq false when it did not. */
+    uint32_t nloops;
+    bool loop_torn[TL_TRACK_LOOPS];
+    tl_track_loop loop[TL_TRACK_LOOPS];
+    bool has_runq;
+    uint64_t runq_ns[TL_TRACK_THREADS];
 } tl_mon_snapshot;
 
 typedef enum {
@@ -65,6 +73,7 @@ typedef enum {
     TL_MON_HANG,
     TL_MON_LIVELOCK,
     TL_MON_STARVATION,
+    TL_MON_STALLED_LOOP = 6,
 } tl_mon_kind;
 
 typedef struct {
@@ -75,6 +84,7 @@ typedef struct {
     int ncycle;
     uint32_t starved;                /* starvation: the thread */
     tl_mon_snapshot at;              /* the snapshot the verdict rests on */
+    uint32_t loop;                   /* stalled loop: its slot in at.loop[] */
 } tl_mon_verdict;
 
 typedef struct {
@@ -99,6 +109,11 @@ typedef struct {
     uint64_t others_moved_ns[TL_TRACK_THREADS];
     uint64_t clock_at_wait[TL_TRACK_THREADS];
     uint64_t wait_serial_seen[TL_TRACK_THREADS];
+    /* Per loop: the callback last seen running (its serial), when it was
+     * first seen, and its thread's run-queue time then. */
+    uint64_t loop_serial_seen[TL_TRACK_LOOPS];
+    uint64_t loop_seen_ns[TL_TRACK_LOOPS];
+    uint64_t loop_runq_seen[TL_TRACK_LOOPS];
 } tl_monitor;
 
 /* Copies the shared table into snap, slot by slot under each slot's sequence
@@ -129,5 +144,22 @@ unsigned tl_monitor_holders(const tl_mon_snapshot *s, uint32_t obj, uint32_t *th
  * writer-preferring lock also the writers waiting when it asks to read,
  * or the thread it joins. Returns how many. */
 unsigned tl_monitor_waits_for(const tl_mon_snapshot *s, uint32_t t, uint32_t *out, unsigned max);
+
+/* --- event loops (monitor_loop.c) ----------------------------------------
+ * stalled loop: one callback has held a loop longer than the loop's bound
+ * (tl_loop_set_stall_bound; TL_LOOP_STALL_BOUND_NS, 20 ms, by default)
+ * while work waited for it - posted work not yet taken, or a timer past its
+ * deadline. The hold is counted from the callback's start, less the time
+ * its thread sat runnable but not running since the monitor first saw it
+ * (schedstat): on a busy machine a short callback descheduled for a while
+ * is the machine's doing, not a stall. A callback seen once is not judged
+ * (its run-queue time at the start is unknown); from the second look on,
+ * the verdict comes at the first look past the bound. */
+/* Copies the loop slots (called by tl_monitor_snapshot). */
+void tl__monitor_snapshot_loops(const tl_track_table *shared, tl_mon_snapshot *snap);
+/* The stalled-loop rule; true (and fills v->loop, v->since_ns) on a stall. */
+bool tl__monitor_stalled_loop(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdict *v);
+/* The thread running loop slot l of a snapshot, TL_TRACK_NONE when idle. */
+uint32_t tl_monitor_loop_thread(const tl_mon_snapshot *s, uint32_t l);
 
 #endif

@@ -31,4 +31,10 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path);
 /* A thread's share of all lock acquisitions in a snapshot, in percent. */
 double tl_monitor_share(const tl_mon_snapshot *s, uint32_t t);
 
+/* Stalled loops (monitor_loop_report.c): the verdict's paragraph, and the
+ * loop's nodes and edges in the graph (nothing for other verdicts). */
+#include <stdio.h>
+void tl__monitor_explain_loop(const tl_mon_verdict *v, char *summary, size_t size);
+void tl__monitor_dot_loop(const tl_mon_verdict *v, FILE *f);
+
 #endif

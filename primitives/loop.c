@@ -304,6 +304,7 @@ static void run_timers(tl_loop *loop)
         loop->timers = t->next;
         loop->firing_id = t->id;
         loop->firing_cancelled = false;
+        publish_timers(loop); /* the running timer is not waiting: it is running */
         tl_track_loop_callback(loop->track, TL_LOOP_CB_TIMER, t->from.name, t->from.file,
                                t->from.line);
         t->fn(loop, t->arg);

@@ -114,6 +114,10 @@ typedef struct {
     uint64_t loop_serial_seen[TL_TRACK_LOOPS];
     uint64_t loop_seen_ns[TL_TRACK_LOOPS];
     uint64_t loop_runq_seen[TL_TRACK_LOOPS];
+    /* Per loop: its thread's run-queue time at the previous look (valid
+     * when loop_runq_prev_ok), the baseline of a callback first seen now. */
+    uint64_t loop_runq_prev[TL_TRACK_LOOPS];
+    bool loop_runq_prev_ok[TL_TRACK_LOOPS];
 } tl_monitor;
 
 /* Copies the shared table into snap, slot by slot under each slot's sequence
@@ -152,9 +156,11 @@ unsigned tl_monitor_waits_for(const tl_mon_snapshot *s, uint32_t t, uint32_t *ou
  * deadline. The hold is counted from the callback's start, less the time
  * its thread sat runnable but not running since the monitor first saw it
  * (schedstat): on a busy machine a short callback descheduled for a while
- * is the machine's doing, not a stall. A callback seen once is not judged
- * (its run-queue time at the start is unknown); from the second look on,
- * the verdict comes at the first look past the bound. */
+ * is the machine's doing, not a stall. For a callback first seen at this
+ * look, the run-queue time since the previous look stands for it (it began
+ * after that look, so this can only over-count the descheduled time); with
+ * no previous figure it is judged from the next look on. The verdict comes
+ * at the first look past the bound. */
 /* Copies the loop slots (called by tl_monitor_snapshot). */
 void tl__monitor_snapshot_loops(const tl_track_table *shared, tl_mon_snapshot *snap);
 /* The stalled-loop rule; true (and fills v->loop, v->since_ns) on a stall. */

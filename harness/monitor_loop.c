@@ -67,17 +67,23 @@ bool tl__monitor_stalled_loop(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_
         const tl_track_loop *l = &now->loop[i];
         if (now->loop_torn[i])
             continue; /* changing while copied: the loop is busy, not stalled */
+        uint64_t runq = runq_of(now, l->thread);
+        bool prev_ok = m->loop_runq_prev_ok[i];
+        uint64_t prev = m->loop_runq_prev[i];
+        m->loop_runq_prev[i] = runq;
+        m->loop_runq_prev_ok[i] = now->has_runq && l->thread != TL_TRACK_NONE;
         if (l->cb_since_ns == 0 || l->cb_kind == 0) {
             m->loop_serial_seen[i] = 0; /* idle: no callback to judge */
             continue;
         }
-        uint64_t runq = runq_of(now, l->thread);
         if (l->cb_serial != m->loop_serial_seen[i]) {
-            /* A callback first seen: its hold is judged from the next look. */
+            /* A callback first seen: it began after the previous look, so
+             * the run-queue time since then bounds its descheduled time. */
             m->loop_serial_seen[i] = l->cb_serial;
             m->loop_seen_ns[i] = now->taken_ns;
-            m->loop_runq_seen[i] = runq;
-            continue;
+            m->loop_runq_seen[i] = now->has_runq && prev_ok ? prev : runq;
+            if (now->has_runq && !prev_ok)
+                continue; /* nothing to bound it with: judged from the next look */
         }
         if (now->taken_ns <= l->cb_since_ns)
             continue;

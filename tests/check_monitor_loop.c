@@ -167,6 +167,33 @@ START_TEST(test_no_stall_when_descheduled)
 }
 END_TEST
 
+/* A callback first seen past its bound is judged at that look: its
+ * descheduled time is bounded by the run-queue time since the last look,
+ * before it began. */
+START_TEST(test_first_sight_judged_with_previous_look)
+{
+    tl_track_loop *l = loop_in_callback(100 * MS, 20 * MS);
+    l->timer_due_ns = 101 * MS;
+    uint64_t since = l->cb_since_ns;
+    tl_monitor m;
+    tl_mon_verdict v;
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    snap.has_runq = true;
+    l->cb_since_ns = 0; /* idle at the first look */
+    l->cb_kind = 0;
+    snap.runq_ns[1] = 1000 * MS;
+    snap.taken_ns = 90 * MS;
+    ck_assert(!tl_monitor_observe(&m, &snap, &v));
+    l->cb_since_ns = since;
+    l->cb_kind = TL_LOOP_CB_FD;
+    snap.runq_ns[1] = 1005 * MS;
+    snap.taken_ns = 130 * MS;
+    ck_assert(tl_monitor_observe(&m, &snap, &v));
+    ck_assert_int_eq(v.kind, TL_MON_STALLED_LOOP);
+    ck_assert_uint_eq(v.since_ns, 125 * MS); /* 100 + 20 bound + 5 descheduled at most */
+}
+END_TEST
+
 START_TEST(test_bound_is_per_loop)
 {
     tl_track_loop *l = loop_in_callback(100 * MS, 50 * MS);
@@ -219,6 +246,7 @@ Suite *tl_suite_monitor_loop(void)
     tcase_add_test(tc, test_no_stall_when_nothing_waits);
     tcase_add_test(tc, test_no_stall_within_bound);
     tcase_add_test(tc, test_no_stall_when_descheduled);
+    tcase_add_test(tc, test_first_sight_judged_with_previous_look);
     tcase_add_test(tc, test_bound_is_per_loop);
     suite_add_tcase(s, tc);
     TCase *e2e = tcase_create("end to end");

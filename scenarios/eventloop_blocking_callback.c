@@ -46,10 +46,14 @@ static void answered(void)
         tl_loop_stop(loop);
 }
 
-/* Fixed: the worker's result, posted back to the loop thread. */
+/* Fixed: a worker started with the server (creating a thread inside a
+ * callback could itself hold the loop: under TSan pthread_create waits for
+ * the new thread to start), handed the lookup through a semaphore; its
+ * result is posted back to the loop thread. */
 typedef struct {
     char answer[32];
     tl_thread_t thread;
+    tl_tsem_t ready; /* posted by the loop: the lookup is the worker's */
 } lookup_job;
 static lookup_job job;
 
@@ -73,6 +77,7 @@ static void ask_database(char *answer, size_t size)
 static void *lookup_worker(void *arg)
 {
     lookup_job *j = arg;
+    tl_tsem_wait(&j->ready);
     ask_database(j->answer, sizeof j->answer); /* blocks this worker, not the loop */
     tl_loop_post(loop, on_lookup_done, j);
     return NULL;
@@ -103,7 +108,7 @@ static void on_request(tl_loop *l, int fd, unsigned events, void *arg)
         reply(fd, answer);
         answered();
     } else {
-        tl_thread_start(&job.thread, "lookup-worker", lookup_worker, &job);
+        tl_tsem_post(&job.ready); /* the worker blocks for it; the loop goes on */
     }
 }
 
@@ -163,6 +168,9 @@ static void run(tl_ctx *ctx, bool block)
     tl_loop_watch(loop, conn_b[END_SERVER], TL_LOOP_READ, on_request, NULL);
     tl_loop_timer(loop, 2000000, 2000000, on_heartbeat, NULL);
     tl_thread_t lt, dbt, ca, cb;
+    tl_tsem_init(&job.ready, 0, "lookup_ready");
+    if (!block)
+        tl_thread_start(&job.thread, "lookup-worker", lookup_worker, &job);
     tl_thread_start(&lt, "loop", loop_main, NULL);
     tl_thread_start(&dbt, "database", database, NULL);
     tl_thread_start(&ca, "client-a", client_a, NULL);
@@ -206,8 +214,8 @@ TL_SCENARIO(eventloop_blocking_callback) = {
         "wait never ends (a slow backend makes the same stall, only shorter). The live "
         "monitor names it a stalled loop: the callback, the line that registered it, how "
         "long it has held the loop and what waits. The fix is the reactor with workers: the "
-        "callback hands the blocking lookup to a worker thread and returns at once; the "
-        "worker blocks instead of the loop, and posts the result back with tl_loop_post, so "
+        "callback hands the blocking lookup to a worker thread (started with the server, as "
+        "a pool's workers are) and returns at once; the worker blocks instead of the loop, and posts the result back with tl_loop_post, so "
         "the reply is written by the loop thread, which owns the connection. B is served "
         "while A's lookup is pending, and A gets its answer.",
     .detector_note = "No detector sees this: nothing is unsynchronised, the loop thread is "

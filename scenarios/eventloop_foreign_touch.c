@@ -23,6 +23,10 @@ static pthread_t loop_thread;
 static int conn[2];
 static bool post_back; /* the variant; set before any thread starts */
 static tl_thread_t worker;
+/* The loop hands the request's slow part to the worker through it. The
+ * worker is started with the server, as a pool's are: creating a thread
+ * inside a callback could itself hold the loop up. */
+static tl_tsem_t work_ready;
 /* The oracle's bookkeeping: changes to the loop's state made by another
  * thread. Atomic, so it is no race of its own. */
 static tl_atomic_u32 foreign_changes;
@@ -51,6 +55,7 @@ static void on_work_done(tl_loop *l, void *arg)
 static void *slow_work(void *arg)
 {
     (void)arg;
+    tl_tsem_wait(&work_ready);
     /* ... the slow part of the request, off the loop ... */
     if (post_back)
         tl_loop_post(loop, on_work_done, NULL); /* the loop applies it */
@@ -69,7 +74,7 @@ static void on_request(tl_loop *l, int fd, unsigned events, void *arg)
     if (read(fd, req, sizeof req) <= 0)
         return;
     stats.requests++;
-    tl_thread_start(&worker, "worker", slow_work, NULL);
+    tl_tsem_post(&work_ready); /* the worker takes it from here */
 }
 
 /* The loop's periodic report, which reads its own statistics: once the
@@ -109,6 +114,8 @@ static void run(tl_ctx *ctx, bool post)
     tl_loop_watch(loop, conn[1], TL_LOOP_READ, on_request, NULL);
     tl_loop_timer(loop, 1000000, 1000000, on_report, NULL);
     tl_thread_t lt;
+    tl_tsem_init(&work_ready, 0, "work_ready");
+    tl_thread_start(&worker, "worker", slow_work, NULL);
     tl_thread_start(&lt, "loop", loop_main, NULL);
     ssize_t n = write(conn[0], "work", 4); /* one request */
     TL_KEEP(n);

@@ -460,8 +460,12 @@ int tl_loop_run(tl_loop *loop)
 
 int tl_loop_set_stall_bound(tl_loop *loop, uint64_t bound_ns)
 {
-    if (foreign_caller(loop) || bound_ns == 0) {
-        errno = foreign_caller(loop) ? EPERM : EINVAL;
+    if (foreign_caller(loop)) {
+        errno = EPERM;
+        return -1;
+    }
+    if (bound_ns == 0) {
+        errno = EINVAL;
         return -1;
     }
     loop->stall_bound_ns = bound_ns;

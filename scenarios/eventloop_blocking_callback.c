@@ -215,7 +215,8 @@ TL_SCENARIO(eventloop_blocking_callback) = {
         "monitor names it a stalled loop: the callback, the line that registered it, how "
         "long it has held the loop and what waits. The fix is the reactor with workers: the "
         "callback hands the blocking lookup to a worker thread (started with the server, as "
-        "a pool's workers are) and returns at once; the worker blocks instead of the loop, and posts the result back with tl_loop_post, so "
+        "a pool's workers are) and returns at once; the worker blocks instead of the loop, "
+        "and posts the result back with tl_loop_post, so "
         "the reply is written by the loop thread, which owns the connection. B is served "
         "while A's lookup is pending, and A gets its answer.",
     .detector_note = "No detector sees this: nothing is unsynchronised, the loop thread is "

@@ -220,6 +220,11 @@ static void nothing(tl_loop *loop, void *p)
 START_TEST(test_stop_from_another_thread)
 {
     runner_state st = {.loop = tl_loop_new("stoppable")};
+    /* The monitor's bound is the loop's own: set by its owner, never 0. */
+    ck_assert_int_eq(tl_loop_set_stall_bound(st.loop, 50 * 1000 * 1000), 0);
+    errno = 0;
+    ck_assert_int_eq(tl_loop_set_stall_bound(st.loop, 0), -1);
+    ck_assert_int_eq(errno, EINVAL);
     ck_assert_int_eq(tl_loop_post(st.loop, mark_running, &st), 0);
     pthread_t t;
     pthread_create(&t, NULL, run_loop, &st);
@@ -231,6 +236,9 @@ START_TEST(test_stop_from_another_thread)
     ck_assert_uint_eq(tl_loop_timer(st.loop, 1000, 0, nothing, NULL), 0);
     ck_assert_int_eq(errno, EPERM);
     ck_assert_int_eq(tl_loop_watch(st.loop, 0, TL_LOOP_READ, NULL, NULL), -1);
+    errno = 0;
+    ck_assert_int_eq(tl_loop_set_stall_bound(st.loop, 1000), -1);
+    ck_assert_int_eq(errno, EPERM);
     ck_assert(!tl_loop_in_loop_thread(st.loop));
     /* ...but may stop it. */
     tl_loop_stop(st.loop);

@@ -7,6 +7,8 @@
 
 const char *tl_mon_kind_name(tl_mon_kind k)
 {
+    if (k == TL_MON_STALLED_LOOP)
+        return "stalled-loop";
     static const char *const names[] = {"none", "deadlock", "hang", "livelock", "starvation"};
     if (k == TL_MON_FORK_DEADLOCK)
         return "fork-deadlock";
@@ -67,6 +69,7 @@ void tl_monitor_snapshot(const tl_track_table *shared, tl_mon_snapshot *snap, ui
                        sizeof snap->object[i]))
             snap->object[i].type = 0; /* unknown this time round */
     snap->has_cpu = false; /* CPU times come from the caller, if at all */
+    tl__monitor_snapshot_loops(shared, snap);
 }
 
 void tl_monitor_init(tl_monitor *m, bool judge_progress, uint64_t window_ns, uint64_t now_ns)
@@ -428,6 +431,9 @@ bool tl_monitor_observe(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdic
     tl_mon_kind progress = judge_progress(m, now, v);
     if (kind == TL_MON_NONE && m->have_prev)
         kind = progress;
+    v->loop = TL_TRACK_NONE;
+    if (kind == TL_MON_NONE && tl__monitor_stalled_loop(m, now, v))
+        kind = TL_MON_STALLED_LOOP;
     m->prev = *now;
     m->have_prev = true;
     if (kind == TL_MON_NONE)

@@ -59,6 +59,14 @@ typedef struct {
      * by whoever took the snapshot; has_cpu false when it did not. */
     bool has_cpu;
     uint64_t cpu_ns[TL_TRACK_THREADS];
+    /* Event loops (monitor_loop.c), and each thread's time spent runnable
+     * but not running (ns, from the kernel's schedstat), filled by the
+     * caller for loop threads; has_runq false when it did not. */
+    uint32_t nloops;
+    bool loop_torn[TL_TRACK_LOOPS];
+    tl_track_loop loop[TL_TRACK_LOOPS];
+    bool has_runq;
+    uint64_t runq_ns[TL_TRACK_THREADS];
 } tl_mon_snapshot;
 
 typedef enum {
@@ -72,6 +80,7 @@ typedef enum {
     TL_MON_FORK_DEADLOCK = 8,
     TL_MON_POOL_DEADLOCK = 5, /* every worker of a pool waits for a task queued
                                * behind it (monitor_pool.h) */
+    TL_MON_STALLED_LOOP = 6,
 } tl_mon_kind;
 
 typedef struct {
@@ -86,6 +95,7 @@ typedef struct {
      * thread that held it at the fork, and the entry of the child's
      * fork_held[] that says so. */
     uint32_t fork_child, fork_lock, fork_holder, fork_entry;
+    uint32_t loop;                   /* stalled loop: its slot in at.loop[] */
 } tl_mon_verdict;
 
 typedef struct {
@@ -110,6 +120,15 @@ typedef struct {
     uint64_t others_moved_ns[TL_TRACK_THREADS];
     uint64_t clock_at_wait[TL_TRACK_THREADS];
     uint64_t wait_serial_seen[TL_TRACK_THREADS];
+    /* Per loop: the callback last seen running (its serial), when it was
+     * first seen, and its thread's run-queue time then. */
+    uint64_t loop_serial_seen[TL_TRACK_LOOPS];
+    uint64_t loop_seen_ns[TL_TRACK_LOOPS];
+    uint64_t loop_runq_seen[TL_TRACK_LOOPS];
+    /* Per loop: its thread's run-queue time at the previous look (valid
+     * when loop_runq_prev_ok), the baseline of a callback first seen now. */
+    uint64_t loop_runq_prev[TL_TRACK_LOOPS];
+    bool loop_runq_prev_ok[TL_TRACK_LOOPS];
 } tl_monitor;
 
 /* Copies the shared table into snap, slot by slot under each slot's sequence
@@ -151,5 +170,23 @@ unsigned tl_monitor_waits_for(const tl_mon_snapshot *s, uint32_t t, uint32_t *ou
 bool tl__monitor_same_process(const tl_mon_snapshot *s, uint32_t a, uint32_t b);
 bool tl__monitor_fork_deadlock(const tl_mon_snapshot *prev, const tl_mon_snapshot *now,
                                tl_mon_verdict *v);
+/* --- event loops (monitor_loop.c) ----------------------------------------
+ * stalled loop: one callback has held a loop longer than the loop's bound
+ * (tl_loop_set_stall_bound; TL_LOOP_STALL_BOUND_NS, 20 ms, by default)
+ * while work waited for it - posted work not yet taken, or a timer past its
+ * deadline. The hold is counted from the callback's start, less the time
+ * its thread sat runnable but not running since the monitor first saw it
+ * (schedstat): on a busy machine a short callback descheduled for a while
+ * is the machine's doing, not a stall. For a callback first seen at this
+ * look, the run-queue time since the previous look stands for it (it began
+ * after that look, so this can only over-count the descheduled time); with
+ * no previous figure it is judged from the next look on. The verdict comes
+ * at the first look past the bound. */
+/* Copies the loop slots (called by tl_monitor_snapshot). */
+void tl__monitor_snapshot_loops(const tl_track_table *shared, tl_mon_snapshot *snap);
+/* The stalled-loop rule; true (and fills v->loop, v->since_ns) on a stall. */
+bool tl__monitor_stalled_loop(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdict *v);
+/* The thread running loop slot l of a snapshot, TL_TRACK_NONE when idle. */
+uint32_t tl_monitor_loop_thread(const tl_mon_snapshot *s, uint32_t l);
 
 #endif

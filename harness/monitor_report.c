@@ -220,6 +220,7 @@ void tl_monitor_explain(const tl_mon_verdict *v, tl_mon_explanation *e)
         tl_monitor_explain_pool(v, e->summary, e->mutual_exclusion, e->hold_and_wait,
                                 e->no_preemption, e->circular_wait, TL_MON_TEXT);
         break;
+    case TL_MON_STALLED_LOOP: tl__monitor_explain_loop(v, e->summary, sizeof e->summary); break;
     default: break;
     }
 }
@@ -316,6 +317,7 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
     }
     tl__monitor_fork_dot(v, f);
     tl_monitor_pool_dot(v, f); /* task waits: task -> queue -> workers */
+    tl__monitor_dot_loop(v, f);
     fputs("}\n", f);
     return fclose(f) == 0;
 }

@@ -36,5 +36,10 @@ double tl_monitor_share(const tl_mon_snapshot *s, uint32_t t);
  * the graph's fork-time holder edge (nothing for other verdicts). */
 void tl__monitor_explain_fork(const tl_mon_verdict *v, tl_mon_explanation *e);
 void tl__monitor_fork_dot(const tl_mon_verdict *v, FILE *f);
+/* Stalled loops (monitor_loop_report.c): the verdict's paragraph, and the
+ * loop's nodes and edges in the graph (nothing for other verdicts). */
+#include <stdio.h>
+void tl__monitor_explain_loop(const tl_mon_verdict *v, char *summary, size_t size);
+void tl__monitor_dot_loop(const tl_mon_verdict *v, FILE *f);
 
 #endif

@@ -105,6 +105,34 @@ static void cpu_fill(struct tl__mon_extra *x, pid_t pid, tl_mon_snapshot *snap)
     snap->has_cpu = true;
 }
 
+/* Fills snap->runq_ns for the threads running event loops: the second
+ * field of schedstat, the time the thread waited on a run queue. The
+ * stalled-loop rule subtracts it, so a callback descheduled on a busy
+ * machine is not judged to hold its loop. Without schedstat, no figures. */
+static void runq_fill(struct tl__mon_extra *x, pid_t pid, tl_mon_snapshot *snap)
+{
+    snap->has_runq = true;
+    for (uint32_t l = 0; l < snap->nloops; l++) {
+        uint32_t t = tl_monitor_loop_thread(snap, l);
+        if (t >= snap->nthreads || snap->torn[t] || snap->thread[t].tid <= 0)
+            continue;
+        if (x->fd[t] == CPU_NONE)
+            cpu_open(x, pid, t, snap->thread[t].tid);
+        char buf[128];
+        ssize_t n = x->fd[t] >= 0 && !x->from_stat[t] ? pread(x->fd[t], buf, sizeof buf - 1, 0) : -1;
+        unsigned long long on_cpu, runq;
+        if (n <= 0) {
+            snap->has_runq = false;
+            continue;
+        }
+        buf[n] = '\0';
+        if (sscanf(buf, "%llu %llu", &on_cpu, &runq) == 2)
+            snap->runq_ns[t] = runq;
+        else
+            snap->has_runq = false;
+    }
+}
+
 /* Notes when the run's acquisitions or progress counters last moved. */
 static void note_work(struct tl__mon_extra *x, const tl_mon_snapshot *snap, double now)
 {
@@ -197,6 +225,8 @@ bool tl__monitor_look(slot_t *s, double now)
      * look comes every 2 ms, and each costs one pread per thread. */
     if (s->mon->judge_progress)
         cpu_fill(s->extra, s->run->pid, s->snap);
+    if (s->snap->nloops)
+        runq_fill(s->extra, s->run->pid, s->snap);
     note_work(s->extra, s->snap, now);
     if (!tl_monitor_observe(s->mon, s->snap, &v))
         return false;

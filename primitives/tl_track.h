@@ -43,6 +43,7 @@ typedef enum {
     TL_OBJ_COND,
     TL_OBJ_POOL = 4, /* a thread pool (tl_track_pool.h) */
     TL_OBJ_TASK = 5, /* a task of a pool (tl_track_pool.h) */
+    TL_OBJ_LOOP = 8,   /* an event loop (tl_loop.h); its state is in loop[] */
 } tl_track_obj_type;
 
 enum tl_track_obj_flags {
@@ -128,12 +129,42 @@ typedef struct {
     char name[60];
 } tl_track_file;
 
+/* An event loop (tl_loop.h), for the monitor's stalled-loop verdict: which
+ * callback the loop thread is running and since when, and what waits for
+ * it meanwhile. The part under seq is written by the loop thread only; the
+ * posts_* words by any thread that posts, atomically, outside seq (under
+ * the loop's queue lock, so posters never race one another). */
+enum { TL_TRACK_LOOPS = 8 };
+typedef enum {
+    TL_LOOP_CB_FD = 1,   /* an fd readiness callback: file:line of its tl_loop_watch */
+    TL_LOOP_CB_TIMER,    /* a timer: file:line of its tl_loop_timer */
+    TL_LOOP_CB_POST,     /* posted work: file:line of its tl_loop_post */
+} tl_track_loop_cb;
+typedef struct {
+    tl_atomic_u32 seq;
+    uint32_t object;             /* the loop's object slot */
+    uint32_t thread;             /* the thread running it, TL_TRACK_NONE when not running */
+    uint32_t cb_kind;            /* tl_track_loop_cb; 0: no callback running */
+    uint32_t cb_file, cb_line;   /* where the callback was registered or posted */
+    char cb_name[32];
+    uint64_t cb_since_ns;        /* when the running callback began; 0: none */
+    uint64_t cb_serial;          /* changes with every callback */
+    uint64_t timer_due_ns;       /* the earliest armed timer's deadline; 0: none */
+    uint64_t stall_bound_ns;     /* the loop's own bound (tl_loop_set_stall_bound) */
+    /* Any thread, atomically: posted work not yet taken by the loop thread,
+     * and when the oldest of it was posted (0 when none). */
+    tl_atomic_u32 posts_waiting;
+    uint64_t posts_since_ns;
+} tl_track_loop;
+
 typedef struct {
     uint32_t magic, version;
     tl_atomic_u32 nthreads, nobjects, nfiles; /* slots handed out so far */
     tl_track_file file[TL_TRACK_FILES];
     tl_track_thread thread[TL_TRACK_THREADS];
     tl_track_object object[TL_TRACK_OBJECTS];
+    tl_atomic_u32 nloops;        /* loop slots handed out so far */
+    tl_track_loop loop[TL_TRACK_LOOPS];
 } tl_track_table;
 
 /* The name behind a file index; "" when unknown. */
@@ -177,5 +208,22 @@ void tl_track_retry(void);
  * semaphore's available posts, a condition variable's signals). */
 void tl_track_count_add(uint32_t obj, int32_t delta);
 void tl_track_progress(void);
+
+/* The index of a source file in the table's file list (TL_TRACK_NONE when
+ * off or full), for records that name a file later than they learn it. */
+uint32_t tl_track_file_index(const char *file);
+
+/* Event loops (track_loop.c). A loop registers once; its thread then marks
+ * each callback's start and end, and the earliest timer when it changes;
+ * posters publish the work they left waiting. Index TL_TRACK_NONE: off. */
+uint32_t tl_track_loop_new(const char *name, uint64_t stall_bound_ns);
+void tl_track_loop_thread(uint32_t loop, bool running);   /* run begins / ends */
+void tl_track_loop_callback(uint32_t loop, tl_track_loop_cb kind, const char *name,
+                            uint32_t file, uint32_t line);
+void tl_track_loop_callback_end(uint32_t loop);
+void tl_track_loop_timer_due(uint32_t loop, uint64_t due_ns);
+void tl_track_loop_bound(uint32_t loop, uint64_t stall_bound_ns);
+/* Under the queue lock: `waiting` items queued, the oldest posted at since_ns. */
+void tl_track_loop_posts(uint32_t loop, uint32_t waiting, uint64_t since_ns);
 
 #endif

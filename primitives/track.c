@@ -549,3 +549,8 @@ void tl__track_ident_swap(void *ident)
     local = id->local;
     *id = mine;
 }
+
+uint32_t tl_track_file_index(const char *file)
+{
+    return tl__track_table ? file_index(file) : TL_TRACK_NONE;
+}

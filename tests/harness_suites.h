@@ -24,5 +24,6 @@ Suite *tl_suite_render(void);
 Suite *tl_suite_fork(void);
 Suite *tl_suite_monitor_pool(void);
 Suite *tl_suite_bench_pool(void);
+Suite *tl_suite_monitor_loop(void);
 
 #endif

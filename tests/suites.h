@@ -14,6 +14,7 @@ Suite *tl_suite_rwlock(void);
 Suite *tl_suite_clh(void);
 Suite *tl_suite_coro(void);
 Suite *tl_suite_pool(void);
+Suite *tl_suite_loop(void);
 Suite *tl_suite_broken(void);       /* plain build only */
 Suite *tl_suite_relaxed_tsan(void); /* TSan build only */
 

@@ -11,6 +11,7 @@ int main(void)
     srunner_add_suite(sr, tl_suite_clh());
     srunner_add_suite(sr, tl_suite_coro());
     srunner_add_suite(sr, tl_suite_pool());
+    srunner_add_suite(sr, tl_suite_loop());
 #if defined(TL_UNIT_TSAN)
     srunner_add_suite(sr, tl_suite_relaxed_tsan());
 #else

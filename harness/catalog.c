@@ -5,6 +5,7 @@
  * identifier; they are weak here so a binary without scenarios still links. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <dlfcn.h>
 #include <string.h>
 #include "catalog.h"
 
@@ -21,12 +22,52 @@ static int by_name(const void *a, const void *b)
     return strcmp((*(const tl_scenario *const *)a)->name, (*(const tl_scenario *const *)b)->name);
 }
 
+/* Scenarios of loaded shared objects (tl_catalog_load), added before the
+ * first lookup sorts the catalogue. */
+static const tl_scenario *loaded[MAX_SCENARIOS];
+static size_t nloaded;
+
 static void sort_catalog(void)
 {
     for (const tl_scenario *const *p = __start_tl_scenarios; p && p < __stop_tl_scenarios; p++)
         if (*p && nsorted < MAX_SCENARIOS)
             sorted[nsorted++] = *p;
+    for (size_t i = 0; i < nloaded && nsorted < MAX_SCENARIOS; i++)
+        sorted[nsorted++] = loaded[i];
     qsort(sorted, nsorted, sizeof sorted[0], by_name);
+}
+
+bool tl_catalog_is_loaded(const tl_scenario *s)
+{
+    for (size_t i = 0; i < nloaded; i++)
+        if (loaded[i] == s)
+            return true;
+    return false;
+}
+
+bool tl_catalog_load(const char *so_path, char *why, size_t size)
+{
+    /* RTLD_NOW: an unresolved call is found now, not in the middle of a
+     * run; RTLD_GLOBAL is not needed, the object only calls into us. */
+    void *h = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(why, size, "%s", dlerror());
+        return false;
+    }
+    const tl_scenario *const *(*list)(size_t *) =
+        (const tl_scenario *const *(*)(size_t *))dlsym(h, "tl_dso_scenarios");
+    size_t n = 0;
+    const tl_scenario *const *s = list ? list(&n) : NULL;
+    size_t before = nloaded;
+    for (size_t i = 0; s && i < n; i++)
+        if (s[i] && nloaded < MAX_SCENARIOS)
+            loaded[nloaded++] = s[i];
+    if (nloaded == before) {
+        snprintf(why, size, "%s registers no scenario (TL_SCENARIO, compiled with "
+                            "-DTL_SCENARIO_DSO)", so_path);
+        return false;
+    }
+    return true; /* the object stays loaded: its descriptors live in it */
 }
 
 size_t tl_catalog_count(void)

@@ -47,6 +47,12 @@ void tl_catalog_know_detectors(bool (*known)(const char *name), const char *name
 /* Checks the linked catalogue; prints "PROG: scenario NAME breaks rule RULE:
  * DETAIL" on stderr for each problem and returns false when there was one. */
 bool tl_catalog_validate(const char *prog);
+/* Loads the scenarios of a shared object built from a scenario file
+ * (tl_scenario.h, TL_SCENARIO_DSO) into the catalogue; before any lookup.
+ * False with the reason in `why` (dlopen's words, or no scenario in it). */
+bool tl_catalog_load(const char *so_path, char *why, size_t size);
+/* Whether s came from a loaded object (tl_catalog_load). */
+bool tl_catalog_is_loaded(const tl_scenario *s);
 /* The categories the rules accept, comma-separated. */
 const char *tl_catalog_known_categories(void);
 /* The scenarios that take --lock (selftests left out), comma-separated. */

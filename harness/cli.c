@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* threadlab: entry point and subcommand dispatch. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "config.h"
 #include "cli.h"
 #include "detector.h"
+#include "scenario_file.h"
 #include "tl_lock.h"
 
 /* A command whose output was lost (a full disk, a closed file) did not do
@@ -29,8 +31,38 @@ int main(int argc, char **argv)
     return output_written(dispatch(argc, argv));
 }
 
+/* --file F (or --file=F) of run, matrix, list and show: the scenario files
+ * are compiled and loaded before anything looks at the catalogue, so they
+ * are checked by the same rules and found by name like the in-tree ones.
+ * The commands' own parsers then accept and skip the option. */
+static int load_scenario_files(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *file = NULL;
+        if (strcmp(argv[i], "--file") == 0) {
+            if (i + 1 == argc)
+                return tl_cli_usage_error("option '--file' needs a value");
+            file = argv[++i];
+        } else if (strncmp(argv[i], "--file=", 7) == 0) {
+            file = argv[i] + 7;
+        } else if (strcmp(argv[i], "--") == 0) {
+            break;
+        }
+        char why[PATH_MAX + 256];
+        if (file && !tl_scenario_file_add(file, why, sizeof why))
+            return tl_cli_usage_error("%s", why);
+    }
+    return 0;
+}
+
 static int dispatch(int argc, char **argv)
 {
+    if (argc >= 2 && (!strcmp(argv[1], "run") || !strcmp(argv[1], "matrix") ||
+                      !strcmp(argv[1], "list") || !strcmp(argv[1], "show"))) {
+        int rc = load_scenario_files(argc, argv);
+        if (rc)
+            return rc;
+    }
     /* Before any command: a descriptor that breaks a rule would otherwise
      * show up much later as a wrong verdict or a misaligned table. */
     tl_catalog_know_detectors(tl_detector_exists, tl_detector_names());

@@ -117,6 +117,7 @@ int tl_cmd_list(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"locks", no_argument, NULL, 'L'},
         {"names", required_argument, NULL, 'n'},
+        {"file", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -124,19 +125,21 @@ int tl_cmd_list(int argc, char **argv)
     bool as_json = false, locks = false;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":c:jLh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:jLhf:", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (argc > 3)
                 return tl_cli_usage_error("list --names takes no other option or argument");
             return tl_cmd_list_names(optarg);
         case 'c': category = optarg; break;
+        case 'f': break; /* compiled and loaded before the command (cli.c) */
         case 'j': as_json = true; break;
         case 'L': locks = true; break;
         case 'h':
             puts("Usage: threadlab list [--category C] [--json]\n"
                  "       threadlab list --locks [--json]\n"
                  "       threadlab list --names scenarios|categories|locks|detectors|commands\n"
+                 "  --file F   also the scenarios of the scenario file F (compiled for the run)\n"
                  "Lists the scenarios: name, category, summary, whether --lock chooses the\n"
                  "kind of its locks, and the evidence each variant expects (clean = nothing).\n"
                  "With --locks, the lock kinds --lock accepts, as their descriptors describe\n"

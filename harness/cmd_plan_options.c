@@ -5,14 +5,17 @@
  * refused with why (cmd_plan.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "atomic_file.h"
+#include "catalog.h"
 #include "cli.h"
 #include "cmd_plan.h"
 #include "detector.h"
+#include "scenario_file.h"
 
 void tl_cmd_detector_help(FILE *to)
 {
@@ -84,11 +87,17 @@ bool tl_cmd_plan_hosts(tl_plan *plan, tl_runner *rn, const tl_plan_options *o)
         tl_detector d = plan->detectors[i];
         char *host = rn->host[tl_detector_index(d)];
         char why[512];
+        char file_why[PATH_MAX + 256];
         if (!tl_runner_find_host(d, host, sizeof rn->host[0])) {
             fprintf(stderr, "threadlab: --detector %s: no host: %s; %s%s\n", d->name, host,
                     d->missing_hint, o->all_detectors ? " (left out)" : "");
         } else if (d->available && !d->available(host, why, sizeof why)) {
             fprintf(stderr, "threadlab: --detector %s: cannot run here: %s%s\n", d->name, why,
+                    o->all_detectors ? " (left out)" : "");
+        } else if (tl_scenario_files_any() &&
+                   !tl_scenario_files_for_host(d->host, file_why, sizeof file_why)) {
+            /* --file's scenarios, built the way this host was */
+            fprintf(stderr, "threadlab: --detector %s: %s%s\n", d->name, file_why,
                     o->all_detectors ? " (left out)" : "");
         } else {
             plan->detectors[kept++] = d;
@@ -167,7 +176,7 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
         {"quiet", no_argument, NULL, 'q'},         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},          {"no-monitor", no_argument, NULL, 'N'},
         {"junit", required_argument, NULL, 'J'},    {"shard", required_argument, NULL, 'S'},
-        {"sarif", required_argument, NULL, 'F'},
+        {"sarif", required_argument, NULL, 'F'},    {"file", required_argument, NULL, 'f'},
         {NULL, 0, NULL, 0},
     };
     bool all = false;
@@ -237,6 +246,7 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
             o->out = optarg;
             break;
         case 'N': plan->monitor = false; break;
+        case 'f': break; /* compiled and loaded before the command (cli.c) */
         case 'S':
             if (!parse_shard(optarg, plan))
                 return tl_cli_usage_error("--shard: '%s' is not I/N with 1 <= I <= N <= %d "
@@ -269,6 +279,12 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
     for (int i = optind; i < argc; i++)
         if (!tl_plan_add_name(plan, argv[i]))
             return TL_EXIT_USAGE;
+    /* `run --file F` alone: F's scenarios. */
+    for (size_t i = 0; !all && plan->nscenarios == 0 && i < tl_catalog_count(); i++)
+        if (tl_catalog_is_loaded(tl_catalog_at(i)))
+            for (size_t k = i; k < tl_catalog_count(); k++)
+                if (tl_catalog_is_loaded(tl_catalog_at(k)))
+                    tl_plan_add_name(plan, tl_catalog_at(k)->name);
     if (all || (plan->nscenarios == 0 && cmd->every_scenario))
         tl_plan_add_all(plan);
     if (plan->nscenarios == 0)

@@ -93,11 +93,26 @@ static const char *shown(const char *e)
 
 int tl_cmd_show(int argc, char **argv)
 {
+    /* --file F was compiled and loaded before the command (cli.c): drop it. */
+    char *args[8];
+    int n = 0;
+    for (int i = 0; i < argc && n < 8; i++) {
+        if (strcmp(argv[i], "--file") == 0 && i + 1 < argc) {
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--file=", 7) == 0)
+            continue;
+        args[n++] = argv[i];
+    }
+    argc = n;
+    argv = args;
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        puts("Usage: threadlab show NAME [--code]\n"
+        puts("Usage: threadlab show NAME [--code] [--file F]\n"
              "Shows a scenario's teaching text, variants, expected evidence and how to run it.\n"
              "  --code   print its source instead, with line numbers: the buggy variant and\n"
              "           its fixes side by side\n"
+             "  --file F also the scenarios of the scenario file F\n"
              "Exit status: 0, 2 on an unknown name or option, 3 when --code finds no source.");
         return 0;
     }

@@ -43,6 +43,7 @@ int main(int argc, char **argv)
         {"result-fd", required_argument, NULL, 'r'},
         {"monitor-fd", required_argument, NULL, 'M'},
         {"deadline", required_argument, NULL, 'd'},
+        {"load", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
     tl_ctx ctx = {.lock_kind = "mutex", .result_fd = -1, .mode = TL_MODE_POTENTIAL};
@@ -61,6 +62,13 @@ int main(int argc, char **argv)
             ctx.mode = strcmp(optarg, "actual") == 0 ? TL_MODE_ACTUAL : TL_MODE_POTENTIAL;
             break;
         case 'r': ctx.result_fd = (int)strtol(optarg, NULL, 10); break;
+        case 'L': {
+            /* A scenario file the CLI compiled for this host (run --file). */
+            char why[512];
+            if (!tl_catalog_load(optarg, why, sizeof why))
+                return host_error("cannot load the scenario file", why);
+            break;
+        }
         case 'M': monitor_fd = (int)strtol(optarg, NULL, 10); break;
         case 'd': {
             char *end;

@@ -23,6 +23,7 @@
 #include "runner_slot.h"
 #include "detector.h"
 #include "install_paths.h"
+#include "scenario_file.h"
 
 extern char **environ;
 
@@ -190,7 +191,7 @@ bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, siz
      * puts that program and its options first; what execve starts is then
      * that program, and the host is one of its arguments. */
     size_t nwrap = r->detector->wrapper ? r->detector->wrapper(wrap, TL_DETECTOR_WRAP_MAX) : 0;
-    char *argv[TL_DETECTOR_WRAP_MAX + 20];
+    char *argv[TL_DETECTOR_WRAP_MAX + 32];
     size_t argc = 0;
     for (size_t i = 0; i < nwrap; i++)
         argv[argc++] = wrap[i];
@@ -201,6 +202,13 @@ bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, siz
                                r->monitor_on ? "--monitor-fd" : NULL, monfd, NULL};
     for (size_t i = 0; host_args[i]; i++)
         argv[argc++] = (char *)host_args[i];
+    /* --file's scenarios, built for this host (scenario_file.c). */
+    const char *objects[4];
+    size_t nobj = tl_scenario_file_objects(r->detector->host, objects, 4);
+    for (size_t i = 0; i < nobj && argc + 3 < sizeof argv / sizeof argv[0]; i++) {
+        argv[argc++] = "--load";
+        argv[argc++] = (char *)objects[i];
+    }
     argv[argc] = NULL;
     const char *program = nwrap ? wrap[0] : host;
 

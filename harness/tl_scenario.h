@@ -104,6 +104,24 @@ typedef struct {
         __attribute__((used, section("tl_scenarios"), aligned(sizeof(void *)))) = &ident; \
     static const tl_scenario ident
 
+/* A scenario file built as a shared object (`threadlab run --file F`
+ * compiles F with -DTL_SCENARIO_DSO -fPIC -shared): the object's own
+ * tl_scenarios section, which the catalogue cannot walk from the program,
+ * is handed over through this function when the object is loaded
+ * (tl_catalog_load). Hidden bounds: each object sees its own section; weak
+ * definition: several scenario files in one object define it once. */
+#ifdef TL_SCENARIO_DSO
+extern const tl_scenario *const __start_tl_scenarios[]
+    __attribute__((weak, visibility("hidden")));
+extern const tl_scenario *const __stop_tl_scenarios[]
+    __attribute__((weak, visibility("hidden")));
+__attribute__((weak)) const tl_scenario *const *tl_dso_scenarios(size_t *n)
+{
+    *n = (size_t)(__stop_tl_scenarios - __start_tl_scenarios);
+    return __start_tl_scenarios;
+}
+#endif
+
 /* --- the run's context ----------------------------------------------------- */
 struct tl_ctx {
     const tl_scenario *scenario;

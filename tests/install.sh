@@ -47,6 +47,23 @@ tas ttas ttas-eb ticket" ] || fail "completion offered '$words'"
     echo "install: man page and bash completion installed; completion offers --lock, race.counter, tas ttas ttas-eb ticket"
 fi
 
+# The installed headers and pkg-config file are enough to compile a scenario
+# file (what `threadlab run --file` does without a source tree), and the
+# installed threadlab runs one from /.
+pc=$(find "$tmp/dest" -type f -name threadlab.pc | head -n 1)
+[ -n "$pc" ] || fail "no threadlab.pc installed"
+prefix=$(sed -n 's/^prefix=//p' "$pc")
+cflags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$tmp/dest$prefix" --cflags threadlab) ||
+    fail "pkg-config cannot read the installed threadlab.pc"
+sed -e 's/"example\.total"/"race.installed_total"/' -e 's/"example"/"race"/' \
+    -e 's/TL_SCENARIO(example_total)/TL_SCENARIO(installed_total)/' \
+    "$(dirname "$0")/example_scenario.c" >"$tmp/installed_total.c"
+${CC:-cc} $cflags -fPIC -shared -DTL_SCENARIO_DSO -o "$tmp/installed_total.so" "$tmp/installed_total.c" \
+    >"$tmp/cc.log" 2>&1 || { cat "$tmp/cc.log"; fail "the installed headers do not compile a scenario file ($cflags)"; }
+(cd / && "$bin" run --file "$tmp/installed_total.c" --detector none --out "$tmp/reports" --quiet) \
+    >"$tmp/file.log" 2>&1 || { cat "$tmp/file.log"; fail "the installed threadlab did not run --file"; }
+echo "install: the installed headers (pkg-config --cflags threadlab) compile a scenario file; the installed threadlab runs it with --file"
+
 # The hosts moved away: a clear error naming where it looked, exit 3.
 hostdir=$(dirname "$(echo "$hosts" | head -n 1)")
 mv "$hostdir" "$hostdir.moved"

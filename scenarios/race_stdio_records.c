@@ -18,10 +18,10 @@ typedef struct {
     unsigned index;
 } writer_arg;
 
-static void record_parts(char head[16], char body[32], unsigned writer, unsigned long k)
+static void record_parts(char head[16], char body[48], unsigned writer, unsigned long k)
 {
     snprintf(head, 16, "[w%u] ", writer);
-    snprintf(body, 32, "event %lu of w%u", k, writer);
+    snprintf(body, 48, "event %lu of w%u", k, writer);
 }
 
 /* Buggy: each fputs is thread-safe - glibc locks the FILE inside every call -
@@ -31,7 +31,7 @@ static void record_parts(char head[16], char body[32], unsigned writer, unsigned
 static void *writer_parts(void *p)
 {
     writer_arg *w = p;
-    char head[16], body[32];
+    char head[16], body[48];
     for (unsigned long k = 0; k < w->ctx->iterations; k++) {
         record_parts(head, body, w->index, k);
         bool forced = k == 0 && w->index <= 1;
@@ -56,7 +56,7 @@ static void *writer_parts(void *p)
 static void *writer_flockfile(void *p)
 {
     writer_arg *w = p;
-    char head[16], body[32];
+    char head[16], body[48];
     for (unsigned long k = 0; k < w->ctx->iterations; k++) {
         record_parts(head, body, w->index, k);
         flockfile(log_file);
@@ -73,7 +73,7 @@ static void *writer_flockfile(void *p)
 static void *writer_one_call(void *p)
 {
     writer_arg *w = p;
-    char head[16], body[32], line[64];
+    char head[16], body[48], line[80];
     for (unsigned long k = 0; k < w->ctx->iterations; k++) {
         record_parts(head, body, w->index, k);
         snprintf(line, sizeof line, "%s%s\n", head, body);

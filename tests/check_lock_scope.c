@@ -18,6 +18,7 @@ static const char *const takers[] = {
     "deadlock.abba",   "deadlock.dining_philosophers", "deadlock.self",
     "deadlock.semaphore_order", "hang.lost_wakeup",    "livelock.polite",
     "race.counter",
+    "process.fork_with_lock_held",
 };
 
 static bool is_taker(const char *name)

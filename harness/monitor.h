@@ -20,6 +20,8 @@
  *   starvation  (scenarios that mark progress) one thread wanting (retrying
  *               or waiting for a lock) without progress for a window of its
  *               own CPU time, while others progress as it runs.
+ *   pool-deadlock every worker of a thread pool waits for a task queued
+ *               behind them (monitor_pool.h).
  *
  * Livelock and starvation rest on each thread's own CPU time (cpu_ns,
  * filled by the runner from /proc), never on wall-clock time alone: a
@@ -68,6 +70,8 @@ typedef enum {
     /* A forked child waits for a lock a parent thread held at the fork, a
      * thread the child does not have (monitor_fork.c). */
     TL_MON_FORK_DEADLOCK = 8,
+    TL_MON_POOL_DEADLOCK = 5, /* every worker of a pool waits for a task queued
+                               * behind it (monitor_pool.h) */
 } tl_mon_kind;
 
 typedef struct {

@@ -25,8 +25,8 @@ typedef enum { TL_MODE_POTENTIAL, TL_MODE_ACTUAL } tl_mode;
  *                   can see it, as "<detector>:<kind>"
  *   <detector>:<kind> the same, pinned to one detector
  *   oracle:violated the scenario's own invariant check failed
- *   monitor:<kind>  the live monitor saw deadlock, hang, livelock or
- *                   starvation (and ended the run)
+ *   monitor:<kind>  the live monitor saw deadlock, hang, livelock,
+ *                   starvation or pool-deadlock (and ended the run)
  *   hang            the run did not finish before its deadline
  *   signal:<NAME>   the run died of a signal (signal:SIGSEGV)
  * A detector that cannot see a buggy variant's kinds makes its run "not

@@ -41,6 +41,8 @@ typedef enum {
     TL_OBJ_LOCK = 1,
     TL_OBJ_SEM,
     TL_OBJ_COND,
+    TL_OBJ_POOL = 4, /* a thread pool (tl_track_pool.h) */
+    TL_OBJ_TASK = 5, /* a task of a pool (tl_track_pool.h) */
 } tl_track_obj_type;
 
 enum tl_track_obj_flags {
@@ -62,6 +64,11 @@ typedef enum {
     TL_TS_WAIT_COND,   /* wait_obj: the condition variable */
     TL_TS_JOINING,     /* wait_obj: the thread slot being joined */
     TL_TS_EXITED,
+    /* Coroutines (tl_track_coro.h): */
+    TL_TS_SUSPENDED = 12, /* a coroutine stopped at a yield; wait_obj: the thread slot
+                           * that must resume it, or TL_TRACK_NONE (any thread may) */
+    TL_TS_RUNS_CORO = 13, /* a thread running a coroutine; wait_obj: its slot */
+    TL_TS_WAIT_TASK = 7, /* wait_obj: the pool task (tl_track_pool.h) */
 } tl_track_state;
 
 typedef struct {
@@ -111,6 +118,7 @@ typedef struct {
     uint32_t fork_held_line[TL_TRACK_FORK_HELD];
     uint32_t fork_held_file[TL_TRACK_FORK_HELD];
     uint32_t fork_held_shared;  /* bit i: fork_held[i] was held in shared mode */
+    uint32_t coro;              /* 1: a coroutine's slot (tl_track_coro.h), not a thread's */
 } tl_track_thread;
 
 /* Source file names, written once each: a slot records a file by index, so a

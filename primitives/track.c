@@ -12,6 +12,7 @@
  * per thread, never copied per call. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "tl_sanitizer.h"
 #include "tl_annotate.h"
 #include "tl_track.h"
+#include "tl_track_coro.h"
 
 #if defined(__clang__)
 #define NOT_INSTRUMENTED __attribute__((no_sanitize("thread")))
@@ -506,4 +508,44 @@ void tl__track_fork_install(void)
     installed = true;
     locals_key_made = pthread_key_create(&locals_key, fork_registry_forget) == 0;
     pthread_atfork(NULL, NULL, track_fork_child);
+}
+
+/* --- coroutines (tl_track_coro.h) -------------------------------------------
+ * A coroutine records as itself: its own slot and its own private held list,
+ * swapped in for the thread's while it runs. Both live here because `self`
+ * and `local` are this file's. */
+struct tl__track_ident {
+    tl_track_thread *self;
+    uint32_t self_index;
+    local_state local;
+};
+
+NOT_INSTRUMENTED void *tl__track_ident_new(const char *name, uint32_t *slot)
+{
+    uint32_t i = tl_track_thread_reserve(name);
+    if (i == TL_TRACK_NONE)
+        return NULL;
+    struct tl__track_ident *id = calloc(1, sizeof *id);
+    if (!id)
+        return NULL;
+    id->self = &tl__track_table->thread[i];
+    id->self_index = i;
+    /* Not started yet: suspended, and no thread is bound to resume it. */
+    write_begin(&id->self->seq);
+    id->self->coro = 1;
+    id->self->state = TL_TS_SUSPENDED;
+    write_end(&id->self->seq);
+    *slot = i;
+    return id;
+}
+
+/* Thread-local state only: nothing another thread or process reads. */
+void tl__track_ident_swap(void *ident)
+{
+    struct tl__track_ident *id = ident;
+    struct tl__track_ident mine = {self, self_index, local};
+    self = id->self;
+    self_index = id->self_index;
+    local = id->local;
+    *id = mine;
 }

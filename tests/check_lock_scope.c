@@ -19,6 +19,8 @@ static const char *const takers[] = {
     "deadlock.semaphore_order", "hang.lost_wakeup",    "livelock.polite",
     "race.counter",
     "process.fork_with_lock_held",
+    "coroutine.one_thread_vs_pool", "coroutine.yield_holding_lock",
+    "pool.lost_tasks", "pool.shutdown_in_flight", "pool.stop_flag", "pool.subtask_deadlock",
     "race.realloc_shared", "race.stack_pointer", "race.double_checked_locking",
     "race.bitfield", "race.volatile_flag",
 };

@@ -99,9 +99,12 @@ TL_SCENARIO(reentrancy_localtime) = {
         "TSan sees this one: its localtime interceptor tells it that each call writes the whole "
         "static struct tm inside the C library, so logger-a's read of tm_year and logger-b's "
         "call are reported as a data race on that libc global. Without the interceptor (the C "
-        "library is not instrumented) the overwrite would be invisible. glibc's localtime_r "
-        "also takes the library's internal time-zone lock and reads shared zone data; TSan "
-        "cannot see inside libc, so it neither checks nor reports those accesses.",
+        "library is not instrumented) the overwrite would be invisible. Inside libc, every "
+        "localtime call also frees and re-copies the saved TZ name under glibc's own "
+        "tzset_lock, which TSan cannot see: it reports that as a race between free and the "
+        "other thread's strdup, falsely, so the TSan hosts suppress 'race:tzset_internal' "
+        "(harness/tsan_suppressions.c says why). localtime_r does that work once, before the "
+        "threads start here.",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 1, .max_iterations = 1,
     .own_locking = "its fix gives each caller its own struct tm; no lock",

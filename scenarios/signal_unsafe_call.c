@@ -25,10 +25,12 @@ static void log_event(const char *what)
     char *line = malloc(LOG_MAX); /* as printf does for a long format */
     if (!line)
         abort();
-    snprintf(line, LOG_MAX, "%s%s", log_text[0] ? " " : "", what);
+    snprintf(line, LOG_MAX, "%s", what);
     tl_lock_lock(&log_lock);
     if (deliver_signal && strcmp(what, "work") == 0)
         deliver_signal();
+    if (log_text[0])
+        strncat(log_text, " ", LOG_MAX - strlen(log_text) - 1);
     strncat(log_text, line, LOG_MAX - strlen(log_text) - 1);
     tl_lock_unlock(&log_lock);
     free(line);

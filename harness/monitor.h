@@ -57,6 +57,11 @@ typedef struct {
      * by whoever took the snapshot; has_cpu false when it did not. */
     bool has_cpu;
     uint64_t cpu_ns[TL_TRACK_THREADS];
+    /* For threads in a condition wait: asleep in the kernel (/proc state S
+     * or D, not runnable), filled by the runner (runner_asleep.c);
+     * has_asleep false when it did not. */
+    bool has_asleep;
+    bool asleep[TL_TRACK_THREADS];
 } tl_mon_snapshot;
 
 typedef enum {
@@ -104,6 +109,13 @@ typedef struct {
 /* Copies the shared table into snap, slot by slot under each slot's sequence
  * counter (a slot being rewritten is retried, then marked torn). */
 void tl_monitor_snapshot(const tl_track_table *shared, tl_mon_snapshot *snap, uint64_t now_ns);
+/* A condition wait signalled since it began, but passed over: the thread is
+ * asleep in the kernel and every sleeper the kernel woke on that condition
+ * variable has come back, so no wakeup is on its way to it (a signal woke
+ * another waiter). Needs has_asleep; monitor_cond.c. */
+bool tl__mon_cond_passed_over(const tl_mon_snapshot *s, uint32_t t);
+/* Fills snap->asleep for the threads in a condition wait (runner_asleep.c). */
+void tl__mon_fill_asleep(int pid, tl_mon_snapshot *snap);
 
 void tl_monitor_init(tl_monitor *m, bool judge_progress, uint64_t window_ns, uint64_t now_ns);
 /* Feeds one snapshot; returns true (and fills v) once a verdict is reached. */

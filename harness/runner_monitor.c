@@ -180,6 +180,7 @@ bool tl__monitor_look(slot_t *s, double now)
      * look comes every 2 ms, and each costs one pread per thread. */
     if (s->mon->judge_progress)
         cpu_fill(s->extra, s->run->pid, s->snap);
+    tl__mon_fill_asleep((int)s->run->pid, s->snap); /* condition waiters only */
     note_work(s->extra, s->snap, now);
     if (!tl_monitor_observe(s->mon, s->snap, &v))
         return false;

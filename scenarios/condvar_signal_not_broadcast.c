@@ -67,7 +67,7 @@ static void run(tl_ctx *ctx, void *(*starter)(void *))
     tl_oracle_words(&started, sizeof started);
     gate_open = false;
     for (unsigned i = 0; i < runners; i++) {
-        char name[16];
+        char name[24]; /* at most "runner-7" with MAX_RUNNERS 8 */
         snprintf(name, sizeof name, "runner-%u", i);
         tl_thread_start(&r[i], name, runner, (void *)(uintptr_t)i);
     }

@@ -14,7 +14,7 @@ esac
 # clang-19, llvm-19 (its symbolizer) and libclang-rt-19-dev are for the
 # portability runs of `./quickstart.sh check` (tests/portability.sh);
 # libck-dev (Concurrency Kit) for the peers `threadlab bench` compares with.
-packages="clang llvm libclang-rt-14-dev gcc make autoconf automake pkg-config check libjansson-dev libexpat1-dev valgrind graphviz clang-19 llvm-19 libclang-rt-19-dev libck-dev"
+packages="clang llvm libclang-rt-14-dev gcc make autoconf automake pkg-config check libjansson-dev libexpat1-dev libxml2-dev help2man valgrind graphviz clang-19 llvm-19 libclang-rt-19-dev libck-dev"
 missing=
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -65,10 +65,16 @@ static void usage(FILE *to)
           "  -i, --iterations N       iterations (default: the scenario's)\n"
           "  -m, --mode M             deadlocks: potential (default) or actual\n"
           "  -r, --repeat N           run each variant N times (1-1000, default 1)\n"
-          "  -T, --timeout SECONDS    deadline per run (0.1-3600, default 10)\n"
+          "  -T, --timeout SECONDS    deadline per run (0.1-3600; default: the scenario's\n"
+          "                           own, else 10)\n"
           "  -j, --jobs N             runs at once (1-64, default: the number of cores)\n"
           "      --no-monitor         no live monitor: a stuck run ends at its deadline\n"
           "  -o, --out DIR            where report directories go (default ./threadlab-reports)\n"
+          "      --junit FILE         also write the runs as JUnit XML to FILE (one testcase\n"
+          "                           per run; a run not met is a failure)\n"
+          "      --shard I/N          run only this job's share: the runs whose number in\n"
+          "                           the whole plan is I modulo N (N jobs, I = 1..N, run\n"
+          "                           the whole plan exactly once between them)\n"
           "  -q, --quiet              no progress lines\n"
           "  -v, --verbose            oracle results and findings of every run\n"
           "  -h, --help               show this help\n"
@@ -297,9 +303,14 @@ int tl_cmd_plan(const tl_plan_command *cmd, int argc, char **argv)
     report.ndetectors = plan.ndetectors;
     /* Side by side under two or more detectors, a run is a matrix too. */
     report.matrix = cmd->always_matrix || plan.ndetectors >= 2;
+    report.junit_path = opt.junit;
+    report.shard = plan.shard;
+    report.nshards = plan.nshards;
     for (size_t i = 0; i < plan.ndetectors; i++) {
         report.detectors[i] = plan.detectors[i]->name;
         report.hosts[i] = rn.host[tl_detector_index(plan.detectors[i])];
+        report.user_options[i] =
+            plan.detectors[i]->user_options ? plan.detectors[i]->user_options() : NULL;
     }
     if (!make_report_dir(opt.out, report.dir, sizeof report.dir, report.started,
                          sizeof report.started))

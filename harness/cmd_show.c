@@ -89,16 +89,18 @@ int tl_cmd_show(int argc, char **argv)
             wrap(d->why, 6, 78);
         }
     }
-    printf("\nDefaults: %u threads (allowed %u-%u), %u iterations.\n", s->threads, s->min_threads,
+    printf("\nDefaults: %u threads (allowed %u-%u), %u iterations", s->threads, s->min_threads,
            s->max_threads, s->iterations);
+    if (s->timeout_s > 0)
+        printf(", a deadline of %g s per run (its own; --timeout overrides it)", s->timeout_s);
+    puts(".");
     if (s->takes_lock)
         puts("Locks: of the kind --lock chooses (default mutex).");
     else
         printf("Locks: --lock does not apply: %s.\n", s->own_locking);
     printf("\nRun it:\n  threadlab run %s\n", s->name);
     if (s->has_modes)
-        printf("  threadlab run %s --mode actual --timeout 2   # the threads really block\n",
-               s->name);
+        printf("  threadlab run %s --mode actual   # the threads really block\n", s->name);
     if (s->takes_lock)
         printf("  threadlab run %s --variant buggy --verbose --lock ticket\n", s->name);
     else

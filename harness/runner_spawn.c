@@ -25,26 +25,52 @@
 
 extern char **environ;
 
+/* Where an installed copy keeps its hosts, relative to its own folder: the
+ * configured bindir and pkglibexecdir share a prefix (/usr/local), and what
+ * follows it ("bin", "libexec/threadlab") says how to get from one to the
+ * other wherever the tree was put - `make install prefix=...`, DESTDIR, or
+ * a copy moved elsewhere. Empty when the threadlab folder does not end in
+ * the configured bindir's own part. */
+static void relocated_dir(const char *self_dir, char *out, size_t size)
+{
+    const char *bin = TL_BINDIR, *libexec = TL_PKGLIBEXECDIR;
+    size_t common = 0;
+    for (size_t i = 0; bin[i] && bin[i] == libexec[i]; i++)
+        if (bin[i] == '/')
+            common = i; /* the last shared '/' */
+    const char *bin_rest = bin + common, *libexec_rest = libexec + common; /* "/bin" */
+    size_t dlen = strlen(self_dir), rlen = strlen(bin_rest);
+    out[0] = '\0';
+    if (rlen < dlen && strcmp(self_dir + dlen - rlen, bin_rest) == 0)
+        snprintf(out, size, "%.*s%s", (int)(dlen - rlen), self_dir, libexec_rest);
+}
+
 bool tl_runner_find_host(tl_detector d, char *out, size_t size)
 {
     const char *name = d->host;
-    char self[PATH_MAX];
+    char self[PATH_MAX] = "?", relocated[PATH_MAX] = "";
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0) {
         self[n] = '\0';
         char *slash = strrchr(self, '/');
-        if (slash) {
+        if (slash)
             *slash = '\0';
-            snprintf(out, size, "%s/%s", self, name);
-            if (access(out, X_OK) == 0)
-                return true;
-        }
+        relocated_dir(self, relocated, sizeof relocated);
+    } else {
+        snprintf(self, sizeof self, "?");
     }
-    snprintf(out, size, "%s/%s", TL_PKGLIBEXECDIR, name);
-    if (access(out, X_OK) == 0)
-        return true;
-    snprintf(out, size, "%s (looked next to threadlab in %s and in %s)", name,
-             n > 0 ? self : "?", TL_PKGLIBEXECDIR);
+    /* Next to threadlab (the build tree), where an installed tree keeps
+     * them relative to threadlab, then where configure said. */
+    const char *dirs[] = {self, relocated, TL_PKGLIBEXECDIR};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        if (!dirs[i][0] || dirs[i][0] == '?')
+            continue;
+        snprintf(out, size, "%s/%s", dirs[i], name);
+        if (access(out, X_OK) == 0)
+            return true;
+    }
+    snprintf(out, size, "%s (looked next to threadlab in %s%s%s and in %s)", name, self,
+             relocated[0] ? ", in " : "", relocated, TL_PKGLIBEXECDIR);
     return false;
 }
 

@@ -85,6 +85,12 @@ typedef struct {
                                 * a phrase ("its variants use atomics"); the
                                 * error, the run's note and `show` quote it */
     tl_variant variants[TL_MAX_VARIANTS]; /* ends at the first name == NULL */
+    /* Each run's deadline in seconds when --timeout is not given (0: the
+     * lab's, 10 s): for a scenario some of whose runs end only at their
+     * deadline - with --no-monitor, a hang or deadlock variant does - so its
+     * users need not pass --timeout. 0.1 to 3600, scaled by a slow
+     * detector's factor like --timeout. */
+    double timeout_s;
 } tl_scenario;
 
 /* Registers a scenario: its descriptor's address goes into the linker

@@ -12,6 +12,7 @@
 
 #include "atomic_file.h"
 #include "catalog.h"
+#include "excerpt.h"
 #include "report.h"
 #include "run_result.h"
 
@@ -83,30 +84,14 @@ static bool table_row(json_t *run, void *user)
 /* The first report of the run's detector log, cut to EXCERPT_MAX_LINES lines. */
 static void excerpt(FILE *f, const char *dir, json_t *run)
 {
-    json_t *first = json_array_get(json_object_get(run, "findings"), 0);
-    json_t *span = json_object_get(first, "log_span");
-    const char *log = str(json_object_get(run, "logs"), "detector");
-    if (!first || !span || !log[0])
-        return;
-    char path[PATH_MAX + 256];
-    size_t len;
     bool cut;
-    snprintf(path, sizeof path, "%s/%s", dir, log);
-    char *text = tl_read_file(path, TL_DETECTOR_LOG_MAX, &len, &cut);
+    char *text = tl_report_excerpt(dir, run, EXCERPT_MAX_LINES, &cut);
     if (!text)
         return;
-    size_t start = (size_t)json_integer_value(json_array_get(span, 0));
-    size_t end = (size_t)json_integer_value(json_array_get(span, 1));
-    if (end > len)
-        end = len;
-    int lines = 0;
-    fputs("\n```\n", f);
-    for (size_t p = start; p < end && lines < EXCERPT_MAX_LINES; p++) {
-        fputc(text[p], f);
-        lines += text[p] == '\n';
-    }
-    if (lines >= EXCERPT_MAX_LINES)
-        fprintf(f, "... (cut; the whole log is %s)\n", log);
+    fprintf(f, "\n```\n%s", text);
+    if (cut)
+        fprintf(f, "... (cut; the whole log is %s)\n",
+                json_string_value(json_object_get(json_object_get(run, "logs"), "detector")));
     fputs("```\n", f);
     free(text);
 }

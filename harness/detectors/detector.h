@@ -57,6 +57,14 @@ struct tl_detector_backend {
      * each replacing any variable of the same name; returns n. Called
      * before fork, so it may allocate and look at the file system. */
     size_t (*environment)(char vars[][TL_DETECTOR_VAR_LEN], size_t max);
+    /* The user's own options for it, from the environment, which
+     * `environment` passes on after the backend's own: NULL when it takes
+     * none or none are set. Recorded in report.json. NULL: takes none. */
+    const char *(*user_options)(void);
+    /* Checks them against the backend's own: false with one line in `why`
+     * naming the conflicting key (the plan then stops before its first run,
+     * exit 2). NULL: nothing to check. */
+    bool (*check_user_options)(char *why, size_t size);
     /* After the host ended: moves what the detector wrote into the run's
      * folder (r->detector_log) and parses it into r->findings. */
     void (*collect)(tl_run *r);

@@ -3,6 +3,7 @@
  * (threadlab-host-tsan-gcc, when configure finds a gcc whose TSan works).
  * Same options, log and reports as clang's (tsan.c); what differs is the
  * runtime, so the two can be run side by side (--detector tsan,tsan-gcc). */
+#include "tsan_options.h"
 #include "tsan_runtime.h"
 
 const struct tl_detector_backend tl_detector_tsan_gcc = {
@@ -15,6 +16,8 @@ const struct tl_detector_backend tl_detector_tsan_gcc = {
     .slowdown = 1,
     .sees = tl__tsan_sees,
     .environment = tl__tsan_environment,
+    .user_options = tl__tsan_user_options,
+    .check_user_options = tl__tsan_check_user_options,
     .collect = tl__tsan_collect,
     .check_environment = tl__tsan_check_environment,
 };

@@ -105,6 +105,7 @@ TL_SCENARIO(condvar_signal_not_broadcast) = {
         "variable and main joining them, with nobody left to signal.",
     .threads = 4, .min_threads = 3, .max_threads = MAX_RUNNERS + 1,
     .iterations = 1, .max_iterations = 1,
+    .timeout_s = 4,
     .takes_lock = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy, .expect = "monitor:hang",

@@ -94,6 +94,7 @@ TL_SCENARIO(hang_missing_unlock) = {
         "for account_lock, held by a thread that has exited.",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 1, .max_iterations = 1,
+    .timeout_s = 4,
     .takes_lock = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,

@@ -166,6 +166,7 @@ TL_SCENARIO(signal_unsafe_call) = {
         "worker wait for log_lock, which it holds itself: a cycle of one.",
     .threads = 2, .min_threads = 2, .max_threads = 2,
     .iterations = 1, .max_iterations = 1,
+    .timeout_s = 4,
     .takes_lock = true,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy,

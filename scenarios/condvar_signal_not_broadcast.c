@@ -101,8 +101,10 @@ TL_SCENARIO(condvar_signal_not_broadcast) = {
         "also do, but only if the signaller knows how many wait; broadcast needs no count.)",
     .detector_note =
         "TSan reports nothing: no data race, no lock misuse, and it never reports threads "
-        "that block for ever. The live monitor sees the runners asleep on the condition "
-        "variable and main joining them, with nobody left to signal.",
+        "that block for ever. The live monitor sees two runners asleep in the kernel on "
+        "gate_opened although it was signalled since they began waiting, and that the one "
+        "sleeper the kernel woke for that signal has come back out: no wakeup is on its way "
+        "to them, and main joins them - a hang, with nobody left to signal.",
     .threads = 4, .min_threads = 3, .max_threads = MAX_RUNNERS + 1,
     .iterations = 1, .max_iterations = 1,
     .timeout_s = 4,

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* signal.unsafe_call: a signal handler calls a function that takes a lock. */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "tl_scenario.h"
 
 enum { LOG_MAX = 128 };
@@ -59,6 +62,28 @@ static void flag_handler(int sig)
     signal_pending = 1; /* the only thing a handler may safely do to shared state */
 }
 
+/* --- fixed: the handler writes one byte to a pipe (the self-pipe trick) --------- */
+static int wake_pipe[2] = {-1, -1};
+
+static void pipe_handler(int sig)
+{
+    (void)sig;
+    int saved = errno; /* write may fail and set it: leave the interrupted code's alone */
+    ssize_t n = write(wake_pipe[1], "s", 1); /* async-signal-safe */
+    (void)n;
+    errno = saved;
+}
+
+/* An ordinary thread that sleeps in read() until the handler's byte comes. */
+static void *pipe_reader(void *arg)
+{
+    (void)arg;
+    char byte;
+    if (read(wake_pipe[0], &byte, 1) == 1)
+        log_event("signal");
+    return NULL;
+}
+
 /* --- fixed: a dedicated thread takes the signal with sigwait --------------------- */
 static pthread_t signal_thread_handle;
 
@@ -94,7 +119,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-typedef enum { HANDLER_LOGS, HANDLER_SETS_FLAG, SIGWAIT_THREAD } design;
+typedef enum { HANDLER_LOGS, HANDLER_SETS_FLAG, SIGWAIT_THREAD, SELF_PIPE } design;
 
 static void run(tl_ctx *ctx, design how)
 {
@@ -103,7 +128,9 @@ static void run(tl_ctx *ctx, design how)
     tl_thread_t w, s;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
-    sa.sa_handler = how == HANDLER_LOGS ? logging_handler : flag_handler;
+    sa.sa_handler = how == HANDLER_LOGS  ? logging_handler
+                    : how == SELF_PIPE ? pipe_handler
+                                       : flag_handler;
     tl_ctx_lock_init(ctx, &log_lock, "log_lock");
     log_text[0] = '\0';
     signal_pending = 0;
@@ -120,23 +147,35 @@ static void run(tl_ctx *ctx, design how)
     } else {
         deliver_signal = raise_here;
     }
+    if (how == SELF_PIPE) {
+        if (pipe2(wake_pipe, O_CLOEXEC) != 0)
+            abort();
+        tl_thread_start(&s, "pipe-reader", pipe_reader, NULL);
+    }
     tl_thread_start(&w, "worker", worker, NULL);
     tl_thread_join(&w);
     if (how == SIGWAIT_THREAD) {
         tl_thread_join(&s);
         pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     }
+    if (how == SELF_PIPE) {
+        tl_thread_join(&s);
+        close(wake_pipe[0]);
+        close(wake_pipe[1]);
+    }
     sigaction(SIGUSR1, &old, NULL);
     deliver_signal = NULL;
-    /* The sigwait thread may log "signal" at any point after "work". */
+    /* The sigwait or pipe thread may log "signal" at any point after "work". */
     bool ok = strcmp(log_text, "start work signal end") == 0 ||
-              (how == SIGWAIT_THREAD && strcmp(log_text, "start work end signal") == 0);
+              ((how == SIGWAIT_THREAD || how == SELF_PIPE) &&
+               strcmp(log_text, "start work end signal") == 0);
     tl_oracle(ctx, "the log", ok, "got '%s'", log_text);
 }
 
 static void buggy(tl_ctx *ctx) { run(ctx, HANDLER_LOGS); }
 static void fixed_flag(tl_ctx *ctx) { run(ctx, HANDLER_SETS_FLAG); }
 static void fixed_sigwait(tl_ctx *ctx) { run(ctx, SIGWAIT_THREAD); }
+static void fixed_pipe(tl_ctx *ctx) { run(ctx, SELF_PIPE); }
 
 TL_SCENARIO(signal_unsafe_call) = {
     .name = "signal.unsafe_call",
@@ -157,7 +196,10 @@ TL_SCENARIO(signal_unsafe_call) = {
         "log_event, and the worker deadlocks on itself. Fix 1: the handler only sets a "
         "volatile sig_atomic_t flag and the worker does the logging after log_event returns, "
         "in normal context. Fix 2: the signal is blocked in every thread and one dedicated "
-        "thread takes it with sigwait, as an ordinary thread that may call anything.",
+        "thread takes it with sigwait, as an ordinary thread that may call anything. Fix 3, "
+        "the self-pipe trick: the handler only write()s one byte to a pipe (write is "
+        "async-signal-safe; the handler saves and restores errno around it) and a thread "
+        "sleeping in read() on the other end does the logging.",
     .detector_note =
         "TSan intercepts malloc and knows it is running a signal handler, so it reports the "
         "call ('signal-unsafe call inside of a signal'), whether or not this run deadlocks. It "
@@ -178,5 +220,8 @@ TL_SCENARIO(signal_unsafe_call) = {
         {.name = "fixed-sigwait", .role = TL_ROLE_FIXED, .entry = fixed_sigwait, .expect = "",
          .about = "SIGUSR1 blocked everywhere; a dedicated thread takes it with sigwait and "
                   "logs as an ordinary thread"},
+        {.name = "fixed-pipe", .role = TL_ROLE_FIXED, .entry = fixed_pipe, .expect = "",
+         .about = "the handler writes one byte to a pipe; a thread blocked in read() on it "
+                  "logs"},
     },
 };

@@ -36,7 +36,7 @@ void tl_catalog_know_detectors(bool (*known)(const char *name), const char *name
 static const char *const known_categories[] = {
     "atomicity", "callback", "deadlock", "example",    "hang", "livelock",
     "memory",    "primitive", "race",   "retptr",     "selftest", "starvation",
-    "tls",
+    "tls",       "process",
     "condvar",   "reentrancy", "signal",
 };
 

@@ -38,6 +38,7 @@ static void usage(FILE *to)
           "  -j, --jobs N             runs at once (1-64, default: the number of cores)\n"
           "  -o, --out DIR            where report directories go (default ./threadlab-reports)\n"
           "      --junit FILE         also write the runs as JUnit XML to FILE\n"
+          "      --sarif FILE         also write the findings as SARIF 2.1.0 to FILE\n"
           "      --shard I/N          only the runs whose number is I modulo N\n"
           "  -q, --quiet              no progress lines\n"
           "  -v, --verbose            oracle results and findings of every run\n"

@@ -167,6 +167,7 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
         {"quiet", no_argument, NULL, 'q'},         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},          {"no-monitor", no_argument, NULL, 'N'},
         {"junit", required_argument, NULL, 'J'},    {"shard", required_argument, NULL, 'S'},
+        {"sarif", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     bool all = false;
@@ -247,6 +248,12 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
                 return tl_cli_usage_error("--junit: cannot write '%s': %s", optarg,
                                           strerror(errno));
             o->junit = optarg;
+            break;
+        case 'F':
+            if (!writable(optarg))
+                return tl_cli_usage_error("--sarif: cannot write '%s': %s", optarg,
+                                          strerror(errno));
+            o->sarif = optarg;
             break;
         case 'q': o->quiet = true; break;
         case 'v': o->verbose = true; break;

@@ -6,6 +6,8 @@
 const char *tl_mon_kind_name(tl_mon_kind k)
 {
     static const char *const names[] = {"none", "deadlock", "hang", "livelock", "starvation"};
+    if (k == TL_MON_FORK_DEADLOCK)
+        return "fork-deadlock";
     return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "none";
 }
 
@@ -164,14 +166,17 @@ static unsigned lock_wait_targets(const tl_mon_snapshot *s, uint32_t t, uint32_t
     bool shared[TL_TRACK_THREADS];
     unsigned nh = tl_monitor_holders(s, obj, who, shared, TL_TRACK_THREADS), n = 0;
     /* A shared wait conflicts with a writer only; an exclusive one with all. */
+    /* Only threads of the waiter's own process: after a fork a lock's index
+     * names one copy per process (tl__monitor_same_process). */
     for (unsigned i = 0; i < nh && n < max; i++)
-        if (!th->wait_shared || !shared[i])
+        if ((!th->wait_shared || !shared[i]) && tl__monitor_same_process(s, t, who[i]))
             out[n++] = who[i];
     if (th->wait_shared && lock_object(s, obj) &&
         (s->object[obj].flags & TL_OBJ_WRITER_PREF))
         for (uint32_t w = 0; w < s->nthreads && n < max; w++)
             if (w != t && !s->torn[w] && s->thread[w].state == TL_TS_WAIT_LOCK &&
-                s->thread[w].wait_obj == obj && !s->thread[w].wait_shared)
+                s->thread[w].wait_obj == obj && !s->thread[w].wait_shared &&
+                tl__monitor_same_process(s, t, w))
                 out[n++] = w;
     return n;
 }
@@ -256,7 +261,8 @@ static bool blocked(const tl_mon_snapshot *s, uint32_t t)
         return lock_wait_targets(s, t, who, TL_TRACK_THREADS) > 0;
     }
     case TL_TS_WAIT_SEM: return o && (int32_t)o->count.raw <= 0;
-    case TL_TS_WAIT_COND: return o && (o->count.raw == th->wait_arg || tl__mon_cond_passed_over(s, t));
+    case TL_TS_WAIT_COND:
+        return o && (o->count.raw == th->wait_arg || tl__mon_cond_passed_over(s, t));
     case TL_TS_JOINING: return live(s, th->wait_obj);
     default: return false;
     }
@@ -400,7 +406,9 @@ bool tl_monitor_observe(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdic
     v->ncycle = 0;
     v->starved = TL_TRACK_NONE;
     if (m->have_prev) {
-        if (find_cycle(m, now, v))
+        if (tl__monitor_fork_deadlock(&m->prev, now, v))
+            kind = TL_MON_FORK_DEADLOCK;
+        else if (find_cycle(m, now, v))
             kind = TL_MON_DEADLOCK;
         else if (all_blocked(m, now, v))
             kind = TL_MON_HANG;

@@ -70,6 +70,9 @@ typedef enum {
     TL_MON_HANG,
     TL_MON_LIVELOCK,
     TL_MON_STARVATION,
+    /* A forked child waits for a lock a parent thread held at the fork, a
+     * thread the child does not have (monitor_fork.c). */
+    TL_MON_FORK_DEADLOCK = 8,
 } tl_mon_kind;
 
 typedef struct {
@@ -80,6 +83,10 @@ typedef struct {
     int ncycle;
     uint32_t starved;                /* starvation: the thread */
     tl_mon_snapshot at;              /* the snapshot the verdict rests on */
+    /* fork-deadlock: the child's slot, the lock it waits for, the parent
+     * thread that held it at the fork, and the entry of the child's
+     * fork_held[] that says so. */
+    uint32_t fork_child, fork_lock, fork_holder, fork_entry;
 } tl_mon_verdict;
 
 typedef struct {
@@ -115,7 +122,7 @@ void tl_monitor_snapshot(const tl_track_table *shared, tl_mon_snapshot *snap, ui
  * another waiter). Needs has_asleep; monitor_cond.c. */
 bool tl__mon_cond_passed_over(const tl_mon_snapshot *s, uint32_t t);
 /* Fills snap->asleep for the threads in a condition wait (runner_asleep.c). */
-void tl__mon_fill_asleep(int pid, tl_mon_snapshot *snap);
+void tl__mon_fill_asleep(tl_mon_snapshot *snap);
 
 void tl_monitor_init(tl_monitor *m, bool judge_progress, uint64_t window_ns, uint64_t now_ns);
 /* Feeds one snapshot; returns true (and fills v) once a verdict is reached. */
@@ -141,5 +148,16 @@ unsigned tl_monitor_holders(const tl_mon_snapshot *s, uint32_t obj, uint32_t *th
  * writer-preferring lock also the writers waiting when it asks to read,
  * or the thread it joins. Returns how many. */
 unsigned tl_monitor_waits_for(const tl_mon_snapshot *s, uint32_t t, uint32_t *out, unsigned max);
+
+/* The fork rule (monitor_fork.c): true, with v's fork_* members, cycle[0]
+ * and since_ns filled, when a forked child has been in the same wait in
+ * `prev` and `now` for a lock a parent thread held at the fork that no
+ * thread of the child's process holds. */
+/* Whether slots a and b are threads of one process. fork copies a lock's
+ * memory, so after a fork one object index names a separate lock in each
+ * process: a thread waits only for holders in its own process. */
+bool tl__monitor_same_process(const tl_mon_snapshot *s, uint32_t a, uint32_t b);
+bool tl__monitor_fork_deadlock(const tl_mon_snapshot *prev, const tl_mon_snapshot *now,
+                               tl_mon_verdict *v);
 
 #endif

@@ -206,6 +206,7 @@ void tl_monitor_explain(const tl_mon_verdict *v, tl_mon_explanation *e)
     case TL_MON_HANG: explain_hang(v, e); break;
     case TL_MON_LIVELOCK:
     case TL_MON_STARVATION: explain_counters(v, e); break;
+    case TL_MON_FORK_DEADLOCK: tl__monitor_explain_fork(v, e); break;
     default: break;
     }
 }
@@ -284,6 +285,7 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
                     cyc && red ? ", color=red" : "");
         }
     }
+    tl__monitor_fork_dot(v, f);
     fputs("}\n", f);
     return fclose(f) == 0;
 }

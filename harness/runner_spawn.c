@@ -22,43 +22,16 @@
 
 #include "runner_slot.h"
 #include "detector.h"
+#include "install_paths.h"
 
 extern char **environ;
-
-/* Where an installed copy keeps its hosts, relative to its own folder: the
- * configured bindir and pkglibexecdir share a prefix (/usr/local), and what
- * follows it ("bin", "libexec/threadlab") says how to get from one to the
- * other wherever the tree was put - `make install prefix=...`, DESTDIR, or
- * a copy moved elsewhere. Empty when the threadlab folder does not end in
- * the configured bindir's own part. */
-static void relocated_dir(const char *self_dir, char *out, size_t size)
-{
-    const char *bin = TL_BINDIR, *libexec = TL_PKGLIBEXECDIR;
-    size_t common = 0;
-    for (size_t i = 0; bin[i] && bin[i] == libexec[i]; i++)
-        if (bin[i] == '/')
-            common = i; /* the last shared '/' */
-    const char *bin_rest = bin + common, *libexec_rest = libexec + common; /* "/bin" */
-    size_t dlen = strlen(self_dir), rlen = strlen(bin_rest);
-    out[0] = '\0';
-    if (rlen < dlen && strcmp(self_dir + dlen - rlen, bin_rest) == 0)
-        snprintf(out, size, "%.*s%s", (int)(dlen - rlen), self_dir, libexec_rest);
-}
 
 bool tl_runner_find_host(tl_detector d, char *out, size_t size)
 {
     const char *name = d->host;
-    char self[PATH_MAX] = "?", relocated[PATH_MAX] = "";
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        char *slash = strrchr(self, '/');
-        if (slash)
-            *slash = '\0';
-        relocated_dir(self, relocated, sizeof relocated);
-    } else {
-        snprintf(self, sizeof self, "?");
-    }
+    char self[PATH_MAX], relocated[PATH_MAX] = "";
+    if (tl_install_self_dir(self, sizeof self))
+        tl_install_relocated(self, TL_PKGLIBEXECDIR, relocated, sizeof relocated);
     /* Next to threadlab (the build tree), where an installed tree keeps
      * them relative to threadlab, then where configure said. */
     const char *dirs[] = {self, relocated, TL_PKGLIBEXECDIR};
@@ -306,6 +279,8 @@ bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, siz
         move_fd(l.res[1], RESULT_FD);
         if (s->memfd >= 0)
             move_fd(s->memfd, MONITOR_FD);
+        if (r->detector->prepare_child)
+            r->detector->prepare_child();
         execve(program, argv, l.env);
         if (nwrap)
             CHILD_FAIL("threadlab: cannot exec the detector's program\n");

@@ -220,6 +220,35 @@ static bool section(json_t *run, void *user)
     return true;
 }
 
+/* The recap at the top: every run not met (or broken by the environment),
+ * up to MAX_RECAP, each with its reason and folder. */
+enum { MAX_RECAP = 20 };
+typedef struct {
+    FILE *f;
+    size_t shown, more;
+} recap_t;
+
+static bool recap_line(json_t *run, void *user)
+{
+    recap_t *rc = user;
+    const char *v = str(run, "verdict");
+    bool error = strcmp(v, "error") == 0;
+    if (strcmp(v, "not met") != 0 && !error)
+        return true;
+    if (rc->shown == MAX_RECAP) {
+        rc->more++;
+        return true;
+    }
+    if (rc->shown++ == 0)
+        fputs("**Not met:**\n\n", rc->f);
+    fprintf(rc->f, "- `%s` %s (%s, lock %s, repeat %lld): %s", str(run, "scenario"),
+            str(run, "variant"), str(run, "detector"), str(run, "lock"), num(run, "repeat"),
+            error ? "error: " : "");
+    cell(rc->f, error ? str(run, "error") : str(run, "reason"));
+    fprintf(rc->f, " - `%s/`\n", str(json_object_get(run, "logs"), "dir"));
+    return true;
+}
+
 bool tl_report_write_md(const tl_report *rep)
 {
     char path[PATH_MAX + 16];
@@ -240,7 +269,14 @@ bool tl_report_write_md(const tl_report *rep)
         fprintf(f, ", %zu environment errors", rep->errors);
     if (rep->interrupted)
         fprintf(f, ", %zu interrupted", rep->interrupted);
-    fputs(".\n\n| # | scenario | variant | lock | detector | mode | expected | observed | "
+    fputs(".\n\n", f);
+    recap_t rc = {.f = f};
+    if (rep->not_met + rep->errors > 0 && tl_report_each(rep, recap_line, &rc)) {
+        if (rc.more)
+            fprintf(f, "- ... and %zu more, each in the table below\n", rc.more);
+        fputc('\n', f);
+    }
+    fputs("| # | scenario | variant | lock | detector | mode | expected | observed | "
           "verdict | time |\n|---|---|---|---|---|---|---|---|---|---|\n",
           f);
     sections_t st = {.f = f, .dir = rep->dir, .counting = true};

@@ -165,6 +165,7 @@ bool tl_report_each(const tl_report *rep, bool (*fn)(json_t *run, void *user), v
  * whose file the user names (`--junit FILE`) has `file` NULL and says
  * where in `elsewhere`. */
 static const char *junit_path(const tl_report *rep) { return rep->junit_path; }
+static const char *sarif_path(const tl_report *rep) { return rep->sarif_path; }
 static const struct {
     const char *file;
     bool (*write)(const tl_report *rep);
@@ -175,6 +176,7 @@ static const struct {
     {"matrix.md", tl_report_write_matrix_md, NULL},
     {"matrix.json", tl_report_write_matrix_json, NULL},
     {NULL, tl_report_write_junit, junit_path},
+    {NULL, tl_report_write_sarif, sarif_path},
 };
 
 bool tl_report_write(tl_report *rep)

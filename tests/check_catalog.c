@@ -2,11 +2,13 @@
 /* The catalogue: every registered scenario keeps the catalogue's rules
  * (tl_catalog_check), each rule fires on a descriptor that breaks it, the
  * categories of the brief are all covered, and names resolve. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include "catalog.h"
 #include "detector.h"
 #include "harness_suites.h"
+#include "install_paths.h"
 #include "plan.h"
 
 /* Collects the rules a check reported, for the assertions below. */
@@ -205,6 +207,24 @@ START_TEST(test_shards_partition_the_plan)
         for (size_t i = 1; i <= total; i++)
             ck_assert_msg(seen[i], "run %zu in no shard of %u", i, counts[k]);
     }
+}
+END_TEST
+
+/* An installed tree moved anywhere: its folders keep their places relative
+ * to bin/ (DESTDIR or another prefix); a threadlab not in a bin/ of the
+ * configured shape finds nothing relative to itself. */
+START_TEST(test_install_relocation)
+{
+    char self[PATH_MAX], want[PATH_MAX], got[PATH_MAX];
+    snprintf(self, sizeof self, "/tmp/dest%s", TL_BINDIR);
+    snprintf(want, sizeof want, "/tmp/dest%s", TL_PKGDATADIR);
+    tl_install_relocated(self, TL_PKGDATADIR, got, sizeof got);
+    ck_assert_str_eq(got, want);
+    snprintf(want, sizeof want, "/tmp/dest%s", TL_PKGLIBEXECDIR);
+    tl_install_relocated(self, TL_PKGLIBEXECDIR, got, sizeof got);
+    ck_assert_str_eq(got, want);
+    tl_install_relocated("/somewhere/else", TL_PKGDATADIR, got, sizeof got);
+    ck_assert_str_eq(got, "");
 }
 END_TEST
 
@@ -430,6 +450,7 @@ Suite *tl_suite_catalog(void)
     tcase_add_test(tc, test_limit_rules);
     tcase_add_test(tc, test_scenario_deadline);
     tcase_add_test(tc, test_shards_partition_the_plan);
+    tcase_add_test(tc, test_install_relocation);
     tcase_add_test(tc, test_lock_rules);
     tcase_add_test(tc, test_variant_rules);
     tcase_add_test(tc, test_difference_rules);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "harness_suites.h"
 #include "cli_run.h"
 #include "proc_watch.h"
+#include "run_table.h"
 
 extern char **environ;
 
@@ -62,6 +64,22 @@ END_TEST
  * reads this compiler's debug info (clang), or the runtime symbolized by
  * itself (gcc). Without one, frames are bare addresses and the parser finds
  * no frame in the lab's sources. */
+/* --verbose on a race: both accesses, as `go test -race` prints them. */
+START_TEST(test_verbose_race_accesses)
+{
+    SKIP_WITHOUT_TSAN("test_verbose_race_accesses");
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "--variant", "buggy",
+                                              "--verbose", NULL});
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
+    ck_assert_msg(strstr(res.err, "data-race on global 'counter'"), "%s", res.err);
+    ck_assert_msg(strstr(res.err, "write of 8 bytes by thread 'adder-") &&
+                      strstr(res.err, "previous read of 8 bytes by thread 'adder-") &&
+                      strstr(res.err, "at scenarios/race_counter.c:"),
+                  "%s", res.err);
+}
+END_TEST
+
 START_TEST(test_tsan_frames_have_file_and_line)
 {
     SKIP_WITHOUT_TSAN("test_tsan_frames_have_file_and_line");
@@ -225,6 +243,42 @@ START_TEST(test_run_all_without_detector)
 }
 END_TEST
 
+/* Colour on a terminal only, and never with NO_COLOR; the width from the
+ * terminal, else $COLUMNS, else 80. */
+START_TEST(test_table_colour_and_width)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    ck_assert_int_ge(master, 0);
+    ck_assert_int_eq(grantpt(master), 0);
+    ck_assert_int_eq(unlockpt(master), 0);
+    FILE *tty = fopen(ptsname(master), "w");
+    ck_assert_ptr_nonnull(tty);
+    struct winsize ws = {.ws_row = 24, .ws_col = 132};
+    ck_assert_int_eq(ioctl(fileno(tty), TIOCSWINSZ, &ws), 0);
+    unsetenv("NO_COLOR");
+    tl_run_table_opts o = tl_run_table_opts_for(tty, true);
+    ck_assert(o.colour || (getenv("TERM") && !strcmp(getenv("TERM"), "dumb")));
+    ck_assert_uint_eq(o.width, 132);
+    setenv("NO_COLOR", "1", 1);
+    ck_assert(!tl_run_table_opts_for(tty, true).colour);
+    unsetenv("NO_COLOR");
+    fclose(tty);
+    close(master);
+
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    FILE *piped = fdopen(fds[1], "w");
+    setenv("COLUMNS", "100", 1);
+    o = tl_run_table_opts_for(piped, true);
+    ck_assert(!o.colour);
+    ck_assert_uint_eq(o.width, 100);
+    unsetenv("COLUMNS");
+    ck_assert_uint_eq(tl_run_table_opts_for(piped, true).width, 80);
+    fclose(piped);
+    close(fds[0]);
+}
+END_TEST
+
 /* --shard 2/2 runs the even-numbered runs of the whole plan under their
  * own numbers, and report.json says which shard it is. */
 START_TEST(test_shard_runs_its_share)
@@ -270,7 +324,21 @@ START_TEST(test_user_tsan_options)
     static char saved[512];
     snprintf(saved, sizeof saved, "%s", had ? had : "");
     setenv("TSAN_OPTIONS", options, 1);
+    /* ... as a GitHub Actions step: an annotation on the scenario's file,
+     * summary.md appended to the step's summary. */
+    char step_summary[300];
+    snprintf(step_summary, sizeof step_summary, "%s/step-summary.md", dir);
+    setenv("GITHUB_ACTIONS", "true", 1);
+    setenv("GITHUB_STEP_SUMMARY", step_summary, 1);
     run_cli(&res, true, (const char *const[]){"run", "race.counter", "--variant", "buggy", NULL});
+    unsetenv("GITHUB_ACTIONS");
+    unsetenv("GITHUB_STEP_SUMMARY");
+    ck_assert_msg(strstr(res.out, "::error file=scenarios/race_counter.c,title=threadlab%3A "
+                                  "race.counter buggy under tsan not met::missing tsan:data-race"),
+                  "%s", res.out);
+    char page[4096];
+    tl_test_slurp(step_summary, page, sizeof page);
+    ck_assert_msg(strstr(page, "# threadlab report") && strstr(page, "**Not met:**"), "%s", page);
     ck_assert_msg(res.status == 1, "exit %d\n%s", res.status, res.err);
     json_t *doc = load_report(&res);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc,
@@ -352,10 +420,25 @@ START_TEST(test_junit_report)
     char dir[256], path[300];
     tl_test_mkdtemp(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/junit & <co>.xml", dir);
+    /* --timeout 4: the checker's "hang" variant waits for it; the other
+     * runs need far less, even on a busy machine. */
     run_cli(&res, true, (const char *const[]){"run", "race.counter", "selftest.checker",
-                                              "--repeat", "2", "--timeout", "1", "--junit",
+                                              "--repeat", "2", "--timeout", "4", "--junit",
                                               path, NULL});
     ck_assert_msg(res.status == 1, "exit %d\n%s", res.status, res.err);
+    /* The table on stdout (a pipe here): 80 columns at most, no colour,
+     * repeats rolled up per variant, and the recap of what was not met. */
+    ck_assert_msg(!strchr(res.out, '\033'), "colour in a pipe: %s", res.out);
+    ck_assert_msg(!strstr(res.out, "::error"), "annotations outside GitHub Actions: %s", res.out);
+    char copy[sizeof res.out];
+    snprintf(copy, sizeof copy, "%s", res.out);
+    char *table_end = strstr(copy, "\n\n"); /* the table, then a blank line */
+    ck_assert_ptr_nonnull(table_end);
+    *table_end = '\0';
+    for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n"))
+        ck_assert_msg(strlen(line) <= 80, "table line of %zu: %s", strlen(line), line);
+    ck_assert_msg(strstr(res.out, "met 2/2") && strstr(res.out, "NOT MET 2/2"), "%s", res.out);
+    ck_assert_msg(strstr(res.out, "not met:\n  selftest.checker wrong (tsan"), "%s", res.out);
     json_t *report = load_report(&res);
     size_t runs = json_array_size(json_object_get(report, "runs"));
     json_decref(report);
@@ -592,6 +675,11 @@ START_TEST(test_list_json_and_show)
     run_cli(&again, false, (const char *const[]){"help", "run", NULL});
     ck_assert_int_eq(again.status, 0);
     ck_assert_str_eq(again.out, res.out);
+    /* show --code: the scenario's file with line numbers. */
+    run_cli(&res, false, (const char *const[]){"show", "race.counter", "--code", NULL});
+    ck_assert_int_eq(res.status, 0);
+    ck_assert_msg(strncmp(res.out, "   1  /* SPDX-License-Identifier: MIT */", 40) == 0 &&
+                      strstr(res.out, "forced_lost_update"), "%.200s", res.out);
     /* list --names: the words completion offers, one per line, each one the
      * CLI accepts. */
     run_cli(&res, false, (const char *const[]){"list", "--names", "scenarios", NULL});
@@ -690,6 +778,7 @@ Suite *tl_suite_cli(void)
     tcase_add_test(tc, test_list_locks);
     tcase_add_test(tc, test_run_all_tsan_meets_every_expectation);
     tcase_add_test(tc, test_tsan_frames_have_file_and_line);
+    tcase_add_test(tc, test_verbose_race_accesses);
     tcase_add_test(tc, test_run_deadlocks_actual_mode_monitor);
     tcase_add_test(tc, test_run_deadlock_without_monitor_hits_the_deadline);
     tcase_add_test(tc, test_run_stuck_scenarios);
@@ -699,6 +788,7 @@ Suite *tl_suite_cli(void)
     tcase_add_test(tc, test_checker_can_say_not_met);
     tcase_add_test(tc, test_junit_report);
     tcase_add_test(tc, test_shard_runs_its_share);
+    tcase_add_test(tc, test_table_colour_and_width);
     tcase_add_test(tc, test_user_tsan_options);
     tcase_add_test(tc, test_checker_sees_a_hang_and_leaves_nothing_behind);
     tcase_add_test(tc, test_checker_names_the_signal);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsan_layout.h"
 #include "tsan_options.h"
 #include "tsan_parse.h"
 
@@ -1083,6 +1084,24 @@ START_TEST(test_user_options)
 }
 END_TEST
 
+/* The kernel's mmap randomisation: more than 28 bits and the TSan hosts run
+ * with randomisation off; unknown or 28 and below, as they are. */
+START_TEST(test_fixed_layout_decision)
+{
+    ck_assert(!tl__tsan_wants_fixed_layout(-1));
+    ck_assert(!tl__tsan_wants_fixed_layout(28));
+    ck_assert(tl__tsan_wants_fixed_layout(29));
+    ck_assert(tl__tsan_wants_fixed_layout(32));
+    char hint[400];
+    int bits = tl__tsan_mmap_rnd_bits();
+    tl__tsan_layout_hint(hint, sizeof hint);
+    if (tl__tsan_wants_fixed_layout(bits))
+        ck_assert_msg(strstr(hint, "sysctl vm.mmap_rnd_bits=28"), "%s", hint);
+    else
+        ck_assert_str_eq(hint, "");
+}
+END_TEST
+
 Suite *tl_suite_tsan_parse(void)
 {
     Suite *s = suite_create("tsan_parse");
@@ -1136,6 +1155,7 @@ Suite *tl_suite_tsan_parse(void)
     tcase_add_test(api_tc, test_empty_input);
     tcase_add_test(api_tc, test_is_own_file);
     tcase_add_test(api_tc, test_user_options);
+    tcase_add_test(api_tc, test_fixed_layout_decision);
     suite_add_tcase(s, api_tc);
 
     return s;

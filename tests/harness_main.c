@@ -21,6 +21,7 @@ int main(void)
     srunner_add_suite(sr, tl_suite_valgrind());
     srunner_add_suite(sr, tl_suite_matrix());
     srunner_add_suite(sr, tl_suite_render());
+    srunner_add_suite(sr, tl_suite_fork());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -20,5 +20,6 @@ Suite *tl_suite_valgrind(void);
 Suite *tl_suite_matrix(void);
 Suite *tl_suite_valgrind_xml(void);
 Suite *tl_suite_render(void);
+Suite *tl_suite_fork(void);
 
 #endif

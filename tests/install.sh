@@ -32,6 +32,8 @@ echo "install: the installed $bin found its hosts and met race.counter under $de
 # installed threadlab for its words.
 man=$(find "$tmp/dest" -type f -name threadlab.1 | head -n 1)
 [ -n "$man" ] && grep -q '^\.SS threadlab run' "$man" || fail "no man page with the commands installed"
+src=$(find "$tmp/dest" -type f -path '*/threadlab/scenarios/race_counter.c' | head -n 1)
+[ -n "$src" ] || fail "the scenario sources (for show --code) are not installed"
 comp=$(find "$tmp/dest" -type f -path '*bash-completion/completions/threadlab' | head -n 1)
 [ -n "$comp" ] || fail "no bash completion installed"
 if command -v bash >/dev/null; then

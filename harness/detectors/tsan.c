@@ -7,11 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "detector.h"
 #include "tsan_runtime.h"
 #include "run_result.h"
 #include "symbolizer.h"
 #include "tsan_parse.h"
+#include "tsan_layout.h"
 #include "tsan_options.h"
 
 
@@ -148,7 +150,9 @@ void tl__tsan_check_environment(tl_run *r)
         failed = find_tsan_failure(path, line, sizeof line);
     }
     if (failed && tl_run_reports(r) == 0) {
-        snprintf(r->env_error, sizeof r->env_error, "ThreadSanitizer could not run: %s", line);
+        char hint[400];
+        snprintf(r->env_error, sizeof r->env_error, "ThreadSanitizer could not run: %s%s", line,
+                 tl__tsan_layout_hint(hint, sizeof hint));
         return;
     }
     /* Exit status 66 is TSan's "I reported something": a report with no
@@ -160,14 +164,24 @@ void tl__tsan_check_environment(tl_run *r)
                  r->dir);
 }
 
+static void clang_version(char *out, size_t size)
+{
+    snprintf(out, size, "%s", TL_CC_VERSION);
+}
+
 const struct tl_detector_backend tl_detector_tsan = {
     .name = "tsan",
+    .tool = "ThreadSanitizer",
+    .tool_uri = "https://clang.llvm.org/docs/ThreadSanitizer.html",
+    .tool_version = clang_version,
     .about = "ThreadSanitizer, in the TSan-built host",
     .host = "threadlab-host-tsan",
     .missing_hint = "build with TSan (configure without --disable-tsan) or use --detector none",
     .reported_status = TSAN_REPORTED,
     .slowdown = 1,
     .sees = tl__tsan_sees,
+    .available = tl__tsan_available,
+    .prepare_child = tl__tsan_prepare_child,
     .environment = tl__tsan_environment,
     .user_options = tl__tsan_user_options,
     .check_user_options = tl__tsan_check_user_options,

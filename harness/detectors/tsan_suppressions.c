@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The suppressions the TSan hosts carry (TSan calls this function at start
- * and adds them to any given in TSAN_OPTIONS). Each entry is a report TSan
+/* The suppressions the TSan hosts carry: TSan calls this function at start
+ * and adds them to any given in TSAN_OPTIONS. (It lives in detectors/: only
+ * a backend may name a detector's runtime.) Each entry is a report TSan
  * makes about the C library's own internals, which are correctly locked by
  * a lock inside libc that TSan cannot see (libc is not instrumented; only
  * its interceptors report), so the report would be false. Each one names

@@ -665,6 +665,12 @@ START_TEST(test_cond_waiters_passed_over_by_a_signal)
     tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
     ck_assert_int_eq(observe_twice(&m, 50 * MS, 2 * MS, &v), TL_MON_HANG);
     ck_assert_uint_eq(v.since_ns, 5 * MS);
+    tl_mon_explanation e;
+    tl_monitor_explain(&v, &e);
+    ck_assert_msg(strstr(e.summary, "'runner-2' waits on condition gate_opened (no owner: any "
+                                    "thread may signal it), signalled since it began waiting, "
+                                    "but the kernel woke another waiter"),
+                  "%s", e.summary);
     /* A wakeup given and not yet taken may be for either of them: nothing. */
     snap.object[gate].wakes_given.raw = 2;
     tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);

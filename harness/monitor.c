@@ -275,7 +275,8 @@ static bool blocked(const tl_mon_snapshot *s, uint32_t t)
         return lock_wait_targets(s, t, who, TL_TRACK_THREADS) > 0;
     }
     case TL_TS_WAIT_SEM: return o && (int32_t)o->count.raw <= 0;
-    case TL_TS_WAIT_COND: return o && o->count.raw == th->wait_arg;
+    case TL_TS_WAIT_COND:
+        return o && (o->count.raw == th->wait_arg || tl__mon_cond_passed_over(s, t));
     case TL_TS_JOINING: return live(s, th->wait_obj);
     default: return tl_mon_coro_blocked(s, t, blocked); /* coroutine states, else false */
     }

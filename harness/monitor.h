@@ -67,6 +67,11 @@ typedef struct {
     tl_track_loop loop[TL_TRACK_LOOPS];
     bool has_runq;
     uint64_t runq_ns[TL_TRACK_THREADS];
+    /* For threads in a condition wait: asleep in the kernel (/proc state S
+     * or D, not runnable), filled by the runner (runner_asleep.c);
+     * has_asleep false when it did not. */
+    bool has_asleep;
+    bool asleep[TL_TRACK_THREADS];
 } tl_mon_snapshot;
 
 typedef enum {
@@ -134,6 +139,13 @@ typedef struct {
 /* Copies the shared table into snap, slot by slot under each slot's sequence
  * counter (a slot being rewritten is retried, then marked torn). */
 void tl_monitor_snapshot(const tl_track_table *shared, tl_mon_snapshot *snap, uint64_t now_ns);
+/* A condition wait signalled since it began, but passed over: the thread is
+ * asleep in the kernel and every sleeper the kernel woke on that condition
+ * variable has come back, so no wakeup is on its way to it (a signal woke
+ * another waiter). Needs has_asleep; monitor_cond.c. */
+bool tl__mon_cond_passed_over(const tl_mon_snapshot *s, uint32_t t);
+/* Fills snap->asleep for the threads in a condition wait (runner_asleep.c). */
+void tl__mon_fill_asleep(tl_mon_snapshot *snap);
 
 void tl_monitor_init(tl_monitor *m, bool judge_progress, uint64_t window_ns, uint64_t now_ns);
 /* Feeds one snapshot; returns true (and fills v) once a verdict is reached. */

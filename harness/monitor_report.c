@@ -76,6 +76,10 @@ static void describe_wait(const tl_mon_snapshot *s, uint32_t t, char *buf, size_
     } else if (th->state == TL_TS_WAIT_COND) {
         add(buf, size, "waits on condition %s (no owner: any thread may signal it)",
             obj_name(s, th->wait_obj));
+        if (th->wait_obj < s->nobjects && s->object[th->wait_obj].count.raw != th->wait_arg &&
+            tl__mon_cond_passed_over(s, t)) /* signalled since, the wakeup went elsewhere */
+            add(buf, size, ", signalled since it began waiting, but the kernel woke another "
+                           "waiter");
     } else if (tl_mon_coro_state(th->state)) {
         tl_mon_coro_describe_wait(s, t, buf, size);
     } else {

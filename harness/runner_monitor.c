@@ -227,6 +227,7 @@ bool tl__monitor_look(slot_t *s, double now)
         cpu_fill(s->extra, s->run->pid, s->snap);
     if (s->snap->nloops)
         runq_fill(s->extra, s->run->pid, s->snap);
+    tl__mon_fill_asleep(s->snap); /* condition waiters only */
     note_work(s->extra, s->snap, now);
     if (!tl_monitor_observe(s->mon, s->snap, &v))
         return false;

@@ -206,4 +206,13 @@ void tl_note(tl_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2,
  * compiled in). */
 #define TL_KEEP(x) __asm__ volatile("" : : "r"(x) : "memory")
 
+/* --- waiting for a sleeper -------------------------------------------------
+ * Returns once the thread whose kernel id is `tid` (its gettid()) sleeps in
+ * the kernel in a futex wait on `word` (a tl_cond_t's &c.seq), read from
+ * /proc/self/task/TID/syscall. For demonstrations whose bug needs a waiter
+ * truly asleep, not only registered: a waiter between releasing the lock and
+ * sleeping sees a signal's bump and returns at once, as if woken. It orders
+ * nothing for TSan (a file read), so it is a handshake, never a fix. */
+void tl_wait_asleep_on(int tid, const void *word);
+
 #endif

@@ -34,6 +34,8 @@ static int cond_sleep(tl_cond_t *c, tl_lock_t *m, uint64_t timeout_ns, const cha
     tl_lock_unlock(m);
     tl_track_wait(TL_TS_WAIT_COND, c->track_id, timeout_ns != 0, file, line);
     int rc = tl__futex_wait(&c->seq, seen, timeout_ns);
+    if (rc == 0) /* woken in the kernel (not -EAGAIN: it never slept) */
+        tl_track_cond_returned(c->track_id);
     tl_track_wait_end();
     /* relaxed: only a hint for signallers to skip the syscall. */
     tl_atomic_fetch_add_u32(&c->waiters, (uint32_t)-1, tl_relaxed);
@@ -57,8 +59,11 @@ static void cond_wake(tl_cond_t *c, int n)
     tl_track_count_add(c->track_id, 1);
     /* seq_cst: see cond_sleep (the store-buffering pair with waiters). */
     tl_atomic_fetch_add_u32(&c->seq, 1, tl_seq_cst);
-    if (tl_atomic_load_u32(&c->waiters, tl_seq_cst) != 0)
-        tl__futex_wake(&c->seq, n);
+    if (tl_atomic_load_u32(&c->waiters, tl_seq_cst) != 0) {
+        int woken = tl__futex_wake(&c->seq, n);
+        if (woken > 0) /* the monitor: who was really woken, not who was told */
+            tl_track_cond_woke(c->track_id, (uint32_t)woken);
+    }
 }
 
 void tl_cond_signal(tl_cond_t *c)

@@ -81,6 +81,12 @@ typedef struct {
      * not yet taken, a condition variable's signals so far. They let the
      * monitor tell "blocked" from "about to wake, but not scheduled yet". */
     tl_atomic_u32 count;
+    /* Condition variables, also outside seq: sleepers the kernel woke for a
+     * signal or broadcast (the futex wake's own count), and waits that came
+     * back woken from the kernel. While taken >= given no wakeup is on its
+     * way to anybody: a waiter still asleep then was passed over. */
+    tl_atomic_u32 wakes_given;
+    tl_atomic_u32 wakes_taken;
 } tl_track_object;
 
 typedef struct {
@@ -200,6 +206,10 @@ void tl_track_wait(tl_track_state state, uint32_t obj, bool timed, const char *f
 /* A lock wait, for shared (reader) or exclusive mode. */
 void tl_track_wait_lock(uint32_t obj, bool shared, const char *file, int line);
 void tl_track_wait_end(void);                    /* woke without acquiring */
+/* Condition variables (track_cond.c): `n` sleepers woken by one signal or
+ * broadcast; one wait back from a kernel wakeup. */
+void tl_track_cond_woke(uint32_t obj, uint32_t n);
+void tl_track_cond_returned(uint32_t obj);
 void tl_track_acquired(uint32_t obj, const char *file, int line); /* ends a wait too */
 void tl_track_acquired_shared(uint32_t obj, const char *file, int line); /* the same, shared */
 void tl_track_released(uint32_t obj);

@@ -23,6 +23,8 @@ static const char *const takers[] = {
     "pool.lost_tasks", "pool.shutdown_in_flight", "pool.stop_flag", "pool.subtask_deadlock",
     "race.realloc_shared", "race.stack_pointer", "race.double_checked_locking",
     "race.bitfield", "race.volatile_flag",
+    "condvar.if_not_while", "condvar.signal_not_broadcast", "hang.missing_unlock",
+    "signal.unsafe_call",
 };
 
 static bool is_taker(const char *name)

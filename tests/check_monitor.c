@@ -637,6 +637,53 @@ START_TEST(test_livelock_needs_every_thread_running)
 }
 END_TEST
 
+/* condvar.signal_not_broadcast's table: one signal since two runners began
+ * waiting, spent on a third that has gone. The two still asleep are passed
+ * over - a hang - but only while the runner says they are asleep and no
+ * wakeup the kernel gave is still on its way. */
+START_TEST(test_cond_waiters_passed_over_by_a_signal)
+{
+    tl_monitor m;
+    tl_mon_verdict v;
+    reset();
+    uint32_t gate = other_obj(TL_OBJ_COND, "gate_opened");
+    uint32_t main_t = thread("main"), r0 = thread("runner-0"), r1 = thread("runner-1"),
+             r2 = thread("runner-2");
+    snap.thread[r0].state = TL_TS_EXITED; /* the one the signal woke */
+    waits(main_t, TL_TS_JOINING, r1, 5 * MS, 1);
+    waits(r1, TL_TS_WAIT_COND, gate, 2 * MS, 1);
+    waits(r2, TL_TS_WAIT_COND, gate, 3 * MS, 1);
+    snap.object[gate].count.raw = 1; /* one signal since both began (wait_arg 0) */
+    snap.object[gate].wakes_given.raw = 1;
+    snap.object[gate].wakes_taken.raw = 1;
+    /* Without the runner's word on who is asleep: signalled since, so not
+     * blocked (as before this rule). */
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 50 * MS, 2 * MS, &v), TL_MON_NONE);
+    snap.has_asleep = true;
+    snap.asleep[r1] = snap.asleep[r2] = true;
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 50 * MS, 2 * MS, &v), TL_MON_HANG);
+    ck_assert_uint_eq(v.since_ns, 5 * MS);
+    tl_mon_explanation e;
+    tl_monitor_explain(&v, &e);
+    ck_assert_msg(strstr(e.summary, "'runner-2' waits on condition gate_opened (no owner: any "
+                                    "thread may signal it), signalled since it began waiting, "
+                                    "but the kernel woke another waiter"),
+                  "%s", e.summary);
+    /* A wakeup given and not yet taken may be for either of them: nothing. */
+    snap.object[gate].wakes_given.raw = 2;
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 50 * MS, 2 * MS, &v), TL_MON_NONE);
+    /* All taken, but runner-2 is runnable (it saw the signal before it
+     * slept, or was woken and is not scheduled yet): nothing. */
+    snap.object[gate].wakes_taken.raw = 2;
+    snap.asleep[r2] = false;
+    tl_monitor_init(&m, false, TL_MON_WINDOW_NS, 0);
+    ck_assert_int_eq(observe_twice(&m, 50 * MS, 2 * MS, &v), TL_MON_NONE);
+}
+END_TEST
+
 Suite *tl_suite_monitor(void)
 {
     Suite *s = suite_create("monitor");
@@ -650,6 +697,7 @@ Suite *tl_suite_monitor(void)
     tcase_add_test(tc, test_upgrade_waits_for_itself);
     tcase_add_test(tc, test_live_table_shows_shared_holders);
     tcase_add_test(tc, test_all_blocked_without_cycle_is_a_hang);
+    tcase_add_test(tc, test_cond_waiters_passed_over_by_a_signal);
     tcase_add_test(tc, test_not_stuck_tables);
     tcase_add_test(tc, test_livelock_and_starvation);
     tcase_add_test(tc, test_stopped_thread_is_never_starved);

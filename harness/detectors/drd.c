@@ -24,6 +24,7 @@ static bool sees(const char *kind)
 {
     static const char *const kinds[] = {
         "data-race", "bad-unlock", "double-lock", "destroy-locked", "api-misuse", "cond-misuse",
+        "lock-held-at-exit", /* "Mutex ... still locked at thread exit" */
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(kinds[i], kind) == 0)

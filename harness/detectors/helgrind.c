@@ -22,6 +22,7 @@ static bool sees(const char *kind)
     static const char *const kinds[] = {
         "data-race", "lock-order-inversion", "bad-unlock", "double-lock",
         "destroy-locked", "api-misuse", "cond-misuse",
+        "lock-held-at-exit", /* "Exiting thread still holds N lock(s)" */
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(kinds[i], kind) == 0)

@@ -37,6 +37,7 @@ static const char *const known_categories[] = {
     "atomicity", "callback", "deadlock", "example",    "hang", "livelock",
     "memory",    "primitive", "race",   "retptr",     "selftest", "starvation",
     "tls",
+    "misuse",
 };
 
 typedef struct {

@@ -21,25 +21,30 @@ typedef struct {
     _Alignas(64) tl_atomic_u32 arrivals; /* two per trial */
     _Alignas(64) tl_atomic_u32 go_trial; /* the trial whose start time is set */
     _Atomic uint64_t go_at;              /* its start, CLOCK_MONOTONIC ns; 0: stop */
+    _Alignas(64) tl_atomic_u32 outcomes; /* forbidden outcomes reported so far */
     uint64_t end_ns;                     /* no trial starts after this */
+    uint32_t min_trials, max_trials;
+    bool until_seen;
 } tl_litmus_t;
 
-/* budget_ns: how long trials may go on. On a busy machine the two pinned
- * threads are seldom running at once and a meeting can take a scheduler
- * round; the budget keeps the run inside its deadline, and the scenario
- * reports how many trials it did. */
-void tl_litmus_init(tl_litmus_t *m, uint64_t budget_ns);
-/* Pins the calling thread, party 0 or 1, to the first or second CPU it may
- * run on: on one CPU the two threads would only take turns, and no store
- * buffer would ever be seen. Returns false (and pins nothing) when fewer
- * than two CPUs are allowed. */
+/* Trials run from 1 to at least min_trials. With until_seen (a buggy
+ * variant, whose run is a demonstration) they go on past min_trials while
+ * no forbidden outcome has been reported, up to max_trials; without it (a
+ * fixed variant) they stop at min_trials. budget_ns bounds both: on a busy
+ * machine the two pinned threads are seldom running at once and a meeting
+ * can take a scheduler round, so the budget keeps the run inside its
+ * deadline; the scenario reports how many trials it did. */
+void tl_litmus_init(tl_litmus_t *m, uint64_t budget_ns, uint32_t min_trials,
+                    uint32_t max_trials, bool until_seen);
+/* A forbidden outcome was seen (any thread, any time). */
+void tl_litmus_report(tl_litmus_t *m);
 bool tl_litmus_pin(unsigned party);
 /* Both parties call it for trials 1, 2, 3, ... in order. Returns true when
  * both are running and the agreed start of trial t has come: the second to
  * arrive sets it a little ahead, so the first (spinning) can learn it in
  * time, and both then wait for the clock. Returns false, to both, when the
- * budget is spent: the second to arrive decides for both, so they stop at
- * the same trial. */
+ * trials are over (above) or the budget is spent: the second to arrive
+ * decides for both, so they stop at the same trial. */
 bool tl_litmus_meet(tl_litmus_t *m, uint32_t t);
 
 #endif

@@ -123,7 +123,7 @@ TL_SCENARIO(primitive_destroy_locked) = {
                              "the destroy and the sender's lock: it does not count a lock's "
                              "destruction as a write of the lock's memory, as TSan does. "
                              "Measured: those two reports, every run."},
-                     {.detector = "drd", .expect = "destroy-locked invalid-mutex oracle:violated",
+                     {.detector = "drd", .expect = "destroy-locked drd:invalid-mutex oracle:violated",
                       .why = "DRD reports the destroy of a locked mutex, and then the sender's "
                              "unlock as the use of a mutex that no longer exists (invalid "
                              "mutex) rather than an unlock of an unlocked one; like Helgrind it "

@@ -1,20 +1,21 @@
 #!/bin/sh
 # threadlab quick start: installs what a fresh Debian 12 machine lacks,
 # bootstraps, configures, builds, then runs the demo (no argument) or the
-# whole test suite (`./quickstart.sh check`). Safe to run again: every step
-# is skipped when already done.
+# whole test suite (`./quickstart.sh check`), or stops after the build
+# (`./quickstart.sh build`, what CI workflows use before ci/demonstrate.sh).
+# Safe to run again: every step is skipped when already done.
 set -eu
 cd "$(dirname "$0")"
 what=${1:-demo}
 case $what in
-demo|check) ;;
-*) echo "quickstart.sh: unknown target '$what'; allowed: demo (default), check" >&2; exit 2 ;;
+demo|check|build) ;;
+*) echo "quickstart.sh: unknown target '$what'; allowed: demo (default), check, build" >&2; exit 2 ;;
 esac
 
 # clang-19, llvm-19 (its symbolizer) and libclang-rt-19-dev are for the
 # portability runs of `./quickstart.sh check` (tests/portability.sh);
 # libck-dev (Concurrency Kit) for the peers `threadlab bench` compares with.
-packages="clang llvm libclang-rt-14-dev gcc make autoconf automake pkg-config check libjansson-dev libexpat1-dev valgrind graphviz clang-19 llvm-19 libclang-rt-19-dev libck-dev"
+packages="clang llvm libclang-rt-14-dev gcc make autoconf automake pkg-config check libjansson-dev libexpat1-dev libxml2-dev help2man python3-jsonschema valgrind graphviz clang-19 llvm-19 libclang-rt-19-dev libck-dev"
 missing=
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -39,7 +40,9 @@ fi
 [ -f Makefile ] || ./configure
 make -j"$(nproc)"
 
-if [ "$what" = check ]; then
+if [ "$what" = build ]; then
+    exit 0
+elif [ "$what" = check ]; then
     status=0
     # Built in parallel above; the tests run one program at a time. They pass
     # on a busy machine too (verdicts do not depend on the schedule); one at

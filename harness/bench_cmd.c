@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bench_engine.h"
+#include "bench_pool.h"
 #include "bench_print.h"
 #include "cli.h"
 
@@ -25,6 +26,7 @@ static void usage(FILE *to)
           "      --no-peers       skip the peers: Concurrency Kit's lock of the same\n"
           "                       algorithm beside each selected kind (when built with it)\n"
           "  -h, --help           show this help\n"
+          "threadlab bench --pool measures thread-pool sizes instead (bench --pool --help).\n"
           "Exit status: 0, 2 usage error, 3 the JSON file cannot be written.\n",
           to);
 }
@@ -71,6 +73,9 @@ int tl_cmd_bench(int argc, char **argv)
         {"no-peers", no_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--pool") == 0)
+            return tl_cmd_bench_pool(argc, argv); /* pool sizes, not lock kinds: bench_pool.c */
     static tl_bench b; /* large: off the stack */
     memset(&b, 0, sizeof b);
     b.seconds = 0.5;

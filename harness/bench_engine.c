@@ -287,7 +287,12 @@ static void contended_once(const tl_lock_kind *kind, unsigned threads, double se
     unsigned long last = 0;
     atomic_store_explicit(&ct.go, 1, memory_order_release);
     double t0 = now_s();
-    while ((spent[0] < seconds || spent[1] < seconds) && npairs < MAX_PAIRS) {
+    /* Until both sides have had their time and made at least one
+     * acquisition each: on a machine busy enough that the contenders got
+     * no core for all of `seconds`, a figure of 0 ns would be a lie. Bounded
+     * by MAX_PAIRS (about 20 s of slices). */
+    while ((spent[0] < seconds || spent[1] < seconds || acquired[0] == 0 || acquired[1] == 0) &&
+           npairs < MAX_PAIRS) {
         double ns[2];
         for (int half = 0; half < 2; half++) {
             int m = (int)(npairs & 1) ^ half;

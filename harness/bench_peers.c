@@ -239,7 +239,7 @@ static void contended_sides(const tl_bench_raw *const raw[], int nsides, unsigne
     /* On a busy machine a short measurement can pass with no thread of a
      * side scheduled at all: such a side gets more slices (up to 100), so
      * every figure rests on some acquisitions. */
-    for (int extra = 0, s = 0; extra < 100; extra++) {
+    for (int extra = 0, s = 0; extra < 2000; extra++) {
         for (s = 0; s < nsides && side_total(c, threads, s) > 0; s++)
             ;
         if (s == nsides)

@@ -36,7 +36,7 @@ void tl_catalog_know_detectors(bool (*known)(const char *name), const char *name
 static const char *const known_categories[] = {
     "atomicity", "callback", "deadlock", "example",    "hang", "livelock",
     "memory",    "primitive", "race",   "retptr",     "selftest", "starvation",
-    "tls",
+    "tls",       "process",   "coroutine", "pool",
     "misuse",
 };
 
@@ -141,6 +141,10 @@ static void check_limits(checker *c)
         problem(c, "iterations", "1 <= iterations (%u) <= max_iterations (%u) <= %d does not "
                                  "hold",
                 s->iterations, s->max_iterations, MAX_ITERATIONS);
+    /* The range --timeout accepts; 0 leaves the lab's default. */
+    if (s->timeout_s != 0 && !(s->timeout_s >= 0.1 && s->timeout_s <= 3600))
+        problem(c, "timeout", "timeout_s (%g) is 0 (the lab's default) or 0.1 to 3600 seconds",
+                s->timeout_s);
 }
 
 /* takes_lock and own_locking say the same thing twice on purpose: a scenario

@@ -41,5 +41,23 @@ int tl_cmd_list(int argc, char **argv);
 int tl_cmd_show(int argc, char **argv);
 int tl_cmd_bench(int argc, char **argv);
 int tl_cmd_matrix(int argc, char **argv);
+int tl_cmd_help(int argc, char **argv);
+/* threadlab's own usage text (cli.c's --help). */
+void tl_cli_usage(FILE *to);
+/* `list --names WHAT` (cmd_list_names.c). */
+int tl_cmd_list_names(const char *what);
+
+/* The commands, in the order the help lists them (commands.c): the
+ * dispatch, `help`, the help text and shell completion all read this. */
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *about; /* one line; may hold a newline and an indented second line */
+} tl_cli_command;
+extern const tl_cli_command tl_cli_commands[];
+extern const size_t tl_cli_ncommands;
+const tl_cli_command *tl_cli_command_find(const char *name);
+/* "run, matrix, ..." for error messages. */
+const char *tl_cli_command_names(void);
 
 #endif

@@ -116,6 +116,7 @@ int tl_cmd_list(int argc, char **argv)
         {"category", required_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},
         {"locks", no_argument, NULL, 'L'},
+        {"names", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -125,16 +126,22 @@ int tl_cmd_list(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":c:jLh", opts, NULL)) != -1) {
         switch (c) {
+        case 'n':
+            if (argc > 3)
+                return tl_cli_usage_error("list --names takes no other option or argument");
+            return tl_cmd_list_names(optarg);
         case 'c': category = optarg; break;
         case 'j': as_json = true; break;
         case 'L': locks = true; break;
         case 'h':
             puts("Usage: threadlab list [--category C] [--json]\n"
                  "       threadlab list --locks [--json]\n"
+                 "       threadlab list --names scenarios|categories|locks|detectors|commands\n"
                  "Lists the scenarios: name, category, summary, whether --lock chooses the\n"
                  "kind of its locks, and the evidence each variant expects (clean = nothing).\n"
                  "With --locks, the lock kinds --lock accepts, as their descriptors describe\n"
                  "them: sleeping or spinning, FIFO, shared (reader) mode, queue nodes, broken.\n"
+                 "With --names, bare words one per line (for shell completion and scripts).\n"
                  "Exit status: 0, or 2 on a usage error.");
             return 0;
         case ':': return tl_cli_usage_error("option '%s' needs a value", argv[optind - 1]);

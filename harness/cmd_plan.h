@@ -45,6 +45,8 @@ typedef struct {
     bool quiet, verbose;
     bool all_detectors;          /* --detector all: a detector whose host is not
                                   * built here is left out, not an error */
+    const char *junit;           /* --junit FILE, or NULL */
+    const char *sarif;           /* --sarif FILE, or NULL */
 } tl_plan_options;
 
 /* Parses the command line into plan and o (both holding their defaults):

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic_file.h"
 #include "cli.h"
 #include "cmd_plan.h"
 #include "detector.h"
@@ -101,6 +102,49 @@ bool tl_cmd_plan_hosts(tl_plan *plan, tl_runner *rn, const tl_plan_options *o)
     return kept > 0;
 }
 
+enum { MAX_SHARDS = 1000 };
+
+/* A run of 1 to 4 digits at *p, advanced past it; false if none or more. */
+static bool small_number(const char **p, unsigned *out)
+{
+    unsigned v = 0, digits = 0;
+    for (; **p >= '0' && **p <= '9'; (*p)++)
+        if (++digits > 4)
+            return false;
+        else
+            v = 10 * v + (unsigned)(**p - '0');
+    *out = v;
+    return digits > 0;
+}
+
+/* "I/N", 1 <= I <= N <= MAX_SHARDS, nothing else (no sign, no spaces). */
+static bool parse_shard(const char *text, tl_plan *plan)
+{
+    unsigned i, n;
+    const char *p = text;
+    if (!small_number(&p, &i) || *p++ != '/' || !small_number(&p, &n) || *p != '\0' || i < 1 ||
+        i > n || n > MAX_SHARDS)
+        return false;
+    plan->shard = i;
+    plan->nshards = n;
+    return true;
+}
+
+/* A file a report writer will replace atomically: its folder must take a
+ * new file (tried now, so a typo stops the plan before its first run). */
+static bool writable(const char *path)
+{
+    tl_atomic_file af;
+    if (path[0] == '\0') {
+        errno = ENOENT;
+        return false;
+    }
+    if (!tl_atomic_open(&af, path))
+        return false;
+    tl_atomic_abort(&af);
+    return true;
+}
+
 /* An option the command does not take: NULL, or its refusal. */
 static const tl_refused_option *refused(const tl_plan_command *cmd, int opt)
 {
@@ -122,6 +166,8 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
         {"jobs", required_argument, NULL, 'j'},    {"out", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},          {"no-monitor", no_argument, NULL, 'N'},
+        {"junit", required_argument, NULL, 'J'},    {"shard", required_argument, NULL, 'S'},
+        {"sarif", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     bool all = false;
@@ -175,6 +221,7 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
         case 'T':
             if (!parse_seconds(optarg, &plan->timeout_s))
                 return TL_EXIT_USAGE;
+            plan->timeout_given = true;
             break;
         case 'j':
             if (!tl_cli_parse_ulong("--jobs", optarg, 1, 64, &o->jobs))
@@ -190,6 +237,24 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
             o->out = optarg;
             break;
         case 'N': plan->monitor = false; break;
+        case 'S':
+            if (!parse_shard(optarg, plan))
+                return tl_cli_usage_error("--shard: '%s' is not I/N with 1 <= I <= N <= %d "
+                                          "(this job's share of the runs, e.g. 2/4)",
+                                          optarg, MAX_SHARDS);
+            break;
+        case 'J':
+            if (!writable(optarg))
+                return tl_cli_usage_error("--junit: cannot write '%s': %s", optarg,
+                                          strerror(errno));
+            o->junit = optarg;
+            break;
+        case 'F':
+            if (!writable(optarg))
+                return tl_cli_usage_error("--sarif: cannot write '%s': %s", optarg,
+                                          strerror(errno));
+            o->sarif = optarg;
+            break;
         case 'q': o->quiet = true; break;
         case 'v': o->verbose = true; break;
         case 'h': cmd->usage(stdout); return -1;
@@ -209,5 +274,13 @@ int tl_cmd_plan_parse(const tl_plan_command *cmd, int argc, char **argv, tl_plan
     if (plan->nscenarios == 0)
         return tl_cli_usage_error("no scenario given: name one or more, or use --all or "
                                   "--category (see threadlab list)");
+    /* The user's own detector options (from the environment) may not undo
+     * the ones the reader depends on: found now, before the first run. */
+    for (size_t i = 0; i < plan->ndetectors; i++) {
+        char why[512];
+        tl_detector d = plan->detectors[i];
+        if (d->check_user_options && !d->check_user_options(why, sizeof why))
+            return tl_cli_usage_error("--detector %s: %s", d->name, why);
+    }
     return tl_plan_check(plan) ? 0 : TL_EXIT_USAGE;
 }

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "ci_github.h"
+#include "run_table.h"
 #include "cli.h"
 #include "cmd_plan.h"
 #include "config.h"
@@ -65,10 +67,18 @@ static void usage(FILE *to)
           "  -i, --iterations N       iterations (default: the scenario's)\n"
           "  -m, --mode M             deadlocks: potential (default) or actual\n"
           "  -r, --repeat N           run each variant N times (1-1000, default 1)\n"
-          "  -T, --timeout SECONDS    deadline per run (0.1-3600, default 10)\n"
+          "  -T, --timeout SECONDS    deadline per run (0.1-3600; default: the scenario's\n"
+          "                           own, else 10)\n"
           "  -j, --jobs N             runs at once (1-64, default: the number of cores)\n"
           "      --no-monitor         no live monitor: a stuck run ends at its deadline\n"
           "  -o, --out DIR            where report directories go (default ./threadlab-reports)\n"
+          "      --junit FILE         also write the runs as JUnit XML to FILE (one testcase\n"
+          "                           per run; a run not met is a failure)\n"
+          "      --sarif FILE         also write the detectors' findings as SARIF 2.1.0 to\n"
+          "                           FILE (GitHub code scanning: each on its source line)\n"
+          "      --shard I/N          run only this job's share: the runs whose number in\n"
+          "                           the whole plan is I modulo N (N jobs, I = 1..N, run\n"
+          "                           the whole plan exactly once between them)\n"
           "  -q, --quiet              no progress lines\n"
           "  -v, --verbose            oracle results and findings of every run\n"
           "  -h, --help               show this help\n"
@@ -162,6 +172,7 @@ static void on_finish(tl_run *r, void *user)
         if (f->frame.found)
             fprintf(stderr, " at %s:%d in %s", f->frame.file, f->frame.line, f->frame.function);
         fputc('\n', stderr);
+        tl_finding_print_accesses(stderr, f, 6);
     }
     if (r->monitor) {
         tl_mon_explanation e;
@@ -173,68 +184,6 @@ static void on_finish(tl_run *r, void *user)
                     e.mutual_exclusion, e.hold_and_wait, e.no_preemption, e.circular_wait);
     }
     fprintf(stderr, "    logs: %s\n", r->dir);
-}
-
-static const char *json_str(json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
-/* The final table lists every run of a plan this long or shorter; past it,
- * only the runs not met (summary.md and report.json have them all). */
-enum { TABLE_ALL_MAX = 200 };
-
-typedef struct {
-    bool all;        /* every run, or only the ones not met */
-    bool skip_nd;    /* leave out the not demonstrable ones too */
-    size_t skipped;  /* met runs left out */
-} table_t;
-
-/* One line of the final table, from the run's record. */
-static bool table_row(json_t *run, void *user)
-{
-    table_t *t = user;
-    const char *verdict = json_str(run, "verdict");
-    if (!t->all && (strcmp(verdict, "met") == 0 ||
-                    (t->skip_nd && strcmp(verdict, "not demonstrable") == 0))) {
-        t->skipped++;
-        return true;
-    }
-    tl_evidence e;
-    char ev[256];
-    size_t i;
-    json_t *token;
-    tl_evidence_clear(&e);
-    json_array_foreach(json_object_get(run, "observed"), i, token)
-        tl_evidence_add(&e, json_string_value(token));
-    const tl_scenario *s = tl_catalog_find(json_str(run, "scenario"));
-    printf("%-*s %-*s %-13s %-8s %-9s %-16s %-40s %6.2f s\n", TL_SCENARIO_NAME_MAX,
-           json_str(run, "scenario"), TL_VARIANT_NAME_MAX, json_str(run, "variant"),
-           json_str(run, "lock"), json_str(run, "detector"),
-           s && s->has_modes ? json_str(run, "mode") : "-", json_str(run, "verdict"),
-           tl_evidence_format(&e, ev, sizeof ev),
-           json_real_value(json_object_get(run, "duration_s")));
-    return true;
-}
-
-/* The runs, or (every_run false: matrix.md shows them all) only the runs
- * that went wrong, and nothing when none did. */
-static void print_table(const tl_report *rep, bool every_run)
-{
-    table_t t = {.all = every_run && rep->recorded <= TABLE_ALL_MAX, .skip_nd = !every_run};
-    if (!every_run && rep->not_met + rep->errors + rep->interrupted == 0)
-        return;
-    if (!every_run)
-        printf("Runs not met:\n");
-    printf("%-*s %-*s %-13s %-8s %-9s %-16s %-40s %8s\n", TL_SCENARIO_NAME_MAX, "scenario",
-           TL_VARIANT_NAME_MAX, "variant", "lock", "detector", "mode", "verdict", "evidence",
-           "time");
-    tl_report_each(rep, table_row, &t);
-    if (t.skipped && every_run)
-        printf("(%zu met runs not listed: summary.md has every run)\n", t.skipped);
-    if (!every_run)
-        putchar('\n');
 }
 
 /* Under the table, one line per chosen scenario that --lock did not reach,
@@ -297,9 +246,20 @@ int tl_cmd_plan(const tl_plan_command *cmd, int argc, char **argv)
     report.ndetectors = plan.ndetectors;
     /* Side by side under two or more detectors, a run is a matrix too. */
     report.matrix = cmd->always_matrix || plan.ndetectors >= 2;
+    report.junit_path = opt.junit;
+    report.sarif_path = opt.sarif;
+    report.shard = plan.shard;
+    report.nshards = plan.nshards;
     for (size_t i = 0; i < plan.ndetectors; i++) {
         report.detectors[i] = plan.detectors[i]->name;
         report.hosts[i] = rn.host[tl_detector_index(plan.detectors[i])];
+        report.tools[i] = plan.detectors[i]->tool;
+        report.tool_uris[i] = plan.detectors[i]->tool_uri;
+        if (plan.detectors[i]->tool_version)
+            plan.detectors[i]->tool_version(report.tool_versions[i],
+                                            sizeof report.tool_versions[i]);
+        report.user_options[i] =
+            plan.detectors[i]->user_options ? plan.detectors[i]->user_options() : NULL;
     }
     if (!make_report_dir(opt.out, report.dir, sizeof report.dir, report.started,
                          sizeof report.started))
@@ -321,7 +281,8 @@ int tl_cmd_plan(const tl_plan_command *cmd, int argc, char **argv)
     bool written = tl_report_write(&report);
     tl_report_close(&report);
 
-    print_table(&report, cmd->table_of_every_run);
+    tl_run_table_opts topt = tl_run_table_opts_for(stdout, cmd->table_of_every_run);
+    tl_run_table_print(stdout, &report, &topt);
     print_lock_notes(&plan);
     if (report.matrix) {
         if (cmd->table_of_every_run)
@@ -337,6 +298,9 @@ int tl_cmd_plan(const tl_plan_command *cmd, int argc, char **argv)
     if (finished > report.recorded - report.interrupted)
         printf(", %zu not recorded", finished - (report.recorded - report.interrupted));
     printf("%s.\n", interrupted ? " (interrupted)" : "");
+    tl_run_recap_print(stdout, &report, 20);
+    if (tl_ci_github())
+        written &= tl_ci_github_report(stdout, &report);
     if (report.matrix)
         printf("Matrix: %s/matrix.md (data: matrix.json)\n", report.dir);
     printf("Report: %s/summary.md (data: report.json)\n", report.dir);

@@ -69,7 +69,8 @@ bool tl_evidence_token_valid(const char *token)
         return true;
     if (strncmp(token, "monitor:", 8) == 0)
         return !strcmp(token + 8, "deadlock") || !strcmp(token + 8, "hang") ||
-               !strcmp(token + 8, "livelock") || !strcmp(token + 8, "starvation");
+               !strcmp(token + 8, "livelock") || !strcmp(token + 8, "starvation") ||
+               !strcmp(token + 8, "fork-deadlock") || !strcmp(token + 8, "pool-deadlock");
     if (strncmp(token, "signal:SIG", 10) == 0)
         return token[10] != '\0';
     return false;

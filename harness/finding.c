@@ -2,6 +2,7 @@
 /* The bug-kind vocabulary shared by every detector, and which source files
  * are threadlab's own (a finding's frame prefers them). */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "finding.h"
@@ -88,3 +89,58 @@ bool tl_frame_is_own_file(const char *file)
     return tl_frame_file_rank(file) != 0;
 }
 
+
+static const char *location_words(const tl_location *l, char *buf, size_t size)
+{
+    switch (l->kind) {
+    case TL_LOC_GLOBAL:
+        snprintf(buf, size, "global '%s'", l->name);
+        break;
+    case TL_LOC_HEAP: snprintf(buf, size, "a heap block"); break;
+    case TL_LOC_STACK:
+        if (l->thread > 0)
+            snprintf(buf, size, "the stack of thread T%d", l->thread);
+        else
+            snprintf(buf, size, "the main thread's stack");
+        break;
+    case TL_LOC_TLS:
+        if (l->thread > 0)
+            snprintf(buf, size, "the thread-local storage of thread T%d", l->thread);
+        else
+            snprintf(buf, size, "the main thread's thread-local storage");
+        break;
+    default: return NULL;
+    }
+    if (l->size > 0) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, size - n, " (%ld bytes)", l->size);
+    }
+    return buf;
+}
+
+void tl_finding_print_accesses(FILE *to, const tl_finding *f, int indent)
+{
+    if (f->naccess == 0)
+        return;
+    char where[200];
+    const char *loc = location_words(&f->location, where, sizeof where);
+    if (loc)
+        fprintf(to, "%*s%s on %s\n", indent, "", tl_bug_kind_token(f->kind), loc);
+    for (int i = 0; i < f->naccess && i < TL_FINDING_MAX_ACCESSES; i++) {
+        const tl_access *a = &f->access[i];
+        const char *op = a->op == TL_ACC_WRITE ? "write" : a->op == TL_ACC_READ ? "read" : "access";
+        fprintf(to, "%*s%s%s%s", indent + 2, "", a->previous ? "previous " : "",
+                a->atomic ? "atomic " : "", op);
+        if (a->size > 0)
+            fprintf(to, " of %d bytes", a->size);
+        if (a->thread_name[0] && strcmp(a->thread_name, "main") != 0)
+            fprintf(to, " by thread '%s'", a->thread_name);
+        else if (a->thread == 0 || strcmp(a->thread_name, "main") == 0)
+            fprintf(to, " by the main thread");
+        if (a->thread > 0)
+            fprintf(to, " (T%d)", a->thread);
+        if (a->frame.found)
+            fprintf(to, " at %s:%d in %s()", a->frame.file, a->frame.line, a->frame.function);
+        fputc('\n', to);
+    }
+}

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Bug kinds, in one vocabulary for every detector. The token
  * (tl_bug_kind_token) is what scenario expectations name ("data-race"), and
@@ -141,5 +142,11 @@ bool tl_frame_is_own_file(const char *file);
 /* How good a frame's file is as "the place of the bug": 1 a scenario or
  * test, 2 the harness, 3 the lock layer, 0 not one of threadlab's files. */
 int tl_frame_file_rank(const char *file);
+
+/* The accesses of a finding in words, as `go test -race` users read them:
+ * what the location is, then one line per access - which thread read or
+ * wrote it, where, and whether it was the previous access - each line
+ * starting with `indent` spaces. Nothing for a finding without accesses. */
+void tl_finding_print_accesses(FILE *to, const tl_finding *f, int indent);
 
 #endif

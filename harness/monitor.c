@@ -2,10 +2,16 @@
 /* The monitor's classification (see monitor.h for the rules). */
 #include <string.h>
 #include "monitor.h"
+#include "monitor_coro.h"
+#include "monitor_pool.h"
 
 const char *tl_mon_kind_name(tl_mon_kind k)
 {
     static const char *const names[] = {"none", "deadlock", "hang", "livelock", "starvation"};
+    if (k == TL_MON_FORK_DEADLOCK)
+        return "fork-deadlock";
+    if (k == TL_MON_POOL_DEADLOCK)
+        return "pool-deadlock";
     return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "none";
 }
 
@@ -14,6 +20,10 @@ const char *tl_track_state_name(uint32_t state)
     static const char *const names[] = {"unused", "running", "waiting for lock",
                                         "waiting on semaphore", "waiting on condition",
                                         "joining", "exited"};
+    if (tl_mon_coro_state(state))
+        return tl_mon_coro_state_name(state);
+    if (state == TL_TS_WAIT_TASK)
+        return "waiting for task";
     return state < sizeof names / sizeof names[0] ? names[state] : "?";
 }
 
@@ -78,7 +88,8 @@ static bool live(const tl_mon_snapshot *s, uint32_t t)
 
 static bool waiting(const tl_track_thread *t)
 {
-    return t->state >= TL_TS_WAIT_LOCK && t->state <= TL_TS_JOINING;
+    return (t->state >= TL_TS_WAIT_LOCK && t->state <= TL_TS_JOINING) ||
+           tl_mon_coro_state(t->state); /* suspended, or running a coroutine */
 }
 
 /* In the same wait in both snapshots: the wait began before the first and
@@ -164,14 +175,17 @@ static unsigned lock_wait_targets(const tl_mon_snapshot *s, uint32_t t, uint32_t
     bool shared[TL_TRACK_THREADS];
     unsigned nh = tl_monitor_holders(s, obj, who, shared, TL_TRACK_THREADS), n = 0;
     /* A shared wait conflicts with a writer only; an exclusive one with all. */
+    /* Only threads of the waiter's own process: after a fork a lock's index
+     * names one copy per process (tl__monitor_same_process). */
     for (unsigned i = 0; i < nh && n < max; i++)
-        if (!th->wait_shared || !shared[i])
+        if ((!th->wait_shared || !shared[i]) && tl__monitor_same_process(s, t, who[i]))
             out[n++] = who[i];
     if (th->wait_shared && lock_object(s, obj) &&
         (s->object[obj].flags & TL_OBJ_WRITER_PREF))
         for (uint32_t w = 0; w < s->nthreads && n < max; w++)
             if (w != t && !s->torn[w] && s->thread[w].state == TL_TS_WAIT_LOCK &&
-                s->thread[w].wait_obj == obj && !s->thread[w].wait_shared)
+                s->thread[w].wait_obj == obj && !s->thread[w].wait_shared &&
+                tl__monitor_same_process(s, t, w))
                 out[n++] = w;
     return n;
 }
@@ -185,6 +199,8 @@ unsigned tl_monitor_waits_for(const tl_mon_snapshot *s, uint32_t t, uint32_t *ou
         out[0] = th->wait_obj;
         return 1;
     }
+    if (tl_mon_coro_state(th->state))
+        return tl_mon_coro_waits_for(s, t, out, max);
     return 0;
 }
 
@@ -258,7 +274,7 @@ static bool blocked(const tl_mon_snapshot *s, uint32_t t)
     case TL_TS_WAIT_SEM: return o && (int32_t)o->count.raw <= 0;
     case TL_TS_WAIT_COND: return o && o->count.raw == th->wait_arg;
     case TL_TS_JOINING: return live(s, th->wait_obj);
-    default: return false;
+    default: return tl_mon_coro_blocked(s, t, blocked); /* coroutine states, else false */
     }
 }
 
@@ -400,8 +416,12 @@ bool tl_monitor_observe(tl_monitor *m, const tl_mon_snapshot *now, tl_mon_verdic
     v->ncycle = 0;
     v->starved = TL_TRACK_NONE;
     if (m->have_prev) {
-        if (find_cycle(m, now, v))
+        if (tl__monitor_fork_deadlock(&m->prev, now, v))
+            kind = TL_MON_FORK_DEADLOCK;
+        else if (find_cycle(m, now, v))
             kind = TL_MON_DEADLOCK;
+        else if (tl_monitor_pool_deadlock(&m->prev, now, v))
+            kind = TL_MON_POOL_DEADLOCK;
         else if (all_blocked(m, now, v))
             kind = TL_MON_HANG;
     }

@@ -20,6 +20,8 @@
  *   starvation  (scenarios that mark progress) one thread wanting (retrying
  *               or waiting for a lock) without progress for a window of its
  *               own CPU time, while others progress as it runs.
+ *   pool-deadlock every worker of a thread pool waits for a task queued
+ *               behind them (monitor_pool.h).
  *
  * Livelock and starvation rest on each thread's own CPU time (cpu_ns,
  * filled by the runner from /proc), never on wall-clock time alone: a
@@ -65,6 +67,11 @@ typedef enum {
     TL_MON_HANG,
     TL_MON_LIVELOCK,
     TL_MON_STARVATION,
+    /* A forked child waits for a lock a parent thread held at the fork, a
+     * thread the child does not have (monitor_fork.c). */
+    TL_MON_FORK_DEADLOCK = 8,
+    TL_MON_POOL_DEADLOCK = 5, /* every worker of a pool waits for a task queued
+                               * behind it (monitor_pool.h) */
 } tl_mon_kind;
 
 typedef struct {
@@ -75,6 +82,10 @@ typedef struct {
     int ncycle;
     uint32_t starved;                /* starvation: the thread */
     tl_mon_snapshot at;              /* the snapshot the verdict rests on */
+    /* fork-deadlock: the child's slot, the lock it waits for, the parent
+     * thread that held it at the fork, and the entry of the child's
+     * fork_held[] that says so. */
+    uint32_t fork_child, fork_lock, fork_holder, fork_entry;
 } tl_mon_verdict;
 
 typedef struct {
@@ -129,5 +140,16 @@ unsigned tl_monitor_holders(const tl_mon_snapshot *s, uint32_t obj, uint32_t *th
  * writer-preferring lock also the writers waiting when it asks to read,
  * or the thread it joins. Returns how many. */
 unsigned tl_monitor_waits_for(const tl_mon_snapshot *s, uint32_t t, uint32_t *out, unsigned max);
+
+/* The fork rule (monitor_fork.c): true, with v's fork_* members, cycle[0]
+ * and since_ns filled, when a forked child has been in the same wait in
+ * `prev` and `now` for a lock a parent thread held at the fork that no
+ * thread of the child's process holds. */
+/* Whether slots a and b are threads of one process. fork copies a lock's
+ * memory, so after a fork one object index names a separate lock in each
+ * process: a thread waits only for holders in its own process. */
+bool tl__monitor_same_process(const tl_mon_snapshot *s, uint32_t a, uint32_t b);
+bool tl__monitor_fork_deadlock(const tl_mon_snapshot *prev, const tl_mon_snapshot *now,
+                               tl_mon_verdict *v);
 
 #endif

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "monitor_pool.h"
 #include "monitor_report.h"
+#include "monitor_coro.h"
 
 /* Appends to a fixed buffer, silently cutting at its end. */
 static void add(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -69,9 +71,13 @@ static void describe_wait(const tl_mon_snapshot *s, uint32_t t, char *buf, size_
     } else if (th->state == TL_TS_WAIT_SEM) {
         add(buf, size, "waits on semaphore %s (no owner: any thread may post it)",
             obj_name(s, th->wait_obj));
+    } else if (th->state == TL_TS_WAIT_TASK) {
+        tl_monitor_describe_task_wait(s, t, buf, size);
     } else if (th->state == TL_TS_WAIT_COND) {
         add(buf, size, "waits on condition %s (no owner: any thread may signal it)",
             obj_name(s, th->wait_obj));
+    } else if (tl_mon_coro_state(th->state)) {
+        tl_mon_coro_describe_wait(s, t, buf, size);
     } else {
         add(buf, size, "%s", tl_track_state_name(th->state));
     }
@@ -104,6 +110,8 @@ static void explain_deadlock(const tl_mon_verdict *v, tl_mon_explanation *e)
             any_join = true;
             continue;
         }
+        if (tl_mon_coro_state(th->state))
+            continue; /* waits for a thread or a coroutine: tl_mon_coro_explain */
         any_lock = true;
         const tl_track_object *o = &s->object[th->wait_obj];
         if (o->flags & TL_OBJ_SHARED)
@@ -149,6 +157,7 @@ static void explain_deadlock(const tl_mon_verdict *v, tl_mon_explanation *e)
         describe_wait(s, v->cycle[i], wait, sizeof wait);
         add(e->hold_and_wait, sizeof e->hold_and_wait, " while it %s", wait);
     }
+    tl_mon_coro_explain(v, e);
 }
 
 static void explain_hang(const tl_mon_verdict *v, tl_mon_explanation *e)
@@ -206,6 +215,11 @@ void tl_monitor_explain(const tl_mon_verdict *v, tl_mon_explanation *e)
     case TL_MON_HANG: explain_hang(v, e); break;
     case TL_MON_LIVELOCK:
     case TL_MON_STARVATION: explain_counters(v, e); break;
+    case TL_MON_FORK_DEADLOCK: tl__monitor_explain_fork(v, e); break;
+    case TL_MON_POOL_DEADLOCK:
+        tl_monitor_explain_pool(v, e->summary, e->mutual_exclusion, e->hold_and_wait,
+                                e->no_preemption, e->circular_wait, TL_MON_TEXT);
+        break;
     default: break;
     }
 }
@@ -228,6 +242,11 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
                "  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", "
                "fontsize=10];\n",
             tl_mon_kind_name(v->kind));
+    /* A cycle of three or more reads best as a ring (circo) than as the
+     * layered left-to-right picture, where its closing edge runs back
+     * across the whole graph. */
+    if (v->ncycle >= 3)
+        fputs("  layout=circo;\n", f);
     bool used[TL_TRACK_OBJECTS] = {false};
     for (uint32_t t = 0; t < s->nthreads; t++) {
         const tl_track_thread *th = &s->thread[t];
@@ -235,7 +254,9 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
             continue;
         fprintf(f, "  t%u [shape=box, label=\"%s\\n%s\"%s];\n", t, th->name,
                 tl_track_state_name(th->state), in_cycle(v, t) ? ", color=red" : "");
-        bool blocked = th->state >= TL_TS_WAIT_LOCK && th->state <= TL_TS_JOINING;
+        tl_mon_coro_dot_node(f, s, t);
+        bool blocked = (th->state >= TL_TS_WAIT_LOCK && th->state <= TL_TS_JOINING) ||
+                       tl_mon_coro_state(th->state);
         for (uint32_t h = 0; blocked && h < th->nheld; h++)
             if (th->held[h] < s->nobjects)
                 used[th->held[h]] = true;
@@ -243,10 +264,17 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
              th->state == TL_TS_WAIT_COND) && th->wait_obj < s->nobjects)
             used[th->wait_obj] = true;
     }
+    /* A lock a thread of the cycle waits for is in the cycle too. */
+    bool cycle_obj[TL_TRACK_OBJECTS] = {false};
+    for (int i = 0; i < v->ncycle; i++) {
+        const tl_track_thread *th = &s->thread[v->cycle[i]];
+        if (th->state == TL_TS_WAIT_LOCK && th->wait_obj < s->nobjects)
+            cycle_obj[th->wait_obj] = true;
+    }
     for (uint32_t o = 0; o < s->nobjects; o++)
         if (used[o])
-            fprintf(f, "  o%u [shape=ellipse, label=\"%s\\n(%s)\"];\n", o, s->object[o].name,
-                    s->object[o].kind);
+            fprintf(f, "  o%u [shape=ellipse, label=\"%s\\n(%s)\"%s];\n", o, s->object[o].name,
+                    s->object[o].kind, cycle_obj[o] ? ", color=red" : "");
     for (uint32_t t = 0; t < s->nthreads; t++) {
         const tl_track_thread *th = &s->thread[t];
         if (th->state == TL_TS_UNUSED || th->state == TL_TS_EXITED)
@@ -270,8 +298,10 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
                     s->thread[w].wait_obj == th->wait_obj && !s->thread[w].wait_shared)
                     fprintf(f, "  t%u -> t%u [label=\"behind waiting writer\", style=dotted%s];\n",
                             t, w, red && in_cycle(v, w) ? ", color=red" : "");
+        tl_mon_coro_dot_edges(f, v, t);
         /* Held lists are current only for waiting threads (tl_track.h). */
-        bool blocked = th->state >= TL_TS_WAIT_LOCK && th->state <= TL_TS_JOINING;
+        bool blocked = (th->state >= TL_TS_WAIT_LOCK && th->state <= TL_TS_JOINING) ||
+                       tl_mon_coro_state(th->state);
         for (uint32_t h = 0; blocked && h < th->nheld; h++) {
             /* A held-by edge is in the cycle when a cycle thread waits for it. */
             bool cyc = false;
@@ -284,6 +314,8 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path)
                     cyc && red ? ", color=red" : "");
         }
     }
+    tl__monitor_fork_dot(v, f);
+    tl_monitor_pool_dot(v, f); /* task waits: task -> queue -> workers */
     fputs("}\n", f);
     return fclose(f) == 0;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "monitor.h"
 
 enum { TL_MON_TEXT = 1024 };
@@ -30,5 +31,10 @@ bool tl_monitor_write_dot(const tl_mon_verdict *v, const char *path);
 
 /* A thread's share of all lock acquisitions in a snapshot, in percent. */
 double tl_monitor_share(const tl_mon_snapshot *s, uint32_t t);
+
+/* The fork-deadlock verdict (monitor_fork_report.c): its explanation, and
+ * the graph's fork-time holder edge (nothing for other verdicts). */
+void tl__monitor_explain_fork(const tl_mon_verdict *v, tl_mon_explanation *e);
+void tl__monitor_fork_dot(const tl_mon_verdict *v, FILE *f);
 
 #endif

@@ -138,7 +138,11 @@ size_t tl_plan_count(const tl_plan *p)
     for (size_t i = 0; i < p->nscenarios; i++)
         for (size_t v = 0; v < tl_catalog_nvariants(p->scenarios[i]); v++)
             n += selected(p, &p->scenarios[i]->variants[v]);
-    return n * p->repeat * p->ndetectors;
+    n *= p->repeat * p->ndetectors;
+    if (p->nshards == 0)
+        return n;
+    /* Numbers 1..n that are `shard` modulo N (shard N: the multiples). */
+    return n / p->nshards + (p->shard <= n % p->nshards ? 1 : 0);
 }
 
 /* Fills r's plan fields for (scenario i, variant v, repetition rep) as the
@@ -162,7 +166,8 @@ static void fill(const tl_plan *p, size_t i, size_t v, size_t d, unsigned rep, s
     /* A slow detector (Valgrind) stretches every deadline of the run: the
      * host's own last resort and the extension limit derive from this. */
     r->timeout_factor = r->detector->slowdown > 0 ? r->detector->slowdown : 1;
-    r->timeout_s = p->timeout_s * r->timeout_factor;
+    double base = !p->timeout_given && s->timeout_s > 0 ? s->timeout_s : p->timeout_s;
+    r->timeout_s = base * r->timeout_factor;
     r->monitor_on = p->monitor;
     r->repeat = rep;
     /* With several detectors, the folder names its detector too. */
@@ -215,7 +220,8 @@ bool tl_plan_check_expectations(const tl_plan *p)
     return true;
 }
 
-bool tl_plan_next(const tl_plan *p, tl_plan_cursor *c, const char *report_dir, tl_run *r)
+/* The next run of the whole plan, whatever the shard. */
+static bool next_of_all(const tl_plan *p, tl_plan_cursor *c, const char *report_dir, tl_run *r)
 {
     /* Order: the whole plan once, then again for each repetition, so every
      * stretch of a long plan holds the same mix of runs, and each scenario's
@@ -235,5 +241,13 @@ bool tl_plan_next(const tl_plan *p, tl_plan_cursor *c, const char *report_dir, t
                 return true;
             }
         }
+    return false;
+}
+
+bool tl_plan_next(const tl_plan *p, tl_plan_cursor *c, const char *report_dir, tl_run *r)
+{
+    while (next_of_all(p, c, report_dir, r))
+        if (p->nshards == 0 || (c->index - 1) % p->nshards == p->shard - 1)
+            return true;
     return false;
 }

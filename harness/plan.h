@@ -25,8 +25,15 @@ typedef struct {
     unsigned long iterations;   /* 0: each scenario's default */
     tl_mode mode;
     unsigned long repeat;
-    double timeout_s;
+    double timeout_s;           /* --timeout, or the lab's default */
+    bool timeout_given;         /* --timeout was on the command line: it beats a
+                                 * scenario's own default (tl_scenario.timeout_s) */
     bool monitor;               /* the live monitor watches every run */
+    /* --shard I/N: of the whole plan's runs, numbered 1, 2, ... in plan
+     * order, only those whose number is I modulo N (N = 0: every run). N
+     * jobs with I = 1..N together run exactly the whole plan, each run once,
+     * under the number it has in the whole plan. */
+    unsigned shard, nshards;
 } tl_plan;
 
 /* Adds a scenario by name (once). On an unknown name prints a one-line error
@@ -41,7 +48,7 @@ void tl_plan_add_all(tl_plan *p);
  * scenarios that take it) and prints a one-line error for the first problem. */
 bool tl_plan_check(const tl_plan *p);
 
-/* How many runs the plan makes. */
+/* How many runs the plan makes (its shard's, with --shard). */
 size_t tl_plan_count(const tl_plan *p);
 /* Checks every chosen variant's expected evidence parses (a malformed one is
  * the scenario's bug); prints a one-line error for the first that does not. */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The runner's side of the live monitor: the shared table of each run, the
  * look every few milliseconds. */
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +90,7 @@ static void cpu_fill(struct tl__mon_extra *x, pid_t pid, tl_mon_snapshot *snap)
         const tl_track_thread *th = &snap->thread[t];
         bool running = !snap->torn[t] && th->state != TL_TS_UNUSED && th->state != TL_TS_EXITED;
         if (running && th->tid > 0 && x->fd[t] == CPU_NONE)
-            cpu_open(x, pid, t, th->tid);
+            cpu_open(x, th->pid > 0 ? th->pid : pid, t, th->tid); /* a forked child: its pid */
         uint64_t ns;
         if (x->fd[t] >= 0 && th->state != TL_TS_EXITED) {
             if (!cpu_read(x, t, &ns)) { /* the task is gone: it has exited */
@@ -171,11 +173,26 @@ void tl__monitor_teardown(slot_t *s)
     s->snap = NULL;
 }
 
+/* A forked child ends with _exit, past every hook, so its slot is never
+ * marked exited by the child itself: once its process is gone (reaped by
+ * the host), the look marks it exited, so that it no longer counts as a
+ * running thread. One kill(pid, 0) per forked slot still running. */
+static void forked_gone(tl_mon_snapshot *snap)
+{
+    for (uint32_t t = 0; t < snap->nthreads; t++) {
+        tl_track_thread *th = &snap->thread[t];
+        if (!snap->torn[t] && th->forked && th->pid > 0 && th->state != TL_TS_EXITED &&
+            kill(th->pid, 0) != 0 && errno == ESRCH)
+            th->state = TL_TS_EXITED;
+    }
+}
+
 /* One look at the table; true when the monitor reached a verdict. */
 bool tl__monitor_look(slot_t *s, double now)
 {
     tl_mon_verdict v;
     tl_monitor_snapshot(s->table, s->snap, (uint64_t)(now * 1e9));
+    forked_gone(s->snap);
     /* CPU times only where the livelock and starvation rules need them: a
      * look comes every 2 ms, and each costs one pread per thread. */
     if (s->mon->judge_progress)

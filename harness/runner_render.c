@@ -173,7 +173,9 @@ static bool spawn_dot(slot_t *s, const char *exe, double now)
 void tl__render_start(slot_t *s, double now)
 {
     tl_run *r = s->run;
-    if (!r->monitor || (r->monitor->kind != TL_MON_DEADLOCK && r->monitor->kind != TL_MON_HANG))
+    if (!r->monitor || (r->monitor->kind != TL_MON_DEADLOCK && r->monitor->kind != TL_MON_HANG &&
+                        r->monitor->kind != TL_MON_FORK_DEADLOCK &&
+                        r->monitor->kind != TL_MON_POOL_DEADLOCK))
         return;
     char path[PATH_MAX + 16], exe[PATH_MAX];
     snprintf(path, sizeof path, "%s/waitfor.dot", r->dir);

@@ -22,29 +22,28 @@
 
 #include "runner_slot.h"
 #include "detector.h"
+#include "install_paths.h"
 
 extern char **environ;
 
 bool tl_runner_find_host(tl_detector d, char *out, size_t size)
 {
     const char *name = d->host;
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        char *slash = strrchr(self, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(out, size, "%s/%s", self, name);
-            if (access(out, X_OK) == 0)
-                return true;
-        }
+    char self[PATH_MAX], relocated[PATH_MAX] = "";
+    if (tl_install_self_dir(self, sizeof self))
+        tl_install_relocated(self, TL_PKGLIBEXECDIR, relocated, sizeof relocated);
+    /* Next to threadlab (the build tree), where an installed tree keeps
+     * them relative to threadlab, then where configure said. */
+    const char *dirs[] = {self, relocated, TL_PKGLIBEXECDIR};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        if (!dirs[i][0] || dirs[i][0] == '?')
+            continue;
+        snprintf(out, size, "%s/%s", dirs[i], name);
+        if (access(out, X_OK) == 0)
+            return true;
     }
-    snprintf(out, size, "%s/%s", TL_PKGLIBEXECDIR, name);
-    if (access(out, X_OK) == 0)
-        return true;
-    snprintf(out, size, "%s (looked next to threadlab in %s and in %s)", name,
-             n > 0 ? self : "?", TL_PKGLIBEXECDIR);
+    snprintf(out, size, "%s (looked next to threadlab in %s%s%s and in %s)", name, self,
+             relocated[0] ? ", in " : "", relocated, TL_PKGLIBEXECDIR);
     return false;
 }
 
@@ -280,6 +279,8 @@ bool tl__runner_launch(const tl_runner *rn, slot_t *s, tl_run *r, char *why, siz
         move_fd(l.res[1], RESULT_FD);
         if (s->memfd >= 0)
             move_fd(s->memfd, MONITOR_FD);
+        if (r->detector->prepare_child)
+            r->detector->prepare_child();
         execve(program, argv, l.env);
         if (nwrap)
             CHILD_FAIL("threadlab: cannot exec the detector's program\n");

@@ -25,8 +25,8 @@ typedef enum { TL_MODE_POTENTIAL, TL_MODE_ACTUAL } tl_mode;
  *                   can see it, as "<detector>:<kind>"
  *   <detector>:<kind> the same, pinned to one detector
  *   oracle:violated the scenario's own invariant check failed
- *   monitor:<kind>  the live monitor saw deadlock, hang, livelock or
- *                   starvation (and ended the run)
+ *   monitor:<kind>  the live monitor saw deadlock, hang, livelock,
+ *                   starvation or pool-deadlock (and ended the run)
  *   hang            the run did not finish before its deadline
  *   signal:<NAME>   the run died of a signal (signal:SIGSEGV)
  * A detector that cannot see a buggy variant's kinds makes its run "not
@@ -85,6 +85,12 @@ typedef struct {
                                 * a phrase ("its variants use atomics"); the
                                 * error, the run's note and `show` quote it */
     tl_variant variants[TL_MAX_VARIANTS]; /* ends at the first name == NULL */
+    /* Each run's deadline in seconds when --timeout is not given (0: the
+     * lab's, 10 s): for a scenario some of whose runs end only at their
+     * deadline - with --no-monitor, a hang or deadlock variant does - so its
+     * users need not pass --timeout. 0.1 to 3600, scaled by a slow
+     * detector's factor like --timeout. */
+    double timeout_s;
 } tl_scenario;
 
 /* Registers a scenario: its descriptor's address goes into the linker

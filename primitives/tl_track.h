@@ -22,8 +22,9 @@
 
 enum {
     TL_TRACK_MAGIC = 0x746c6d31, /* "tlm1" */
-    TL_TRACK_VERSION = 3,       /* 2: thread slots carry the kernel tid; 3: a lock
-                                 * held or awaited may be in shared mode */
+    TL_TRACK_VERSION = 4,       /* 2: thread slots carry the kernel tid; 3: a lock
+                                 * held or awaited may be in shared mode; 4: forked
+                                 * children, pools, loops and coroutines */
     TL_TRACK_THREADS = 64,
     TL_TRACK_OBJECTS = 256,
     TL_TRACK_HELD = 8,
@@ -31,10 +32,17 @@ enum {
     TL_TRACK_NONE = UINT32_MAX, /* no object / no thread */
 };
 
+enum {
+    /* Locks other threads held at a fork that a forked child's slot records. */
+    TL_TRACK_FORK_HELD = 16,
+};
+
 typedef enum {
     TL_OBJ_LOCK = 1,
     TL_OBJ_SEM,
     TL_OBJ_COND,
+    TL_OBJ_POOL = 4, /* a thread pool (tl_track_pool.h) */
+    TL_OBJ_TASK = 5, /* a task of a pool (tl_track_pool.h) */
 } tl_track_obj_type;
 
 enum tl_track_obj_flags {
@@ -56,6 +64,11 @@ typedef enum {
     TL_TS_WAIT_COND,   /* wait_obj: the condition variable */
     TL_TS_JOINING,     /* wait_obj: the thread slot being joined */
     TL_TS_EXITED,
+    /* Coroutines (tl_track_coro.h): */
+    TL_TS_SUSPENDED = 12, /* a coroutine stopped at a yield; wait_obj: the thread slot
+                           * that must resume it, or TL_TRACK_NONE (any thread may) */
+    TL_TS_RUNS_CORO = 13, /* a thread running a coroutine; wait_obj: its slot */
+    TL_TS_WAIT_TASK = 7, /* wait_obj: the pool task (tl_track_pool.h) */
 } tl_track_state;
 
 typedef struct {
@@ -91,6 +104,21 @@ typedef struct {
     int32_t tid;                /* kernel thread id, 0 until the thread adopts the slot:
                                  * the monitor reads its CPU time from /proc */
     char name[16];
+    /* Processes (fork): which process the slot's thread runs in, and for the
+     * one thread of a forked child, the parent thread it was forked from and
+     * the locks the parent's other threads held at that instant (the child
+     * has the locks' memory, copied, but not those threads). Written once,
+     * by the child's atfork handler (track_fork.c). */
+    int32_t pid;                /* 0 until the thread adopts the slot */
+    bool forked;                /* the only thread of a forked child */
+    uint32_t fork_parent;       /* forked: the slot of the thread that forked */
+    uint32_t fork_nheld;        /* forked: entries of fork_held[] */
+    uint32_t fork_held[TL_TRACK_FORK_HELD];   /* lock objects held at the fork */
+    uint32_t fork_holder[TL_TRACK_FORK_HELD]; /* by this parent thread's slot */
+    uint32_t fork_held_line[TL_TRACK_FORK_HELD];
+    uint32_t fork_held_file[TL_TRACK_FORK_HELD];
+    uint32_t fork_held_shared;  /* bit i: fork_held[i] was held in shared mode */
+    uint32_t coro;              /* 1: a coroutine's slot (tl_track_coro.h), not a thread's */
 } tl_track_thread;
 
 /* Source file names, written once each: a slot records a file by index, so a
@@ -114,6 +142,9 @@ const char *tl_track_file_name(const tl_track_table *t, uint32_t index);
 /* --- writer side (the host) ---------------------------------------------- */
 /* Starts recording into `table` (already sized and zeroed by the harness). */
 void tl_track_attach(tl_track_table *table);
+/* Called by tl_track_attach: a forked child's thread gets a slot of its own,
+ * which records the locks the parent's other threads held at the fork. */
+void tl__track_fork_install(void);
 extern tl_track_table *tl__track_table; /* NULL: recording is off */
 static inline bool tl_track_enabled(void)
 {

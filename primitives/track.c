@@ -12,6 +12,7 @@
  * per thread, never copied per call. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "tl_sanitizer.h"
 #include "tl_annotate.h"
 #include "tl_track.h"
+#include "tl_track_coro.h"
 
 #if defined(__clang__)
 #define NOT_INSTRUMENTED __attribute__((no_sanitize("thread")))
@@ -45,6 +47,8 @@ typedef struct {
 } local_state;
 static _Thread_local local_state local;
 
+static void fork_registry_add(uint32_t index); /* the fork section, at the end */
+
 /* Acquisition counts are published every this many (and at every wait and
  * exit): the share figures may lag by that much, the fast path stays fast. */
 enum { PUBLISH_EVERY = 256 };
@@ -59,6 +63,7 @@ void tl_track_attach(tl_track_table *t)
      * scenario's, and turning their checking off orders nothing. */
     if (TL__ANN_ACTIVE())
         TL__ANN_PRIVATE(t, sizeof *t);
+    tl__track_fork_install();
 }
 
 const char *tl_track_file_name(const tl_track_table *t, uint32_t index)
@@ -194,7 +199,9 @@ NOT_INSTRUMENTED void tl_track_thread_adopt(uint32_t index)
     self_index = index;
     write_begin(&self->seq);
     self->tid = (int32_t)gettid();
+    self->pid = (int32_t)getpid();
     write_end(&self->seq);
+    fork_registry_add(index);
 }
 
 void tl_track_thread_begin(const char *name)
@@ -385,4 +392,160 @@ void tl_track_count_add(uint32_t obj, int32_t delta)
     if (tl__track_table && obj < TL_TRACK_OBJECTS)
         __atomic_fetch_add(&tl__track_table->object[obj].count.raw, (uint32_t)delta,
                            __ATOMIC_RELAXED);
+}
+
+/* --- fork ------------------------------------------------------------------
+ * fork() copies the whole address space but only the calling thread. The
+ * child's one thread must not go on writing its parent thread's slot (the
+ * table is shared memory: the parent's thread is still alive there), so the
+ * child handler gives it a slot of its own. And a lock another thread held
+ * at the fork stays locked in the child with no thread there to unlock it:
+ * the handler records those holds, read from the copied per-thread state of
+ * the threads the child does not have (their memory is copied too; they
+ * just never run again). Each thread's state is found through a registry
+ * of pointers to its thread-local `local`, set when the thread adopts its
+ * slot and cleared by a key destructor when it exits (before its memory
+ * goes), so the handler never follows a pointer into a freed stack. */
+static local_state *thread_locals[TL_TRACK_THREADS];
+static pthread_key_t locals_key;
+static bool locals_key_made;
+
+NOT_INSTRUMENTED static void fork_registry_forget(void *index_plus_one)
+{
+    uintptr_t i = (uintptr_t)index_plus_one - 1;
+    if (i < TL_TRACK_THREADS)
+        thread_locals[i] = NULL;
+}
+
+/* Written by the thread itself; read only in a forked child, where no other
+ * thread runs: no ordering is needed beyond fork's own. */
+NOT_INSTRUMENTED static void fork_registry_add(uint32_t index)
+{
+    if (index >= TL_TRACK_THREADS || !locals_key_made)
+        return;
+    thread_locals[index] = &local;
+    pthread_setspecific(locals_key, (void *)(uintptr_t)(index + 1));
+    /* Valgrind: the forked child reads this state and the registry with no
+     * happens-before from their writers (fork orders them; the tools do not
+     * know). The monitor's bookkeeping, not the scenario's: unchecked. */
+    if (TL__ANN_ACTIVE()) {
+        TL__ANN_PRIVATE(&local, sizeof local);
+        TL__ANN_PRIVATE(&thread_locals[index], sizeof thread_locals[index]);
+    }
+}
+
+/* The child's name: its parent thread's, shortened, and "-child". */
+NOT_INSTRUMENTED static void child_name(char *to, size_t size, const char *parent)
+{
+    static const char suffix[] = "-child";
+    size_t keep = size - sizeof suffix, i = 0;
+    for (; parent && parent[i] && i < keep; i++)
+        to[i] = parent[i];
+    for (size_t k = 0; k < sizeof suffix; k++)
+        to[i + k] = suffix[k];
+}
+
+/* Runs in the child, right after fork, on its only thread. Only plain memory
+ * accesses and async-signal-safe calls (getpid, gettid, clock reads). */
+NOT_INSTRUMENTED static void track_fork_child(void)
+{
+    tl_track_table *t = tl__track_table;
+    if (!t)
+        return;
+    uint32_t parent = self_index;
+    uint32_t n = 0, held[TL_TRACK_FORK_HELD], holder[TL_TRACK_FORK_HELD],
+             line[TL_TRACK_FORK_HELD], shared = 0;
+    const char *file[TL_TRACK_FORK_HELD];
+    for (uint32_t i = 0; i < TL_TRACK_THREADS; i++) {
+        const local_state *other = thread_locals[i];
+        if (i == parent || !other)
+            continue;
+        for (uint32_t h = 0; h < other->nheld && h < TL_TRACK_HELD && n < TL_TRACK_FORK_HELD;
+             h++) {
+            held[n] = other->held[h];
+            holder[n] = i;
+            line[n] = other->held_line[h];
+            file[n] = other->held_file[h];
+            if ((other->held_shared >> h) & 1)
+                shared |= 1u << n;
+            n++;
+        }
+    }
+    /* The forking thread's own holds stay with this thread: it is that
+     * thread, in the child, and can release them. */
+    if (parent < TL_TRACK_THREADS)
+        thread_locals[parent] = NULL;
+    char name[16];
+    child_name(name, sizeof name, self ? self->name : "main");
+    self = NULL;
+    self_index = TL_TRACK_NONE;
+    local.waiting = false;
+    tl_track_thread_adopt(tl_track_thread_reserve(name));
+    if (!self)
+        return; /* the table is full: the child goes unrecorded */
+    uint32_t held_file[TL_TRACK_FORK_HELD];
+    for (uint32_t i = 0; i < n; i++)
+        held_file[i] = file_index(file[i]);
+    write_begin(&self->seq);
+    self->forked = true;
+    self->fork_parent = parent;
+    self->fork_nheld = n;
+    self->fork_held_shared = shared;
+    for (uint32_t i = 0; i < n; i++) {
+        self->fork_held[i] = held[i];
+        self->fork_holder[i] = holder[i];
+        self->fork_held_line[i] = line[i];
+        self->fork_held_file[i] = held_file[i];
+    }
+    write_end(&self->seq);
+}
+
+void tl__track_fork_install(void)
+{
+    static bool installed;
+    if (installed)
+        return;
+    installed = true;
+    locals_key_made = pthread_key_create(&locals_key, fork_registry_forget) == 0;
+    pthread_atfork(NULL, NULL, track_fork_child);
+}
+
+/* --- coroutines (tl_track_coro.h) -------------------------------------------
+ * A coroutine records as itself: its own slot and its own private held list,
+ * swapped in for the thread's while it runs. Both live here because `self`
+ * and `local` are this file's. */
+struct tl__track_ident {
+    tl_track_thread *self;
+    uint32_t self_index;
+    local_state local;
+};
+
+NOT_INSTRUMENTED void *tl__track_ident_new(const char *name, uint32_t *slot)
+{
+    uint32_t i = tl_track_thread_reserve(name);
+    if (i == TL_TRACK_NONE)
+        return NULL;
+    struct tl__track_ident *id = calloc(1, sizeof *id);
+    if (!id)
+        return NULL;
+    id->self = &tl__track_table->thread[i];
+    id->self_index = i;
+    /* Not started yet: suspended, and no thread is bound to resume it. */
+    write_begin(&id->self->seq);
+    id->self->coro = 1;
+    id->self->state = TL_TS_SUSPENDED;
+    write_end(&id->self->seq);
+    *slot = i;
+    return id;
+}
+
+/* Thread-local state only: nothing another thread or process reads. */
+void tl__track_ident_swap(void *ident)
+{
+    struct tl__track_ident *id = ident;
+    struct tl__track_ident mine = {self, self_index, local};
+    self = id->self;
+    self_index = id->self_index;
+    local = id->local;
+    *id = mine;
 }

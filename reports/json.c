@@ -54,6 +54,22 @@ bool tl_report_write_json(const tl_report *rep)
         "not_met", (json_int_t)rep->not_met, "not_demonstrable",
         (json_int_t)rep->not_demonstrable, "errors", (json_int_t)rep->errors,
         "interrupted", (json_int_t)rep->interrupted, "runs");
+    /* Before "runs", which must stay last. */
+    json_t *runs = json_incref(json_object_get(doc, "runs"));
+    json_object_del(doc, "runs");
+    /* Each detector's options as the user set them in the environment
+     * (appended after threadlab's own), null when none. */
+    json_t *user = json_object();
+    for (size_t i = 0; i < rep->ndetectors; i++)
+        json_object_set_new(user, rep->detectors[i],
+                            rep->user_options[i] ? json_string(rep->user_options[i])
+                                                 : json_null());
+    json_object_set_new(doc, "detector_user_options", user);
+    json_object_set_new(doc, "shard",
+                        rep->nshards ? json_pack("{s:i, s:i}", "index", (int)rep->shard, "count",
+                                                 (int)rep->nshards)
+                                     : json_null());
+    json_object_set_new(doc, "runs", runs);
     char *head = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     char *tail = head ? strstr(head, "\"runs\": []") : NULL;

@@ -12,6 +12,8 @@
 
 #include "atomic_file.h"
 #include "catalog.h"
+#include "excerpt.h"
+#include "mermaid.h"
 #include "report.h"
 #include "run_result.h"
 
@@ -83,35 +85,36 @@ static bool table_row(json_t *run, void *user)
 /* The first report of the run's detector log, cut to EXCERPT_MAX_LINES lines. */
 static void excerpt(FILE *f, const char *dir, json_t *run)
 {
-    json_t *first = json_array_get(json_object_get(run, "findings"), 0);
-    json_t *span = json_object_get(first, "log_span");
-    const char *log = str(json_object_get(run, "logs"), "detector");
-    if (!first || !span || !log[0])
-        return;
-    char path[PATH_MAX + 256];
-    size_t len;
     bool cut;
-    snprintf(path, sizeof path, "%s/%s", dir, log);
-    char *text = tl_read_file(path, TL_DETECTOR_LOG_MAX, &len, &cut);
+    char *text = tl_report_excerpt(dir, run, EXCERPT_MAX_LINES, &cut);
     if (!text)
         return;
-    size_t start = (size_t)json_integer_value(json_array_get(span, 0));
-    size_t end = (size_t)json_integer_value(json_array_get(span, 1));
-    if (end > len)
-        end = len;
-    int lines = 0;
-    fputs("\n```\n", f);
-    for (size_t p = start; p < end && lines < EXCERPT_MAX_LINES; p++) {
-        fputc(text[p], f);
-        lines += text[p] == '\n';
-    }
-    if (lines >= EXCERPT_MAX_LINES)
-        fprintf(f, "... (cut; the whole log is %s)\n", log);
+    fprintf(f, "\n```\n%s", text);
+    if (cut)
+        fprintf(f, "... (cut; the whole log is %s)\n",
+                json_string_value(json_object_get(json_object_get(run, "logs"), "detector")));
     fputs("```\n", f);
     free(text);
 }
 
-static void monitor_part(FILE *f, json_t *run)
+/* The wait-for graph as a Mermaid block, drawn inline by GitHub and GitLab
+ * (the SVG beside it needs a click). From the run's own waitfor.dot. */
+static void mermaid(FILE *f, const char *dir, const char *dot_rel)
+{
+    char path[PATH_MAX + 256];
+    size_t len;
+    bool cut;
+    snprintf(path, sizeof path, "%s/%s", dir, dot_rel);
+    char *dot = tl_read_file(path, 1 << 20, &len, &cut);
+    if (!dot)
+        return;
+    fputs("\n```mermaid\n", f);
+    tl_dot_to_mermaid(dot, f);
+    fputs("```\n", f);
+    free(dot);
+}
+
+static void monitor_part(FILE *f, const char *dir, json_t *run)
 {
     json_t *m = json_object_get(run, "monitor");
     if (!json_is_string(json_object_get(m, "verdict")))
@@ -127,6 +130,8 @@ static void monitor_part(FILE *f, json_t *run)
                 str(c, "mutual_exclusion"), str(c, "hold_and_wait"), str(c, "no_preemption"),
                 str(c, "circular_wait"));
     json_t *g = json_object_get(m, "graph");
+    if (json_is_string(json_object_get(g, "dot")))
+        mermaid(f, dir, str(g, "dot"));
     if (json_is_string(json_object_get(g, "svg")))
         fprintf(f, "\n  ![wait-for graph](%s)\n", str(g, "svg"));
     else if (json_is_string(json_object_get(g, "dot")))
@@ -161,7 +166,7 @@ static void run_section(FILE *f, const char *dir, json_t *run, size_t repeats)
             fprintf(f, "; %s", str(loc, "text"));
         fputc('\n', f);
     }
-    monitor_part(f, run);
+    monitor_part(f, dir, run);
     if (s && s->detector_note)
         fprintf(f, "- detector: %s\n", s->detector_note);
     excerpt(f, dir, run);
@@ -235,6 +240,35 @@ static bool section(json_t *run, void *user)
     return true;
 }
 
+/* The recap at the top: every run not met (or broken by the environment),
+ * up to MAX_RECAP, each with its reason and folder. */
+enum { MAX_RECAP = 20 };
+typedef struct {
+    FILE *f;
+    size_t shown, more;
+} recap_t;
+
+static bool recap_line(json_t *run, void *user)
+{
+    recap_t *rc = user;
+    const char *v = str(run, "verdict");
+    bool error = strcmp(v, "error") == 0;
+    if (strcmp(v, "not met") != 0 && !error)
+        return true;
+    if (rc->shown == MAX_RECAP) {
+        rc->more++;
+        return true;
+    }
+    if (rc->shown++ == 0)
+        fputs("**Not met:**\n\n", rc->f);
+    fprintf(rc->f, "- `%s` %s (%s, lock %s, repeat %lld): %s", str(run, "scenario"),
+            str(run, "variant"), str(run, "detector"), str(run, "lock"), num(run, "repeat"),
+            error ? "error: " : "");
+    cell(rc->f, error ? str(run, "error") : str(run, "reason"));
+    fprintf(rc->f, " - `%s/`\n", str(json_object_get(run, "logs"), "dir"));
+    return true;
+}
+
 bool tl_report_write_md(const tl_report *rep)
 {
     char path[PATH_MAX + 16];
@@ -255,7 +289,14 @@ bool tl_report_write_md(const tl_report *rep)
         fprintf(f, ", %zu environment errors", rep->errors);
     if (rep->interrupted)
         fprintf(f, ", %zu interrupted", rep->interrupted);
-    fputs(".\n\n| # | scenario | variant | lock | detector | mode | expected | observed | "
+    fputs(".\n\n", f);
+    recap_t rc = {.f = f};
+    if (rep->not_met + rep->errors > 0 && tl_report_each(rep, recap_line, &rc)) {
+        if (rc.more)
+            fprintf(f, "- ... and %zu more, each in the table below\n", rc.more);
+        fputc('\n', f);
+    }
+    fputs("| # | scenario | variant | lock | detector | mode | expected | observed | "
           "verdict | time |\n|---|---|---|---|---|---|---|---|---|---|\n",
           f);
     sections_t st = {.f = f, .dir = rep->dir, .counting = true};

@@ -133,7 +133,7 @@ static json_t *monitor_json(const tl_run *r)
     json_object_set_new(m, "at_s", json_real(r->monitor_at_s));
     json_object_set_new(m, "time_to_verdict_ms", json_real(r->monitor_ttv_ms));
     json_object_set_new(m, "summary", json_string(e.summary));
-    if (r->monitor->kind == TL_MON_DEADLOCK)
+    if (r->monitor->kind == TL_MON_DEADLOCK || r->monitor->kind == TL_MON_POOL_DEADLOCK)
         json_object_set_new(m, "conditions",
                             json_pack("{s:s, s:s, s:s, s:s}", "mutual_exclusion",
                                       e.mutual_exclusion, "hold_and_wait", e.hold_and_wait,

@@ -161,23 +161,34 @@ bool tl_report_each(const tl_report *rep, bool (*fn)(json_t *run, void *user), v
 
 /* The report formats, each a writer of one file over the records. A new
  * format is one file in reports/ and one row here. The matrix writers
- * write only when the report asks for a matrix (rep->matrix). */
+ * write only when the report asks for a matrix (rep->matrix); a writer
+ * whose file the user names (`--junit FILE`) has `file` NULL and says
+ * where in `elsewhere`. */
+static const char *junit_path(const tl_report *rep) { return rep->junit_path; }
+static const char *sarif_path(const tl_report *rep) { return rep->sarif_path; }
 static const struct {
     const char *file;
     bool (*write)(const tl_report *rep);
+    const char *(*elsewhere)(const tl_report *rep);
 } writers[] = {
-    {"report.json", tl_report_write_json},
-    {"summary.md", tl_report_write_md},
-    {"matrix.md", tl_report_write_matrix_md},
-    {"matrix.json", tl_report_write_matrix_json},
+    {"report.json", tl_report_write_json, NULL},
+    {"summary.md", tl_report_write_md, NULL},
+    {"matrix.md", tl_report_write_matrix_md, NULL},
+    {"matrix.json", tl_report_write_matrix_json, NULL},
+    {NULL, tl_report_write_junit, junit_path},
+    {NULL, tl_report_write_sarif, sarif_path},
 };
 
 bool tl_report_write(tl_report *rep)
 {
     for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++)
         if (!writers[i].write(rep)) {
-            fprintf(stderr, "threadlab: cannot write %s/%s: %s\n", rep->dir, writers[i].file,
-                    strerror(errno));
+            if (writers[i].file)
+                fprintf(stderr, "threadlab: cannot write %s/%s: %s\n", rep->dir, writers[i].file,
+                        strerror(errno));
+            else
+                fprintf(stderr, "threadlab: cannot write %s: %s\n", writers[i].elsewhere(rep),
+                        strerror(errno));
             return false;
         }
     return true;

@@ -36,10 +36,23 @@ typedef struct {
     /* The plan's detectors, by name, and the host each runs. */
     const char *detectors[TL_REPORT_MAX_DETECTORS];
     const char *hosts[TL_REPORT_MAX_DETECTORS];
+    /* The tool behind each detector, as SARIF names it (NULL: reports
+     * nothing), and its version. */
+    const char *tools[TL_REPORT_MAX_DETECTORS], *tool_uris[TL_REPORT_MAX_DETECTORS];
+    char tool_versions[TL_REPORT_MAX_DETECTORS][128];
+    /* Write the detectors' findings as SARIF 2.1.0 to this file too (`run
+     * --sarif FILE`; NULL: not asked for). */
+    const char *sarif_path;
+    /* The user's own options for each (from the environment), or NULL. */
+    const char *user_options[TL_REPORT_MAX_DETECTORS];
     size_t ndetectors;
     /* Write matrix.md and matrix.json too: `threadlab matrix`, or a run
      * with two or more detectors (reports/matrix.h). */
     bool matrix;
+    /* Write the runs as JUnit test cases to this file too (`run --junit
+     * FILE`; NULL: not asked for). */
+    const char *junit_path;
+    unsigned shard, nshards;   /* --shard I/N (nshards 0: the whole plan) */
     size_t planned;
     /* What runs.jsonl holds so far. */
     size_t recorded, met, not_met, not_demonstrable, interrupted, errors;
@@ -75,6 +88,10 @@ json_t *tl_report_run_json(const tl_run *r);
  * in records.c's table. */
 bool tl_report_write_json(const tl_report *rep);
 bool tl_report_write_md(const tl_report *rep);
+/* junit.c: rep->junit_path, when set. */
+bool tl_report_write_junit(const tl_report *rep);
+/* sarif.c: rep->sarif_path, when set. */
+bool tl_report_write_sarif(const tl_report *rep);
 
 /* The verdict word of a run: "met", "not met", "not demonstrable",
  * "error", "interrupted", "pending". */

@@ -100,6 +100,9 @@ TL_SCENARIO(deadlock_semaphore_order) = {
     .iterations = 1000, .max_iterations = 1000000,
     .takes_lock = true,
     .has_modes = false,
+    /* Without the monitor (--no-monitor) a stuck run ends only at its
+     * deadline: 4 s instead of the lab's 10. */
+    .timeout_s = 4,
     .variants = {
         {.name = "buggy", .role = TL_ROLE_BUGGY, .entry = buggy, .expect = "monitor:hang",
          .about = "lock, then wait on the semaphore (forced: the producer arrives while the "

@@ -2,10 +2,14 @@
 /* The catalogue: every registered scenario keeps the catalogue's rules
  * (tl_catalog_check), each rule fires on a descriptor that breaks it, the
  * categories of the brief are all covered, and names resolve. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include "catalog.h"
+#include "detector.h"
 #include "harness_suites.h"
+#include "install_paths.h"
+#include "plan.h"
 
 /* Collects the rules a check reported, for the assertions below. */
 typedef struct {
@@ -156,6 +160,106 @@ START_TEST(test_limit_rules)
     s = good();
     s.iterations = 0;
     assert_fires(&s, "iterations", "zero iterations");
+    s = good();
+    s.timeout_s = 0.05;
+    assert_fires(&s, "timeout", "a deadline below --timeout's 0.1 s");
+    s = good();
+    s.timeout_s = 7200;
+    assert_fires(&s, "timeout", "a deadline above --timeout's 3600 s");
+}
+END_TEST
+
+/* --shard I/N: the N shards together are the whole plan, each run once,
+ * under its number in the whole plan, and each shard's count is what
+ * tl_plan_count says. */
+START_TEST(test_shards_partition_the_plan)
+{
+    static tl_plan p;
+    static tl_run r;
+    p = (tl_plan){.variant = "both", .lock = "mutex", .repeat = 3, .timeout_s = 10,
+                  .detectors = {tl_detector_find("none"), tl_detector_find("tsan")},
+                  .ndetectors = 2};
+    tl_plan_add_all(&p);
+    size_t total = tl_plan_count(&p);
+    ck_assert_uint_gt(total, 100);
+    static unsigned char seen[4096];
+    ck_assert_uint_lt(total, sizeof seen);
+    const unsigned counts[] = {1, 2, 3, 7, 1000};
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        memset(seen, 0, sizeof seen);
+        size_t sum = 0;
+        for (unsigned i = 1; i <= counts[k]; i++) {
+            p.shard = i;
+            p.nshards = counts[k];
+            size_t n = 0;
+            tl_plan_cursor c = {0};
+            while (tl_plan_next(&p, &c, "/tmp/unused", &r)) {
+                ck_assert_uint_le(r.index, total);
+                ck_assert_msg(seen[r.index] == 0, "run %u in two shards of %u", r.index,
+                              counts[k]);
+                seen[r.index] = 1;
+                n++;
+            }
+            ck_assert_uint_eq(n, tl_plan_count(&p));
+            sum += n;
+        }
+        ck_assert_uint_eq(sum, total);
+        for (size_t i = 1; i <= total; i++)
+            ck_assert_msg(seen[i], "run %zu in no shard of %u", i, counts[k]);
+    }
+}
+END_TEST
+
+/* An installed tree moved anywhere: its folders keep their places relative
+ * to bin/ (DESTDIR or another prefix); a threadlab not in a bin/ of the
+ * configured shape finds nothing relative to itself. */
+START_TEST(test_install_relocation)
+{
+    char self[PATH_MAX], want[PATH_MAX], got[PATH_MAX];
+    snprintf(self, sizeof self, "/tmp/dest%s", TL_BINDIR);
+    snprintf(want, sizeof want, "/tmp/dest%s", TL_PKGDATADIR);
+    tl_install_relocated(self, TL_PKGDATADIR, got, sizeof got);
+    ck_assert_str_eq(got, want);
+    snprintf(want, sizeof want, "/tmp/dest%s", TL_PKGLIBEXECDIR);
+    tl_install_relocated(self, TL_PKGLIBEXECDIR, got, sizeof got);
+    ck_assert_str_eq(got, want);
+    tl_install_relocated("/somewhere/else", TL_PKGDATADIR, got, sizeof got);
+    ck_assert_str_eq(got, "");
+}
+END_TEST
+
+/* A scenario's own deadline: used when --timeout is not given, beaten by
+ * --timeout, scaled by a slow detector like --timeout. */
+START_TEST(test_scenario_deadline)
+{
+    static tl_scenario s;
+    s = good();
+    s.timeout_s = 4;
+    static tl_plan p;
+    p = (tl_plan){.variant = "buggy", .lock = "mutex", .repeat = 1, .timeout_s = 10,
+                  .detectors = {tl_detector_find("none")}, .ndetectors = 1};
+    p.scenarios[p.nscenarios++] = &s;
+    static tl_run r;
+    tl_plan_cursor c = {0};
+    ck_assert(tl_plan_next(&p, &c, "/tmp/unused", &r));
+    ck_assert_double_eq(r.timeout_s, 4);
+    p.timeout_given = true; /* --timeout 10 */
+    c = (tl_plan_cursor){0};
+    ck_assert(tl_plan_next(&p, &c, "/tmp/unused", &r));
+    ck_assert_double_eq(r.timeout_s, 10);
+    tl_detector slow = tl_detector_find("helgrind");
+    if (slow) {
+        p.timeout_given = false;
+        p.detectors[0] = slow;
+        c = (tl_plan_cursor){0};
+        ck_assert(tl_plan_next(&p, &c, "/tmp/unused", &r));
+        ck_assert_double_eq(r.timeout_s, 4 * slow->slowdown);
+    }
+    s.timeout_s = 0; /* the lab's default */
+    p.detectors[0] = tl_detector_find("none");
+    c = (tl_plan_cursor){0};
+    ck_assert(tl_plan_next(&p, &c, "/tmp/unused", &r));
+    ck_assert_double_eq(r.timeout_s, 10);
 }
 END_TEST
 
@@ -344,6 +448,9 @@ Suite *tl_suite_catalog(void)
     tcase_add_test(tc, test_unique_names);
     tcase_add_test(tc, test_text_and_deadlock_rules);
     tcase_add_test(tc, test_limit_rules);
+    tcase_add_test(tc, test_scenario_deadline);
+    tcase_add_test(tc, test_shards_partition_the_plan);
+    tcase_add_test(tc, test_install_relocation);
     tcase_add_test(tc, test_lock_rules);
     tcase_add_test(tc, test_variant_rules);
     tcase_add_test(tc, test_difference_rules);

@@ -6,11 +6,14 @@
  * one-line message. */
 #include <fcntl.h>
 #include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +22,7 @@
 #include "harness_suites.h"
 #include "cli_run.h"
 #include "proc_watch.h"
+#include "run_table.h"
 
 extern char **environ;
 
@@ -60,6 +64,22 @@ END_TEST
  * reads this compiler's debug info (clang), or the runtime symbolized by
  * itself (gcc). Without one, frames are bare addresses and the parser finds
  * no frame in the lab's sources. */
+/* --verbose on a race: both accesses, as `go test -race` prints them. */
+START_TEST(test_verbose_race_accesses)
+{
+    SKIP_WITHOUT_TSAN("test_verbose_race_accesses");
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "--variant", "buggy",
+                                              "--verbose", NULL});
+    ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
+    ck_assert_msg(strstr(res.err, "data-race on global 'counter'"), "%s", res.err);
+    ck_assert_msg(strstr(res.err, "write of 8 bytes by thread 'adder-") &&
+                      strstr(res.err, "previous read of 8 bytes by thread 'adder-") &&
+                      strstr(res.err, "at scenarios/race_counter.c:"),
+                  "%s", res.err);
+}
+END_TEST
+
 START_TEST(test_tsan_frames_have_file_and_line)
 {
     SKIP_WITHOUT_TSAN("test_tsan_frames_have_file_and_line");
@@ -223,6 +243,123 @@ START_TEST(test_run_all_without_detector)
 }
 END_TEST
 
+/* Colour on a terminal only, and never with NO_COLOR; the width from the
+ * terminal, else $COLUMNS, else 80. */
+START_TEST(test_table_colour_and_width)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    ck_assert_int_ge(master, 0);
+    ck_assert_int_eq(grantpt(master), 0);
+    ck_assert_int_eq(unlockpt(master), 0);
+    FILE *tty = fopen(ptsname(master), "w");
+    ck_assert_ptr_nonnull(tty);
+    struct winsize ws = {.ws_row = 24, .ws_col = 132};
+    ck_assert_int_eq(ioctl(fileno(tty), TIOCSWINSZ, &ws), 0);
+    unsetenv("NO_COLOR");
+    tl_run_table_opts o = tl_run_table_opts_for(tty, true);
+    ck_assert(o.colour || (getenv("TERM") && !strcmp(getenv("TERM"), "dumb")));
+    ck_assert_uint_eq(o.width, 132);
+    setenv("NO_COLOR", "1", 1);
+    ck_assert(!tl_run_table_opts_for(tty, true).colour);
+    unsetenv("NO_COLOR");
+    fclose(tty);
+    close(master);
+
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    FILE *piped = fdopen(fds[1], "w");
+    setenv("COLUMNS", "100", 1);
+    o = tl_run_table_opts_for(piped, true);
+    ck_assert(!o.colour);
+    ck_assert_uint_eq(o.width, 100);
+    unsetenv("COLUMNS");
+    ck_assert_uint_eq(tl_run_table_opts_for(piped, true).width, 80);
+    fclose(piped);
+    close(fds[0]);
+}
+END_TEST
+
+/* --shard 2/2 runs the even-numbered runs of the whole plan under their
+ * own numbers, and report.json says which shard it is. */
+START_TEST(test_shard_runs_its_share)
+{
+    static cli_result res;
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "tls.counter", "--detector",
+                                              "none", "--repeat", "2", "--shard", "2/2",
+                                              "--quiet", NULL});
+    ck_assert_msg(res.status == 0 || res.status == 1, "exit %d\n%s", res.status, res.err);
+    json_t *doc = load_report(&res);
+    json_t *shard = json_object_get(doc, "shard");
+    ck_assert_int_eq(json_integer_value(json_object_get(shard, "index")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(shard, "count")), 2);
+    json_t *runs = json_object_get(doc, "runs"), *run;
+    size_t i, n = json_array_size(runs);
+    ck_assert_uint_gt(n, 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(doc, "totals"),
+                                                        "planned")), (json_int_t)n);
+    json_array_foreach(runs, i, run)
+        ck_assert_int_eq(json_integer_value(json_object_get(run, "index")) % 2, 0);
+    json_decref(doc);
+}
+END_TEST
+
+/* The user's TSAN_OPTIONS reach the host after threadlab's own: a
+ * suppressions file (relative to where threadlab was started) silences
+ * race.counter's race, so its buggy run is not met; report.json records the
+ * options; a key of threadlab's set to another value is refused (exit 2). */
+START_TEST(test_user_tsan_options)
+{
+    SKIP_WITHOUT_TSAN("test_user_tsan_options");
+    static cli_result res;
+    char dir[256], supp[300], options[400];
+    tl_test_mkdtemp(dir, sizeof dir);
+    snprintf(supp, sizeof supp, "%s/race.supp", dir);
+    FILE *f = fopen(supp, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("race:forced_lost_update\n", f);
+    fclose(f);
+    snprintf(options, sizeof options, "history_size=4:suppressions=%s", supp);
+    /* make check's own TSAN_OPTIONS come back after the test. */
+    const char *had = getenv("TSAN_OPTIONS");
+    static char saved[512];
+    snprintf(saved, sizeof saved, "%s", had ? had : "");
+    setenv("TSAN_OPTIONS", options, 1);
+    /* ... as a GitHub Actions step: an annotation on the scenario's file,
+     * summary.md appended to the step's summary. */
+    char step_summary[300];
+    snprintf(step_summary, sizeof step_summary, "%s/step-summary.md", dir);
+    setenv("GITHUB_ACTIONS", "true", 1);
+    setenv("GITHUB_STEP_SUMMARY", step_summary, 1);
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "--variant", "buggy", NULL});
+    unsetenv("GITHUB_ACTIONS");
+    unsetenv("GITHUB_STEP_SUMMARY");
+    ck_assert_msg(strstr(res.out, "::error file=scenarios/race_counter.c,title=threadlab%3A "
+                                  "race.counter buggy under tsan not met::missing tsan:data-race"),
+                  "%s", res.out);
+    char page[4096];
+    tl_test_slurp(step_summary, page, sizeof page);
+    ck_assert_msg(strstr(page, "# threadlab report") && strstr(page, "**Not met:**"), "%s", page);
+    ck_assert_msg(res.status == 1, "exit %d\n%s", res.status, res.err);
+    json_t *doc = load_report(&res);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc,
+                         "detector_user_options"), "tsan")), options);
+    json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(run, "verdict")), "not met");
+    ck_assert_msg(strstr(json_string_value(json_object_get(run, "reason")), "missing tsan:data-race"),
+                  "%s", json_string_value(json_object_get(run, "reason")));
+    json_decref(doc);
+
+    setenv("TSAN_OPTIONS", "halt_on_error=1", 1);
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", NULL});
+    if (had)
+        setenv("TSAN_OPTIONS", saved, 1);
+    else
+        unsetenv("TSAN_OPTIONS");
+    ck_assert_int_eq(res.status, 2);
+    ck_assert_msg(strstr(res.err, "TSAN_OPTIONS sets 'halt_on_error'"), "%s", res.err);
+}
+END_TEST
+
 /* Runs one selftest variant and returns its single report record. */
 static json_t *selftest(cli_result *res, const char *variant, const char *timeout, int want_exit)
 {
@@ -247,6 +384,115 @@ START_TEST(test_checker_can_say_not_met)
                          "missing tsan:data-race"),
                   "%s", json_string_value(json_object_get(run, "reason")));
     json_decref(run);
+}
+END_TEST
+
+/* --junit FILE: read back with libxml2's parser, a testcase per run with a
+ * unique name, a failure exactly for each run not met. */
+static size_t count_children(xmlNodePtr parent, const char *name)
+{
+    size_t n = 0;
+    for (xmlNodePtr c = parent->children; c; c = c->next)
+        n += c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0;
+    return n;
+}
+
+static xmlNodePtr child(xmlNodePtr parent, const char *name)
+{
+    for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static long attr_long(xmlNodePtr n, const char *name)
+{
+    xmlChar *v = xmlGetProp(n, BAD_CAST name);
+    long x = v ? strtol((const char *)v, NULL, 10) : -1;
+    xmlFree(v);
+    return x;
+}
+
+START_TEST(test_junit_report)
+{
+    SKIP_WITHOUT_TSAN("test_junit_report");
+    static cli_result res;
+    char dir[256], path[300];
+    tl_test_mkdtemp(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/junit & <co>.xml", dir);
+    /* --timeout 4: the checker's "hang" variant waits for it; the other
+     * runs need far less, even on a busy machine. */
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "selftest.checker",
+                                              "--repeat", "2", "--timeout", "4", "--junit",
+                                              path, NULL});
+    ck_assert_msg(res.status == 1, "exit %d\n%s", res.status, res.err);
+    /* The table on stdout (a pipe here): 80 columns at most, no colour,
+     * repeats rolled up per variant, and the recap of what was not met. */
+    ck_assert_msg(!strchr(res.out, '\033'), "colour in a pipe: %s", res.out);
+    ck_assert_msg(!strstr(res.out, "::error"), "annotations outside GitHub Actions: %s", res.out);
+    char copy[sizeof res.out];
+    snprintf(copy, sizeof copy, "%s", res.out);
+    char *table_end = strstr(copy, "\n\n"); /* the table, then a blank line */
+    ck_assert_ptr_nonnull(table_end);
+    *table_end = '\0';
+    for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n"))
+        ck_assert_msg(strlen(line) <= 80, "table line of %zu: %s", strlen(line), line);
+    ck_assert_msg(strstr(res.out, "met 2/2") && strstr(res.out, "NOT MET 2/2"), "%s", res.out);
+    ck_assert_msg(strstr(res.out, "not met:\n  selftest.checker wrong (tsan"), "%s", res.out);
+    json_t *report = load_report(&res);
+    size_t runs = json_array_size(json_object_get(report, "runs"));
+    json_decref(report);
+    ck_assert_uint_ge(runs, 12); /* race.counter's variants and the checker's four, twice */
+    xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+    ck_assert_msg(doc, "%s does not parse as XML", path);
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    ck_assert_str_eq((const char *)root->name, "testsuites");
+    ck_assert_int_eq(attr_long(root, "tests"), (long)runs);
+    ck_assert_int_eq(attr_long(root, "failures"), 2);
+    ck_assert_int_eq(attr_long(root, "errors"), 0);
+    xmlNodePtr suite = child(root, "testsuite");
+    ck_assert_ptr_nonnull(suite);
+    ck_assert_uint_eq(count_children(suite, "testcase"), runs);
+    static char names[64][256];
+    ck_assert_uint_le(runs, 64);
+    size_t n = 0, failures = 0, race_out = 0;
+    for (xmlNodePtr tc = suite->children; tc; tc = tc->next) {
+        if (tc->type != XML_ELEMENT_NODE)
+            continue;
+        xmlChar *cls = xmlGetProp(tc, BAD_CAST "classname"), *name = xmlGetProp(tc, BAD_CAST "name");
+        ck_assert_msg(strcmp((char *)cls, "race.counter") == 0 ||
+                          strcmp((char *)cls, "selftest.checker") == 0, "classname %s", cls);
+        for (size_t k = 0; k < n; k++)
+            ck_assert_msg(strcmp(names[k], (char *)name) != 0, "two testcases named %s", name);
+        snprintf(names[n++], sizeof names[0], "%s", (char *)name);
+        xmlNodePtr f = child(tc, "failure");
+        if (f) {
+            failures++;
+            xmlChar *msg = xmlGetProp(f, BAD_CAST "message");
+            ck_assert_msg(strncmp((char *)name, "wrong ", 6) == 0, "failure on %s", name);
+            ck_assert_msg(strstr((char *)msg, "missing tsan:data-race"), "message %s", msg);
+            xmlFree(msg);
+        }
+        xmlNodePtr out = child(tc, "system-out");
+        if (out && strcmp((char *)cls, "race.counter") == 0 &&
+            strncmp((char *)name, "buggy ", 6) == 0) {
+            xmlChar *words = xmlNodeGetContent(out);
+            race_out += strstr((char *)words, "ThreadSanitizer: data race") != NULL;
+            xmlFree(words);
+        }
+        xmlFree(cls);
+        xmlFree(name);
+    }
+    ck_assert_uint_eq(failures, 2);
+    ck_assert_uint_eq(race_out, 2); /* the detector's own words, in both buggy runs */
+    xmlFreeDoc(doc);
+
+    /* A folder that does not exist: refused before any run, exit 2. */
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "--junit",
+                                              "/nonexistent-dir/j.xml", NULL});
+    ck_assert_int_eq(res.status, 2);
+    ck_assert_msg(strstr(res.err, "--junit: cannot write '/nonexistent-dir/j.xml'"), "%s",
+                  res.err);
 }
 END_TEST
 
@@ -388,9 +634,18 @@ START_TEST(test_usage_errors)
     expect_usage_error((const char *const[]){"run", "race.counter", "--variant", "fixd", NULL},
                        "--variant: no chosen scenario has a variant 'fixd'; allowed: buggy, fixed, both, fixed-atomic");
     expect_usage_error((const char *const[]){"run", NULL}, "no scenario given");
+    expect_usage_error((const char *const[]){"run", "race.counter", "--shard", "3/2", NULL},
+                       "--shard: '3/2' is not I/N with 1 <= I <= N <= 1000");
+    expect_usage_error((const char *const[]){"run", "race.counter", "--shard", "1/-2", NULL},
+                       "--shard: '1/-2' is not I/N");
     expect_usage_error((const char *const[]){"show", "tls.countr", NULL},
                        "did you mean tls.counter?");
     expect_usage_error((const char *const[]){"frobnicate", NULL}, "unknown command 'frobnicate'");
+    expect_usage_error((const char *const[]){"help", "rn", NULL},
+                       "help: unknown command 'rn'; allowed: run, matrix, list, show, validate, "
+                       "bench, help");
+    expect_usage_error((const char *const[]){"list", "--names", "kinds", NULL},
+                       "--names: unknown list 'kinds'; allowed: scenarios, categories, locks");
 }
 END_TEST
 
@@ -415,6 +670,30 @@ START_TEST(test_list_json_and_show)
     /* --lock's help lists every kind, from the descriptors. */
     for (size_t i = 0; i < tl_lock_kind_count(); i++)
         ck_assert_msg(strstr(res.out, tl_lock_kind_at(i)->summary), "%s", tl_lock_kind_at(i)->name);
+    /* help COMMAND is COMMAND --help. */
+    static cli_result again;
+    run_cli(&again, false, (const char *const[]){"help", "run", NULL});
+    ck_assert_int_eq(again.status, 0);
+    ck_assert_str_eq(again.out, res.out);
+    /* show --code: the scenario's file with line numbers. */
+    run_cli(&res, false, (const char *const[]){"show", "race.counter", "--code", NULL});
+    ck_assert_int_eq(res.status, 0);
+    ck_assert_msg(strncmp(res.out, "   1  /* SPDX-License-Identifier: MIT */", 40) == 0 &&
+                      strstr(res.out, "forced_lost_update"), "%.200s", res.out);
+    /* list --names: the words completion offers, one per line, each one the
+     * CLI accepts. */
+    run_cli(&res, false, (const char *const[]){"list", "--names", "scenarios", NULL});
+    ck_assert_int_eq(res.status, 0);
+    size_t words = 0;
+    for (char *line = strtok(res.out, "\n"); line; line = strtok(NULL, "\n"), words++)
+        ck_assert_msg(tl_catalog_find(line) && !tl_catalog_is_selftest(tl_catalog_find(line)),
+                      "'%s' offered", line);
+    ck_assert_uint_eq(words, listed);
+    run_cli(&res, false, (const char *const[]){"list", "--names", "locks", NULL});
+    words = 0;
+    for (char *line = strtok(res.out, "\n"); line; line = strtok(NULL, "\n"), words++)
+        ck_assert_msg(tl_lock_kind_find(line), "'%s' offered", line);
+    ck_assert_uint_eq(words, tl_lock_kind_count());
 }
 END_TEST
 
@@ -499,6 +778,7 @@ Suite *tl_suite_cli(void)
     tcase_add_test(tc, test_list_locks);
     tcase_add_test(tc, test_run_all_tsan_meets_every_expectation);
     tcase_add_test(tc, test_tsan_frames_have_file_and_line);
+    tcase_add_test(tc, test_verbose_race_accesses);
     tcase_add_test(tc, test_run_deadlocks_actual_mode_monitor);
     tcase_add_test(tc, test_run_deadlock_without_monitor_hits_the_deadline);
     tcase_add_test(tc, test_run_stuck_scenarios);
@@ -506,6 +786,10 @@ Suite *tl_suite_cli(void)
     tcase_add_test(tc, test_detectors_side_by_side);
     tcase_add_test(tc, test_run_all_under_gcc_tsan);
     tcase_add_test(tc, test_checker_can_say_not_met);
+    tcase_add_test(tc, test_junit_report);
+    tcase_add_test(tc, test_shard_runs_its_share);
+    tcase_add_test(tc, test_table_colour_and_width);
+    tcase_add_test(tc, test_user_tsan_options);
     tcase_add_test(tc, test_checker_sees_a_hang_and_leaves_nothing_behind);
     tcase_add_test(tc, test_checker_names_the_signal);
     tcase_add_test(tc, test_interrupt_keeps_a_valid_report);

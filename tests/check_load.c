@@ -216,8 +216,13 @@ static void stopped_midrun(const char *scenario, const char *detector, const cha
                            const char *workers)
 {
     cli_result *res = calloc(1, sizeof *res);
+    /* --timeout 60: these runs must be met, not fast. A FIFO lock's
+     * hand-over waits for the next waiter to be scheduled, so on a machine
+     * with twenty runnable processes per core (the busy loops here plus
+     * whatever else runs) a fixed run took over 40 s, past 4 x the default
+     * deadline, and was "not met" for want of time, never of exclusion. */
     const char *args[] = {"run", scenario, "--variant", "fixed", "--detector", detector,
-                          "--iterations", iterations, "--quiet", NULL};
+                          "--iterations", iterations, "--timeout", "60", "--quiet", NULL};
     load_start();
     pid_t cli = (pid_t)run_cli_start(res, true, args);
     pid_t host = 0;
@@ -282,13 +287,13 @@ START_TEST(test_fixed_variants_met_under_load)
     for (int k = 0; k < 2; k++) {
         const char *args[] = {"run", "livelock.polite", "race.counter", "--variant", "fixed",
                               "--lock", kinds[k], "--repeat", "3", "--detector", "none",
-                              "--quiet", NULL};
+                              "--timeout", "60", "--quiet", NULL};
         run_all_met_under_load(args, 6);
     }
     /* starvation.unfair_spinlock fixes its own kinds (tas, ticket): --lock
      * does not reach it, so it runs once without. */
     const char *own[] = {"run", "starvation.unfair_spinlock", "--variant", "fixed", "--repeat",
-                         "3", "--detector", "none", "--quiet", NULL};
+                         "3", "--detector", "none", "--timeout", "60", "--quiet", NULL};
     run_all_met_under_load(own, 3);
 }
 END_TEST

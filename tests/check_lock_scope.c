@@ -18,6 +18,9 @@ static const char *const takers[] = {
     "deadlock.abba",   "deadlock.dining_philosophers", "deadlock.self",
     "deadlock.semaphore_order", "hang.lost_wakeup",    "livelock.polite",
     "race.counter",
+    "process.fork_with_lock_held",
+    "coroutine.one_thread_vs_pool", "coroutine.yield_holding_lock",
+    "pool.lost_tasks", "pool.shutdown_in_flight", "pool.stop_flag", "pool.subtask_deadlock",
 };
 
 static bool is_taker(const char *name)

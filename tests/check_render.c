@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli_run.h"
+#include "mermaid.h"
 #include "harness_suites.h"
 #include "proc_watch.h"
 
@@ -304,6 +305,33 @@ START_TEST(test_ctrl_c_while_dot_draws)
 }
 END_TEST
 
+/* The wait-for graph for summary.md: each node and edge of the monitor's
+ * DOT as Mermaid, dashed edges dashed, labels' line breaks and quotes
+ * translated, the cycle's nodes and edges marked. */
+START_TEST(test_dot_to_mermaid)
+{
+    const char *dot = "digraph waitfor {\n  label=\"threadlab: deadlock\";\n  rankdir=LR;\n"
+                      "  layout=circo;\n"
+                      "  t1 [shape=box, label=\"a-then-b\\nwaiting for lock\", color=red];\n"
+                      "  o0 [shape=ellipse, label=\"lock \\\"a\\\"\\n(mutex)\"];\n"
+                      "  t1 -> o0 [label=\"waits for\\nx.c:24\", color=red];\n"
+                      "  o0 -> t1 [label=\"held by\\nx.c:19\", style=dashed];\n}\n";
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert(tl_dot_to_mermaid(dot, f));
+    fclose(f);
+    ck_assert_msg(strstr(text, "flowchart LR\n") == text, "%s", text);
+    ck_assert_msg(strstr(text, "  t1[\"a-then-b<br/>waiting for lock\"]\n"), "%s", text);
+    ck_assert_msg(strstr(text, "  o0([\"lock #quot;a#quot;<br/>(mutex)\"])\n"), "%s", text);
+    ck_assert_msg(strstr(text, "  t1 -->|\"waits for<br/>x.c:24\"| o0\n"), "%s", text);
+    ck_assert_msg(strstr(text, "  o0 -.->|\"held by<br/>x.c:19\"| t1\n"), "%s", text);
+    ck_assert_msg(strstr(text, "  class t1 cycle\n") && strstr(text, "  linkStyle 0 stroke:#d00\n"),
+                  "%s", text);
+    free(text);
+}
+END_TEST
+
 Suite *tl_suite_render(void)
 {
     Suite *s = suite_create("render");
@@ -314,6 +342,7 @@ Suite *tl_suite_render(void)
     tcase_add_test(tc, test_hanging_dot_is_killed);
     tcase_add_test(tc, test_other_runs_go_on_while_dot_draws);
     tcase_add_test(tc, test_ctrl_c_while_dot_draws);
+    tcase_add_test(tc, test_dot_to_mermaid);
     tcase_set_timeout(tc, 120); /* bounds of BOUND_S, never reached when all is well */
     suite_add_tcase(s, tc);
     return s;

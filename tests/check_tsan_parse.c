@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsan_layout.h"
+#include "tsan_options.h"
 #include "tsan_parse.h"
 
 #ifndef TL_TEST_SRCDIR
@@ -1050,6 +1052,56 @@ START_TEST(test_is_own_file)
 }
 END_TEST
 
+/* The user's TSAN_OPTIONS: a key of ours with another value is refused by
+ * name; the same value, or any other key, is passed on after ours, with a
+ * relative suppressions file made absolute (the host starts elsewhere). */
+START_TEST(test_user_options)
+{
+    const char *ours = "log_path=tsan exitcode=66 halt_on_error=0 strip_path_prefix=\"/src/\"";
+    char why[256], out[512];
+    ck_assert(tl__tsan_options_check(ours, "history_size=4", why, sizeof why));
+    ck_assert(tl__tsan_options_check(ours, "exitcode=66:history_size=4", why, sizeof why));
+    ck_assert(tl__tsan_options_check(ours, "strip_path_prefix='/src/'", why, sizeof why));
+    ck_assert(!tl__tsan_options_check(ours, "history_size=4,exitcode=1", why, sizeof why));
+    ck_assert_msg(strstr(why, "'exitcode'") && strstr(why, "to 66"), "%s", why);
+    ck_assert(!tl__tsan_options_check(ours, " log_path=/tmp/x", why, sizeof why));
+    ck_assert_msg(strstr(why, "'log_path'"), "%s", why);
+    ck_assert(!tl__tsan_options_check(ours, "verbosity", why, sizeof why));
+    ck_assert_msg(strstr(why, "cannot read 'verbosity'"), "%s", why);
+    ck_assert(!tl__tsan_options_check(ours, "suppressions=\"a b", why, sizeof why));
+
+    snprintf(out, sizeof out, "TSAN_OPTIONS=%s", ours);
+    ck_assert(tl__tsan_options_append(out, sizeof out,
+                                      "history_size=4:suppressions=my.supp report_bugs='1'",
+                                      "/home/me"));
+    ck_assert_msg(strstr(out, " history_size=4 suppressions=\"/home/me/my.supp\" report_bugs='1'"),
+                  "%s", out);
+    snprintf(out, sizeof out, "x");
+    ck_assert(tl__tsan_options_append(out, sizeof out, "suppressions=/abs.supp", "/home/me"));
+    ck_assert_str_eq(out, "x suppressions=/abs.supp");
+    char tiny[16] = "ours";
+    ck_assert(!tl__tsan_options_append(tiny, sizeof tiny, "history_size=4444444", "/"));
+}
+END_TEST
+
+/* The kernel's mmap randomisation: more than 28 bits and the TSan hosts run
+ * with randomisation off; unknown or 28 and below, as they are. */
+START_TEST(test_fixed_layout_decision)
+{
+    ck_assert(!tl__tsan_wants_fixed_layout(-1));
+    ck_assert(!tl__tsan_wants_fixed_layout(28));
+    ck_assert(tl__tsan_wants_fixed_layout(29));
+    ck_assert(tl__tsan_wants_fixed_layout(32));
+    char hint[400];
+    int bits = tl__tsan_mmap_rnd_bits();
+    tl__tsan_layout_hint(hint, sizeof hint);
+    if (tl__tsan_wants_fixed_layout(bits))
+        ck_assert_msg(strstr(hint, "sysctl vm.mmap_rnd_bits=28"), "%s", hint);
+    else
+        ck_assert_str_eq(hint, "");
+}
+END_TEST
+
 Suite *tl_suite_tsan_parse(void)
 {
     Suite *s = suite_create("tsan_parse");
@@ -1102,6 +1154,8 @@ Suite *tl_suite_tsan_parse(void)
     tcase_add_test(api_tc, test_unknown_token);
     tcase_add_test(api_tc, test_empty_input);
     tcase_add_test(api_tc, test_is_own_file);
+    tcase_add_test(api_tc, test_user_options);
+    tcase_add_test(api_tc, test_fixed_layout_decision);
     suite_add_tcase(s, api_tc);
 
     return s;

@@ -12,6 +12,7 @@ int main(void)
     srunner_add_suite(sr, tl_suite_catalog());
     srunner_add_suite(sr, tl_suite_bench());
     srunner_add_suite(sr, tl_suite_monitor());
+    srunner_add_suite(sr, tl_suite_monitor_coro());
     srunner_add_suite(sr, tl_suite_cli());
     srunner_add_suite(sr, tl_suite_symbolizer());
     srunner_add_suite(sr, tl_suite_load());
@@ -21,6 +22,9 @@ int main(void)
     srunner_add_suite(sr, tl_suite_valgrind());
     srunner_add_suite(sr, tl_suite_matrix());
     srunner_add_suite(sr, tl_suite_render());
+    srunner_add_suite(sr, tl_suite_fork());
+    srunner_add_suite(sr, tl_suite_monitor_pool());
+    srunner_add_suite(sr, tl_suite_bench_pool());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -10,6 +10,7 @@ Suite *tl_suite_evidence(void);
 Suite *tl_suite_catalog(void);
 Suite *tl_suite_bench(void);
 Suite *tl_suite_monitor(void);
+Suite *tl_suite_monitor_coro(void);
 Suite *tl_suite_cli(void);
 Suite *tl_suite_symbolizer(void);
 Suite *tl_suite_load(void);
@@ -20,5 +21,8 @@ Suite *tl_suite_valgrind(void);
 Suite *tl_suite_matrix(void);
 Suite *tl_suite_valgrind_xml(void);
 Suite *tl_suite_render(void);
+Suite *tl_suite_fork(void);
+Suite *tl_suite_monitor_pool(void);
+Suite *tl_suite_bench_pool(void);
 
 #endif

@@ -6,15 +6,18 @@
 #                            TSan reader, verdicts, and the detector backends
 #                            (harness/detectors/)
 #   3 reports/               the run record and one writer per report format
-#   4 harness/ (CLI)         cli.c, cli_util.c, cmd_*.[ch], bench_cmd.c, and the
-#                            plan (options turned into runs, with their errors)
+#   4 harness/ (CLI)         cli.c, cli_util.c, cmd_*.[ch], bench_cmd.c, the
+#                            command table (commands.c), what the CLI prints at the
+#                            end (run_table, ci_github), and the plan (options
+#                            turned into runs, with their errors)
 # Prints each include that goes upwards; exit 1 if there is one.
 cd "$(dirname "$0")/.." || exit 2
 layer_of() {
     case $1 in
     primitives/*) echo 1 ;;
     reports/*) echo 3 ;;
-    harness/cli.[ch] | harness/cli_util.c | harness/cmd_*.[ch] | harness/bench_cmd.c | harness/plan.[ch]) echo 4 ;;
+    harness/cli.[ch] | harness/cli_util.c | harness/cmd_*.[ch] | harness/bench_cmd.c | harness/plan.[ch] | \
+        harness/commands.c | harness/run_table.[ch] | harness/ci_github.[ch]) echo 4 ;;
     harness/*) echo 2 ;;
     *) echo 0 ;;
     esac

@@ -12,6 +12,8 @@ Suite *tl_suite_atomics(void);
 Suite *tl_suite_sem(void);
 Suite *tl_suite_rwlock(void);
 Suite *tl_suite_clh(void);
+Suite *tl_suite_coro(void);
+Suite *tl_suite_pool(void);
 Suite *tl_suite_broken(void);       /* plain build only */
 Suite *tl_suite_relaxed_tsan(void); /* TSan build only */
 

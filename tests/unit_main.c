@@ -9,6 +9,8 @@ int main(void)
     srunner_add_suite(sr, tl_suite_sem());
     srunner_add_suite(sr, tl_suite_rwlock());
     srunner_add_suite(sr, tl_suite_clh());
+    srunner_add_suite(sr, tl_suite_coro());
+    srunner_add_suite(sr, tl_suite_pool());
 #if defined(TL_UNIT_TSAN)
     srunner_add_suite(sr, tl_suite_relaxed_tsan());
 #else

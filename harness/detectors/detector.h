@@ -36,6 +36,13 @@ struct tl_detector_backend {
      * resort are all --timeout times this, so a user never has to raise
      * --timeout to use a slow detector; the report records the result. */
     double slowdown;
+    /* The tool as reports name it (SARIF's tool.driver.name:
+     * "ThreadSanitizer", "Helgrind"), or NULL for a backend that reports
+     * nothing; and its version in one line (the compiler that built the
+     * host, valgrind --version), "" when unknown. */
+    const char *tool;
+    const char *tool_uri; /* where its documentation is */
+    void (*tool_version)(char *out, size_t size);
     /* Whether it can run here at all; false with the reason in one line in
      * `why` ("valgrind is not on PATH"). Asked once per plan, before any
      * run, with the host it would run; a detector named on the command line
@@ -49,6 +56,12 @@ struct tl_detector_backend {
      * look at the file system; the host starts in its run's folder, so file
      * names relative to it are safe. NULL: none. */
     size_t (*wrapper)(char words[][TL_DETECTOR_WORD_LEN], size_t max);
+    /* In the host's process between fork and exec (async-signal-safe calls
+     * only): what the detector's runtime needs of the process that cannot
+     * be said in the environment (TSan: address randomisation off on a
+     * kernel whose randomisation its shadow layout cannot take). NULL:
+     * nothing. */
+    void (*prepare_child)(void);
     /* Whether it can see a bug of this kind (a report kind such as
      * "data-race", as scenarios write them in `expect`). A variant's bug
      * that no kind it sees stands for is not demonstrable by it. */
@@ -57,6 +70,14 @@ struct tl_detector_backend {
      * each replacing any variable of the same name; returns n. Called
      * before fork, so it may allocate and look at the file system. */
     size_t (*environment)(char vars[][TL_DETECTOR_VAR_LEN], size_t max);
+    /* The user's own options for it, from the environment, which
+     * `environment` passes on after the backend's own: NULL when it takes
+     * none or none are set. Recorded in report.json. NULL: takes none. */
+    const char *(*user_options)(void);
+    /* Checks them against the backend's own: false with one line in `why`
+     * naming the conflicting key (the plan then stops before its first run,
+     * exit 2). NULL: nothing to check. */
+    bool (*check_user_options)(char *why, size_t size);
     /* After the host ended: moves what the detector wrote into the run's
      * folder (r->detector_log) and parses it into r->findings. */
     void (*collect)(tl_run *r);

@@ -59,6 +59,9 @@ static void check_environment(tl_run *r)
 
 const struct tl_detector_backend tl_detector_drd = {
     .name = "drd",
+    .tool = "DRD",
+    .tool_uri = "https://valgrind.org/docs/manual/drd-manual.html",
+    .tool_version = tl__valgrind_version,
     .about = "Valgrind's DRD, on the plain host (slower: deadlines x20; no lock order)",
     .host = "threadlab-host",
     .missing_hint = "build it with make",

@@ -57,6 +57,9 @@ static void check_environment(tl_run *r)
 
 const struct tl_detector_backend tl_detector_helgrind = {
     .name = "helgrind",
+    .tool = "Helgrind",
+    .tool_uri = "https://valgrind.org/docs/manual/hg-manual.html",
+    .tool_version = tl__valgrind_version,
     .about = "Valgrind's Helgrind, on the plain host (slower: deadlines x20)",
     .host = "threadlab-host",
     .missing_hint = "build it with make",

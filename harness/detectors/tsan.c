@@ -7,11 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "detector.h"
 #include "tsan_runtime.h"
 #include "run_result.h"
 #include "symbolizer.h"
 #include "tsan_parse.h"
+#include "tsan_layout.h"
+#include "tsan_options.h"
 
 
 /* The log's name, relative: the host starts in the run's folder, so no user
@@ -19,21 +22,53 @@
  * TSAN_OPTIONS. TSan appends ".PID". */
 #define TSAN_LOG "tsan"
 
-/* The user's own TSAN_OPTIONS are replaced, not yet merged. */
-size_t tl__tsan_environment(char vars[][TL_DETECTOR_VAR_LEN], size_t max)
+/* threadlab's own options, which its reader depends on. */
+static void our_options(char *out, size_t size)
 {
-    if (max < 1)
-        return 0;
     /* clang's runtime prints file:line only through llvm-symbolizer, which
      * is not always on PATH; gcc's runtime symbolizes by itself. */
     const char *sym = tl_llvm_symbolizer();
     /* strip_path_prefix: frames read "scenarios/x.c:12" instead of the
      * build machine's absolute path. halt_on_error=0: every report, not just
      * the first. second_deadlock_stack: both stacks of a lock-order report. */
-    snprintf(vars[0], TL_DETECTOR_VAR_LEN,
-             "TSAN_OPTIONS=log_path=" TSAN_LOG " exitcode=%d halt_on_error=0 "
+    snprintf(out, size,
+             "log_path=" TSAN_LOG " exitcode=%d halt_on_error=0 "
              "second_deadlock_stack=1 strip_path_prefix=\"%s/\"%s%s",
              TSAN_REPORTED, TL_SRCDIR, sym ? " external_symbolizer_path=" : "", sym ? sym : "");
+}
+
+bool tl__tsan_check_user_options(char *why, size_t size)
+{
+    const char *user = tl__tsan_user_options();
+    char ours[TL_DETECTOR_VAR_LEN];
+    our_options(ours, sizeof ours);
+    if (!user)
+        return true;
+    if (!tl__tsan_options_check(ours, user, why, size))
+        return false;
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd) || !tl__tsan_options_append(ours, sizeof ours, user, cwd)) {
+        snprintf(why, size, "TSAN_OPTIONS is too long: threadlab's options and yours must fit "
+                            "in %d bytes",
+                 TL_DETECTOR_VAR_LEN - 14);
+        return false;
+    }
+    return true;
+}
+
+/* Ours, then the user's own (checked by tl__tsan_check_user_options before
+ * the plan starts: none of ours is set to another value). */
+size_t tl__tsan_environment(char vars[][TL_DETECTOR_VAR_LEN], size_t max)
+{
+    if (max < 1)
+        return 0;
+    static const char name[] = "TSAN_OPTIONS=";
+    memcpy(vars[0], name, sizeof name);
+    our_options(vars[0] + sizeof name - 1, TL_DETECTOR_VAR_LEN - (sizeof name - 1));
+    const char *user = tl__tsan_user_options();
+    char cwd[PATH_MAX];
+    if (user && getcwd(cwd, sizeof cwd))
+        tl__tsan_options_append(vars[0], TL_DETECTOR_VAR_LEN, user, cwd);
     return 1;
 }
 
@@ -115,7 +150,9 @@ void tl__tsan_check_environment(tl_run *r)
         failed = find_tsan_failure(path, line, sizeof line);
     }
     if (failed && tl_run_reports(r) == 0) {
-        snprintf(r->env_error, sizeof r->env_error, "ThreadSanitizer could not run: %s", line);
+        char hint[400];
+        snprintf(r->env_error, sizeof r->env_error, "ThreadSanitizer could not run: %s%s", line,
+                 tl__tsan_layout_hint(hint, sizeof hint));
         return;
     }
     /* Exit status 66 is TSan's "I reported something": a report with no
@@ -127,15 +164,27 @@ void tl__tsan_check_environment(tl_run *r)
                  r->dir);
 }
 
+static void clang_version(char *out, size_t size)
+{
+    snprintf(out, size, "%s", TL_CC_VERSION);
+}
+
 const struct tl_detector_backend tl_detector_tsan = {
     .name = "tsan",
+    .tool = "ThreadSanitizer",
+    .tool_uri = "https://clang.llvm.org/docs/ThreadSanitizer.html",
+    .tool_version = clang_version,
     .about = "ThreadSanitizer, in the TSan-built host",
     .host = "threadlab-host-tsan",
     .missing_hint = "build with TSan (configure without --disable-tsan) or use --detector none",
     .reported_status = TSAN_REPORTED,
     .slowdown = 1,
     .sees = tl__tsan_sees,
+    .available = tl__tsan_available,
+    .prepare_child = tl__tsan_prepare_child,
     .environment = tl__tsan_environment,
+    .user_options = tl__tsan_user_options,
+    .check_user_options = tl__tsan_check_user_options,
     .collect = tl__tsan_collect,
     .check_environment = tl__tsan_check_environment,
 };

@@ -12,6 +12,7 @@
 enum { TSAN_REPORTED = 66 };
 
 size_t tl__tsan_environment(char vars[][TL_DETECTOR_VAR_LEN], size_t max);
+bool tl__tsan_check_user_options(char *why, size_t size);
 bool tl__tsan_sees(const char *kind);
 void tl__tsan_collect(tl_run *r);
 void tl__tsan_check_environment(tl_run *r);

@@ -161,6 +161,11 @@ static int run_probe(char *const argv[], char *err, size_t size)
     return status;
 }
 
+void tl__valgrind_version(char *out, size_t size)
+{
+    snprintf(out, size, "%s", TL_VALGRIND_VERSION);
+}
+
 bool tl__valgrind_available(const tl_valgrind_tool *t, const char *host, char *why, size_t size)
 {
 #ifndef HAVE_VALGRIND_HELGRIND_H

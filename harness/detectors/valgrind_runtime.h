@@ -33,6 +33,8 @@ bool tl__valgrind_find(char *path, size_t size);
 /* Whether the tool can run the host here: valgrind is on PATH, and running
  * the host (without arguments: it prints its usage and exits 3) under the
  * tool ends the way the host does. Otherwise false, with the reason. */
+/* valgrind --version as configure saw it ("valgrind-3.19.0"). */
+void tl__valgrind_version(char *out, size_t size);
 bool tl__valgrind_available(const tl_valgrind_tool *t, const char *host, char *why, size_t size);
 
 /* valgrind --tool=... --xml=yes --xml-file=LOG ... in words[]; 0 when

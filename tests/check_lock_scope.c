@@ -21,6 +21,8 @@ static const char *const takers[] = {
     "process.fork_with_lock_held",
     "coroutine.one_thread_vs_pool", "coroutine.yield_holding_lock",
     "pool.lost_tasks", "pool.shutdown_in_flight", "pool.stop_flag", "pool.subtask_deadlock",
+    "deadlock.three_way", "deadlock.join_cycle", "livelock.philosophers_trylock",
+    "primitive.destroy_locked",
 };
 
 static bool is_taker(const char *name)

@@ -119,8 +119,8 @@ TL_SCENARIO(primitive_lost_post) = {
         "until the second has posted, so a post is lost on every run; the consumer counts "
         "the permits left after both producers are done and finds them short. (The posts "
         "after the forced one race freely and lose more: a data race also lets the "
-        "compiler keep the plain count in a register across a loop - measured: 1000 of "
-        "2000 posts left, every run.) The fix is "
+        "compiler keep the plain count in a register across a loop - measured: about 1000 "
+        "of 2000 posts left.) The fix is "
         "the lab's futex semaphore, whose post is one atomic fetch-and-add (and a futex "
         "wake when someone may sleep): no post can fall between another's read and write.",
     .detector_note = "TSan reports the data race on the plain count (the lost update's "

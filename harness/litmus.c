@@ -72,9 +72,10 @@ static bool another_trial(tl_litmus_t *m, uint32_t t, uint64_t now)
 bool tl_litmus_meet(tl_litmus_t *m, uint32_t t)
 {
     uint64_t start;
-    /* relaxed: the count only tells first from second; go_trial's
-     * release/acquire carries go_at. */
-    if (tl_atomic_fetch_add_u32(&m->arrivals, 1, tl_relaxed) % 2 == 1) {
+    /* acq_rel: the second to arrive decides, and must see the outcomes the
+     * first reported before it arrived (the count's read-modify-writes form
+     * one chain). go_trial's release/acquire carries go_at to the first. */
+    if (tl_atomic_fetch_add_u32(&m->arrivals, 1, tl_acq_rel) % 2 == 1) {
         start = now_ns();
         start = another_trial(m, t, start) ? start + LEAD_NS : 0;
         atomic_store_explicit(&m->go_at, start, memory_order_relaxed);

@@ -107,7 +107,7 @@ static void run(tl_ctx *ctx, bool seq_cst)
     uint32_t trials = (uint32_t)ctx->iterations;
     /* A buggy run goes on past --iterations trials until two threads have
      * been inside together, within the budget. */
-    tl_litmus_init(&meeting, LITMUS_BUDGET_NS, trials, trials <= 1000000 ? 8 * trials : trials,
+    tl_litmus_init(&meeting, LITMUS_BUDGET_NS, trials, trials <= 200000 ? 64 * trials : trials,
                    ctx->variant->role == TL_ROLE_BUGGY);
     tl_oracle_words(&inside, sizeof inside);
     tl_thread_start(&a, "contender-0", contend, &c[0]);

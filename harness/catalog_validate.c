@@ -37,7 +37,7 @@ static const char *const known_categories[] = {
     "atomicity", "callback", "deadlock", "example",    "hang", "livelock",
     "memory",    "primitive", "race",   "retptr",     "selftest", "starvation",
     "tls",       "process",   "coroutine", "pool",     "eventloop",
-    "condvar",   "reentrancy", "signal",
+    "condvar",   "reentrancy", "signal",  "misuse",
 };
 
 typedef struct {

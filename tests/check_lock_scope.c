@@ -25,6 +25,8 @@ static const char *const takers[] = {
     "race.bitfield", "race.volatile_flag",
     "condvar.if_not_while", "condvar.signal_not_broadcast", "hang.missing_unlock",
     "signal.unsafe_call",
+    "deadlock.three_way", "deadlock.join_cycle", "livelock.philosophers_trylock",
+    "primitive.destroy_locked",
 };
 
 static bool is_taker(const char *name)

@@ -194,5 +194,7 @@ const char *const tl_test_tsan_only[] = {
     "deadlock.abba/buggy",           /* potential mode: TSan's lock-order graph */
     "deadlock.dining_philosophers/buggy",
     "memory.relaxed_spinlock/buggy", /* x86 keeps the hand-off quiet; only TSan sees it */
+    "deadlock.three_way/buggy",      /* potential mode: TSan's lock-order graph */
+    "misuse.thread_leak/buggy",      /* only TSan looks for leaked threads */
     NULL,
 };

@@ -26,6 +26,7 @@ int main(void)
     srunner_add_suite(sr, tl_suite_monitor_pool());
     srunner_add_suite(sr, tl_suite_bench_pool());
     srunner_add_suite(sr, tl_suite_monitor_loop());
+    srunner_add_suite(sr, tl_suite_litmus());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -21,6 +21,7 @@ Suite *tl_suite_valgrind(void);
 Suite *tl_suite_matrix(void);
 Suite *tl_suite_valgrind_xml(void);
 Suite *tl_suite_render(void);
+Suite *tl_suite_litmus(void);
 Suite *tl_suite_fork(void);
 Suite *tl_suite_monitor_pool(void);
 Suite *tl_suite_bench_pool(void);

@@ -129,17 +129,23 @@ NOT_INSTRUMENTED static uint32_t file_index(const char *file)
         if (cached[i] == file)
             return cached_index[i];
     tl_track_table *t = tl__track_table;
+    /* A path longer than a slot keeps its end: the monitor shows it from the
+     * project's root ("scenarios/x.c"), which a VPATH build's long prefix
+     * (/tmp/.../src/scenarios/eventloop_blocking_callback.c) would
+     * otherwise have cut off. */
+    size_t len = strlen(file), room = sizeof t->file[0].name - 1;
+    const char *kept = len > room ? file + (len - room) : file;
     uint32_t n = *(volatile uint32_t *)&t->nfiles.raw, found = TL_TRACK_NONE;
     for (uint32_t i = 0; i < n && i < TL_TRACK_FILES && found == TL_TRACK_NONE; i++)
         if ((*(volatile uint32_t *)&t->file[i].seq.raw & 1) == 0 &&
-            strncmp(t->file[i].name, file, sizeof t->file[i].name) == 0)
+            strncmp(t->file[i].name, kept, sizeof t->file[i].name) == 0)
             found = i;
     if (found == TL_TRACK_NONE) {
         found = __atomic_fetch_add(&t->nfiles.raw, 1, __ATOMIC_RELAXED);
         if (found >= TL_TRACK_FILES)
             return TL_TRACK_NONE;
         write_begin(&t->file[found].seq);
-        copy_name(t->file[found].name, sizeof t->file[found].name, file);
+        copy_name(t->file[found].name, sizeof t->file[found].name, kept);
         write_end(&t->file[found].seq);
     }
     cached[next % CACHE] = file;

@@ -334,6 +334,23 @@ START_TEST(test_live_table_shows_shared_holders)
 }
 END_TEST
 
+/* A source path longer than a file slot keeps its end, so the monitor still
+ * shows it from the project's root (a VPATH build's paths are long). */
+START_TEST(test_long_source_paths_keep_their_end)
+{
+    static tl_mon_snapshot live;
+    tl_track_table *table = calloc(1, sizeof *table);
+    tl_track_attach(table);
+    static const char path[] = "/tmp/threadlab-portability-AbCdEf/src/scenarios/"
+                               "eventloop_blocking_callback.c";
+    uint32_t i = tl_track_file_index(path), again = tl_track_file_index(path);
+    ck_assert_uint_ne(i, TL_TRACK_NONE);
+    ck_assert_uint_eq(again, i);
+    tl_monitor_snapshot(table, &live, 0);
+    ck_assert_str_eq(tl_mon_file(&live, i), "scenarios/eventloop_blocking_callback.c");
+}
+END_TEST
+
 START_TEST(test_all_blocked_without_cycle_is_a_hang)
 {
     tl_monitor m;
@@ -696,6 +713,7 @@ Suite *tl_suite_monitor(void)
     tcase_add_test(tc, test_recursive_read_deadlocks_with_writer_preference);
     tcase_add_test(tc, test_upgrade_waits_for_itself);
     tcase_add_test(tc, test_live_table_shows_shared_holders);
+    tcase_add_test(tc, test_long_source_paths_keep_their_end);
     tcase_add_test(tc, test_all_blocked_without_cycle_is_a_hang);
     tcase_add_test(tc, test_cond_waiters_passed_over_by_a_signal);
     tcase_add_test(tc, test_not_stuck_tables);

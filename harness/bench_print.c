@@ -195,7 +195,7 @@ json_t *tl_bench_json(const tl_bench *b)
                 json_array_append_new(shares, json_real(c->share[t]));
             json_array_append_new(
                 contended,
-                json_pack("{s:i, s:o, s:o, s:o, s:o, s:f}", "threads", (int)c->threads,
+                json_pack("{s:i, s:o, s:o, s:o, s:o, s:f, s:o}", "threads", (int)c->threads,
                           "ns_per_acquisition", figure_json(&c->ns_per_acq),
                           "raw_ns_per_acquisition", figure_json(&c->raw_ns_per_acq),
                           "generic_over_raw", figure_json(&c->ratio), "shares_pct", shares,

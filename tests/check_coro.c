@@ -6,6 +6,17 @@
  * same run under TSan (any report fails the test): coroutines sharing plain
  * data on one thread, or under the lab's mutex on two, must not be reported
  * - which holds only if every switch is announced to TSan as a fiber switch. */
+/* --enable-asan builds the tests with AddressSanitizer (clang and gcc). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TL_UNIT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TL_UNIT_ASAN 1
+#endif
+#endif
+#ifndef TL_UNIT_ASAN
+#define TL_UNIT_ASAN 0
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -169,7 +180,7 @@ START_TEST(moves_between_threads)
 }
 END_TEST
 
-#if !defined(TL_UNIT_TSAN)
+#if !defined(TL_UNIT_TSAN) && !TL_UNIT_ASAN
 /* Recurses until the stack runs out: the guard page must fault. */
 static unsigned long deep(unsigned long n)
 {
@@ -201,9 +212,10 @@ Suite *tl_suite_coro(void)
     tcase_add_test(tc, all_finish_one_thread);
     tcase_add_test(tc, all_finish_two_threads);
     tcase_add_test(tc, moves_between_threads);
-#if !defined(TL_UNIT_TSAN)
-    /* In the plain build only: TSan's own SIGSEGV handler reports the fault
-     * instead of letting the signal end the test's process. */
+#if !defined(TL_UNIT_TSAN) && !TL_UNIT_ASAN
+    /* In the plain build only: TSan's and ASan's own SIGSEGV handlers report
+     * the fault and exit instead of letting the signal end the test's
+     * process. */
     tcase_add_test_raise_signal(tc, guard_page_faults, SIGSEGV);
 #endif
     suite_add_tcase(s, tc);

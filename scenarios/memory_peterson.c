@@ -34,22 +34,6 @@ typedef struct {
     bool seq_cst; /* the order of every access of the lock */
 } contender;
 
-/* The accesses under test, seq_cst or relaxed. Each order is a constant in
- * its own branch: gcc compiles an atomic whose order is only known at run
- * time as seq_cst (an xchg for the store), which would hide the bug. */
-static inline void store_word(tl_atomic_u32 *a, uint32_t v, bool seq_cst)
-{
-    if (seq_cst)
-        tl_atomic_store_u32(a, v, tl_seq_cst);
-    else
-        tl_atomic_store_u32(a, v, tl_relaxed);
-}
-
-static inline uint32_t load_word(tl_atomic_u32 *a, bool seq_cst)
-{
-    return seq_cst ? tl_atomic_load_u32(a, tl_seq_cst) : tl_atomic_load_u32(a, tl_relaxed);
-}
-
 /* Peterson's lock for two: say I want in, give the other the turn, and
  * wait while the other wants in and has the turn. Correct under sequential
  * consistency: if both want in, the one that wrote `turn` last waits. It
@@ -58,10 +42,10 @@ static inline uint32_t load_word(tl_atomic_u32 *a, bool seq_cst)
 static void peterson_lock(const contender *c)
 {
     unsigned other = 1 - c->me;
-    store_word(&interested[c->me].word, 1, c->seq_cst);
-    store_word(&turn.word, other, c->seq_cst);
-    while (load_word(&interested[other].word, c->seq_cst) &&
-           load_word(&turn.word, c->seq_cst) == other)
+    tl_litmus_store_u32(&interested[c->me].word, 1, c->seq_cst);
+    tl_litmus_store_u32(&turn.word, other, c->seq_cst);
+    while (tl_litmus_load_u32(&interested[other].word, c->seq_cst) &&
+           tl_litmus_load_u32(&turn.word, c->seq_cst) == other)
         tl_cpu_relax();
 }
 

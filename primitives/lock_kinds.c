@@ -10,6 +10,7 @@
 
 #define TL_LOCK_KINDS(ROW)                                                                 \
     ROW(mutex)         /* mutex.c */                                                       \
+    ROW(fifo_mutex)    /* fifo_mutex.c */                                                  \
     ROW(tas)           /* spin_tas.c */                                                    \
     ROW(ttas)          /* spin_ttas.c */                                                   \
     ROW(ttas_eb)       /* spin_ttas_eb.c */                                                \

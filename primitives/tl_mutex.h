@@ -18,4 +18,16 @@ void tl_mutex_lock(tl_mutex_t *m);
 bool tl_mutex_trylock(tl_mutex_t *m);
 void tl_mutex_unlock(tl_mutex_t *m);
 
+/* The FIFO mutex (fifo_mutex.c): a ticket lock whose waiters sleep on
+ * `serving`. Free exactly when next == serving. */
+typedef struct {
+    tl_atomic_u32 next, serving;
+} tl_fifo_mutex_t;
+
+void tl_fifo_mutex_init(tl_fifo_mutex_t *m);
+void tl_fifo_mutex_lock(tl_fifo_mutex_t *m);
+bool tl_fifo_mutex_trylock(tl_fifo_mutex_t *m);
+void tl_fifo_mutex_unlock(tl_fifo_mutex_t *m);
+unsigned tl_fifo_mutex_waiters(tl_fifo_mutex_t *m);
+
 #endif

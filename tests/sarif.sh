@@ -29,6 +29,12 @@ detectors=tsan
 ./threadlab run race.counter tls.escape deadlock.abba callback.freed_context \
     --detector "$detectors" --sarif "$tmp/out.sarif" --out "$tmp/reports" --quiet >"$tmp/run.log" 2>&1 ||
     { cat "$tmp/run.log"; fail "the run was not all met"; }
+if [ -n "${SARIF_SCHEMA:-}" ]; then
+    [ -f "$SARIF_SCHEMA" ] || fail "SARIF_SCHEMA names '$SARIF_SCHEMA', which is not a file"
+    echo "sarif: validating against the OASIS schema too: $SARIF_SCHEMA"
+else
+    echo "sarif: SARIF_SCHEMA unset: the subset schema only (./quickstart.sh check fetches the OASIS one: tests/fetch-sarif-schema.py)"
+fi
 "$python" "$srcdir/tests/sarif_check.py" "$tmp/out.sarif" "$srcdir" \
     ThreadSanitizer:race.counter/buggy/data-race \
     ThreadSanitizer:tls.escape/buggy/data-race \
@@ -47,4 +53,20 @@ if "$python" "$srcdir/tests/sarif_check.py" "$tmp/broken.sarif" "$srcdir" >"$tmp
 fi
 grep -q "ruleId" "$tmp/broken.log" || { cat "$tmp/broken.log"; fail "the check did not name ruleId"; }
 echo "sarif: a result without ruleId is refused: $(cat "$tmp/broken.log")"
+
+# The OASIS schema's check can fail too: a property SARIF does not define,
+# which the subset schema lets through and the OASIS one refuses.
+if [ -n "${SARIF_SCHEMA:-}" ]; then
+    "$python" - "$tmp/out.sarif" "$tmp/extra.sarif" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["notASarifProperty"] = 1
+json.dump(d, open(sys.argv[2], "w"))
+PY
+    if "$python" "$srcdir/tests/sarif_check.py" "$tmp/extra.sarif" "$srcdir" >"$tmp/extra.log" 2>&1; then
+        fail "a property SARIF does not define passed the OASIS schema"
+    fi
+    grep -q "notASarifProperty" "$tmp/extra.log" || { cat "$tmp/extra.log"; fail "the OASIS check did not name the property"; }
+    echo "sarif: the OASIS schema refuses what SARIF does not define: $(cat "$tmp/extra.log")"
+fi
 exit 0

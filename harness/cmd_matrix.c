@@ -39,6 +39,8 @@ static void usage(FILE *to)
           "  -o, --out DIR            where report directories go (default ./threadlab-reports)\n"
           "      --junit FILE         also write the runs as JUnit XML to FILE\n"
           "      --sarif FILE         also write the findings as SARIF 2.1.0 to FILE\n"
+          "      --file F             also the scenarios of the scenario file F (see\n"
+          "                           threadlab run --help)\n"
           "      --shard I/N          only the runs whose number is I modulo N\n"
           "  -q, --quiet              no progress lines\n"
           "  -v, --verbose            oracle results and findings of every run\n"

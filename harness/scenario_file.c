@@ -141,7 +141,7 @@ static size_t flavour_of(const char *program)
     return NFLAVOURS;
 }
 
-bool tl_scenario_file_add(const char *src, char *why, size_t size)
+bool tl_scenario_file_add_for_hosts(const char *src, char *why, size_t size)
 {
     if (nfiles == MAX_FILES) {
         snprintf(why, size, "--file %s: at most %d files", src, MAX_FILES);
@@ -151,8 +151,15 @@ bool tl_scenario_file_add(const char *src, char *why, size_t size)
         snprintf(why, size, "--file %s: %s", src, strerror(errno));
         return false;
     }
-    files[nfiles] = src;
-    size_t f = nfiles++;
+    files[nfiles++] = src;
+    return true;
+}
+
+bool tl_scenario_file_add(const char *src, char *why, size_t size)
+{
+    if (!tl_scenario_file_add_for_hosts(src, why, size))
+        return false;
+    size_t f = nfiles - 1;
     if (!compile(f, flavour_of("threadlab"), why, size))
         return false;
     char loadwhy[512];

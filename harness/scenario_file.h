@@ -19,6 +19,11 @@
  * says so; false. Before the catalogue is first used. */
 bool tl_scenario_file_add(const char *src, char *why, size_t size);
 
+/* Records `src` for the hosts only (tl_scenario_files_for_host compiles
+ * it), without loading it here: for a program whose own catalogue has those
+ * scenarios already, or that only starts hosts (the tests). */
+bool tl_scenario_file_add_for_hosts(const char *src, char *why, size_t size);
+
 /* Whether any file was added. */
 bool tl_scenario_files_any(void);
 

@@ -156,7 +156,7 @@ START_TEST(test_run_stuck_scenarios)
     SKIP_WITHOUT_TSAN("test_run_stuck_scenarios");
     static cli_result res;
     run_cli(&res, true, (const char *const[]){"run", "hang.lost_wakeup", "livelock.polite",
-                                              "starvation.unfair_spinlock", "selftest.monitor",
+                                              "starvation.unfair_spinlock", "selftest.monitor", "--file", TL_TEST_SELFTEST_FILE, 
                                               "--timeout", "30", NULL});
     assert_all_met(&res);
     ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
@@ -363,7 +363,7 @@ END_TEST
 /* Runs one selftest variant and returns its single report record. */
 static json_t *selftest(cli_result *res, const char *variant, const char *timeout, int want_exit)
 {
-    run_cli(res, true, (const char *const[]){"run", "selftest.checker", "--variant", variant,
+    run_cli(res, true, (const char *const[]){"run", "selftest.checker", "--file", TL_TEST_SELFTEST_FILE, "--variant", variant,
                                              "--timeout", timeout, NULL});
     ck_assert_msg(res->status == want_exit, "exit %d, wanted %d\n%s", res->status, want_exit,
                   res->err);
@@ -422,7 +422,7 @@ START_TEST(test_junit_report)
     snprintf(path, sizeof path, "%s/junit & <co>.xml", dir);
     /* --timeout 4: the checker's "hang" variant waits for it; the other
      * runs need far less, even on a busy machine. */
-    run_cli(&res, true, (const char *const[]){"run", "race.counter", "selftest.checker",
+    run_cli(&res, true, (const char *const[]){"run", "race.counter", "selftest.checker", "--file", TL_TEST_SELFTEST_FILE, 
                                               "--repeat", "2", "--timeout", "4", "--junit",
                                               path, NULL});
     ck_assert_msg(res.status == 1, "exit %d\n%s", res.status, res.err);
@@ -530,7 +530,7 @@ START_TEST(test_flood_is_cut_and_marked)
 {
     SKIP_WITHOUT_TSAN("test_flood_is_cut_and_marked");
     static cli_result res;
-    run_cli(&res, true, (const char *const[]){"run", "selftest.flood", "--variant", "buggy",
+    run_cli(&res, true, (const char *const[]){"run", "selftest.flood", "--file", TL_TEST_SELFTEST_FILE, "--variant", "buggy",
                                               NULL});
     ck_assert_msg(res.status == 0, "exit %d\n%s", res.status, res.err);
     json_t *doc = load_report(&res);
@@ -563,7 +563,7 @@ START_TEST(test_interrupt_keeps_a_valid_report)
     snprintf(out, sizeof out, "%s/stdout", tmp);
     /* One job at a time: race.counter's three runs finish, then
      * selftest.checker's hang variant blocks until we interrupt it. */
-    const char *hang_argv[] = {bin, "run", "race.counter", "selftest.checker", "--jobs", "1",
+    const char *hang_argv[] = {bin, "run", "race.counter", "selftest.checker", "--file", TL_TEST_SELFTEST_FILE, "--jobs", "1",
                                "--timeout", "60", "--quiet", "--out", tmp, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);

@@ -294,7 +294,7 @@ START_TEST(test_interrupted_runs_are_in_the_summary)
     snprintf(out, sizeof out, "%s/stdout", tmp);
     snprintf(err, sizeof err, "%s/stderr", tmp);
     pid_t pid = start_cli(out, err,
-                          (const char *const[]){"run", "selftest.checker", "--variant", "hang",
+                          (const char *const[]){"run", "selftest.checker", "--file", TL_TEST_SELFTEST_FILE, "--variant", "hang",
                                                 "--detector", "none", "--timeout", "60",
                                                 "--out", tmp, NULL});
     /* Wait for the run to start (its folder appears), then interrupt. */

@@ -239,7 +239,7 @@ START_TEST(test_matrix_not_met)
         return;
     }
     static cli_result res;
-    run_cli(&res, true, (const char *const[]){"matrix", "selftest.checker", "--detector",
+    run_cli(&res, true, (const char *const[]){"matrix", "selftest.checker", "--file", TL_TEST_SELFTEST_FILE, "--detector",
                                               "tsan,none", "--timeout", "0.5", "--quiet", NULL});
     ck_assert_msg(res.status == 1, "exit %d\n%s%s", res.status, res.out, res.err);
     ck_assert_msg(strstr(res.out, "Runs not met:") && strstr(res.out, "selftest.checker"),
@@ -276,7 +276,7 @@ START_TEST(test_matrix_interrupted)
     snprintf(out, sizeof out, "%s/stdout", tmp);
     snprintf(err, sizeof err, "%s/stderr", tmp);
     int pid = tl_test_spawn_cli(out, err, tmp,
-                                (const char *const[]){"matrix", "selftest.checker", "--detector",
+                                (const char *const[]){"matrix", "selftest.checker", "--file", TL_TEST_SELFTEST_FILE, "--detector",
                                                       "none", "--jobs", "1", "--timeout", "60",
                                                       "--quiet", NULL});
     char pattern[128];

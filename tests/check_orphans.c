@@ -138,9 +138,11 @@ static void host_deadline_kills_its_group(const char *host_name, const char *sce
     char tmp[64], host[PATH_MAX], err_path[PATH_MAX], err[4096];
     make_tmp(tmp, sizeof tmp);
     snprintf(host, sizeof host, "%s/%s", TL_TEST_BUILDDIR, host_name);
-    char *argv[] = {host, (char *)scenario, (char *)variant, "--deadline", "2", NULL};
+    char *selftests = (char *)tl_test_selftest_object(host_name);
+    char *argv[] = {host, "--load", selftests, (char *)scenario, (char *)variant,
+                    "--deadline", "2", NULL};
     pid_t leader = start(argv, tmp, "leader", 0);
-    char *companion_argv[] = {host, "selftest.checker", "hang", NULL};
+    char *companion_argv[] = {host, "--load", selftests, "selftest.checker", "hang", NULL};
     pid_t companion = start(companion_argv, tmp, "companion", leader);
 
     int st_leader = 0, st_companion = 0;
@@ -191,7 +193,8 @@ START_TEST(test_host_deadline_spares_a_finished_run)
     char tmp[64], host[PATH_MAX];
     make_tmp(tmp, sizeof tmp);
     snprintf(host, sizeof host, "%s/threadlab-host", TL_TEST_BUILDDIR);
-    char *argv[] = {host, "selftest.checker", "clean", "--deadline", "60", NULL};
+    char *argv[] = {host, "--load", (char *)tl_test_selftest_object("threadlab-host"),
+                    "selftest.checker", "clean", "--deadline", "60", NULL};
     pid_t pid = start(argv, tmp, "host", 0);
     int st = 0;
     bool gone = tl_test_reap_within(pid, BOUND_S, &st);
@@ -313,6 +316,7 @@ static void plan_one(tl_run *r, const char *dir)
 static void runner_for_tests(tl_runner *rn)
 {
     memset(rn, 0, sizeof *rn);
+    (void)tl_test_selftest_object("threadlab-host"); /* the runner passes it on */
     snprintf(rn->host[tl_detector_index(tl_detector_find("none"))], sizeof rn->host[0],
              "%s/threadlab-host", TL_TEST_BUILDDIR);
     rn->jobs = 1;

@@ -205,7 +205,7 @@ START_TEST(test_ctrl_c_under_valgrind_leaves_nothing)
     tl_test_become_subreaper();
     static cli_result res;
     int pid = run_cli_start(&res, true,
-                            (const char *const[]){"run", "selftest.checker", "--variant", "hang",
+                            (const char *const[]){"run", "selftest.checker", "--file", TL_TEST_SELFTEST_FILE, "--variant", "hang",
                                                   "--detector", "helgrind", "--no-monitor",
                                                   "--timeout", "60", NULL});
     pid_t tool[1];

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli_run.h"
+#include "scenario_file.h"
 
 extern char **environ;
 void tl_test_slurp(const char *path, char *buf, size_t size)
@@ -198,3 +199,18 @@ const char *const tl_test_tsan_only[] = {
     "misuse.thread_leak/buggy",      /* only TSan looks for leaked threads */
     NULL,
 };
+
+const char *tl_test_selftest_object(const char *host)
+{
+    static bool added; /* per process: each Check test forks its own */
+    char why[1024];
+    if (!added) {
+        ck_assert_msg(tl_scenario_file_add_for_hosts(TL_TEST_SELFTEST_FILE, why, sizeof why),
+                      "%s", why);
+        added = true;
+    }
+    ck_assert_msg(tl_scenario_files_for_host(host, why, sizeof why), "%s", why);
+    const char *objects[4];
+    ck_assert_uint_eq(tl_scenario_file_objects(host, objects, 4), 1);
+    return objects[0];
+}

@@ -12,6 +12,10 @@
 #define TL_TEST_BUILDDIR "."
 #endif
 
+/* The checker's own scenarios (category selftest) are in no installed
+ * program: the CLI gets them as a scenario file, a host by --load. */
+#define TL_TEST_SELFTEST_FILE TL_TEST_SRCDIR "/tests/selftest_scenarios.c"
+
 typedef struct {
     int status;           /* exit status, or 128 + signal */
     char out[65536], err[16384];
@@ -41,6 +45,12 @@ int tl_test_spawn_cli(const char *out_path, const char *err_path, const char *ou
                       const char *const *args);
 /* report.json of the run's report directory, parsed (asserts it parses). */
 json_t *load_report(const cli_result *res);
+/* The selftest scenarios compiled for the host program `host` ("threadlab-
+ * host", ...), once per test process, as `threadlab run --file` compiles
+ * them (scenario_file.c); the object's path, for the host's --load. Hosts
+ * this process's runner starts get it too (runner_spawn.c). Asserts it
+ * compiled. */
+const char *tl_test_selftest_object(const char *host);
 /* Whether the TSan host was built (configure without --disable-tsan). A test
  * that needs it prints why it skips and returns when it was not. */
 bool tl_test_have_tsan(void);

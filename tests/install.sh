@@ -28,6 +28,18 @@ done
     >"$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; fail "the installed threadlab, run from /, did not meet race.counter under $detectors"; }
 echo "install: the installed $bin found its hosts and met race.counter under $detectors"
 
+# The checker's own scenarios are in no installed program: the installed
+# threadlab does not know them, and no installed host carries their names.
+status=0
+(cd / && "$bin" run selftest.checker --detector none --out "$tmp/reports") >"$tmp/selftest.log" 2>&1 || status=$?
+[ "$status" -eq 2 ] && grep -q "selftest.checker" "$tmp/selftest.log" ||
+    { cat "$tmp/selftest.log"; fail "the installed threadlab ran selftest.checker (exit $status, wanted 2)"; }
+for f in "$bin" $hosts; do
+    [ -f "$f" ] || continue
+    ! grep -q "selftest\.checker" "$f" || fail "$f carries the selftest scenarios"
+done
+echo "install: no installed program carries the selftest scenarios ($(cat "$tmp/selftest.log"))"
+
 # The man page and the bash completion, installed; the completion asks the
 # installed threadlab for its words.
 man=$(find "$tmp/dest" -type f -name threadlab.1 | head -n 1)

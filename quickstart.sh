@@ -55,6 +55,16 @@ elif [ "$what" = check ]; then
             echo "quickstart: the OASIS SARIF schema could not be fetched; SARIF is checked against tests/sarif-subset.schema.json only" >&2
         fi
     fi
+    # action-validator, which tests/workflows.sh checks the GitHub workflow
+    # with (the workflow schema GitHub's editors use), from the npm registry.
+    if [ ! -x .cache/npm/node_modules/.bin/action-validator ]; then
+        if command -v npm >/dev/null 2>&1 &&
+            npm install --silent --no-audit --no-fund --prefix .cache/npm @action-validator/cli@0.6.0 >/dev/null 2>&1; then
+            :
+        else
+            echo "quickstart: action-validator could not be installed (npm missing or offline); the workflow schema check is left out" >&2
+        fi
+    fi
     # Built in parallel above; the tests run one program at a time. They pass
     # on a busy machine too (verdicts do not depend on the schedule); one at
     # a time only keeps the whole run short on 2 cores.

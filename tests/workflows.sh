@@ -14,7 +14,29 @@ for p in python3 /usr/bin/python3; do
     fi
 done
 [ -n "$python" ] || { echo "workflows: SKIP: no python3 with PyYAML"; exit 77; }
-exec "$python" - "$srcdir" <<'PY'
+
+# The GitHub workflow against the workflow schema GitHub's editors use
+# (SchemaStore's, inside the npm package @action-validator/cli, which
+# `./quickstart.sh check` installs into .cache/npm when npm is there): the
+# workflow passes, and a copy with a misspelt key does not.
+validator=${ACTION_VALIDATOR:-$srcdir/.cache/npm/node_modules/.bin/action-validator}
+if [ -x "$validator" ]; then
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/threadlab-workflows-XXXXXX") || exit 2
+    trap 'rm -rf "$tmp"' EXIT
+    wf=$srcdir/.github/workflows/threadlab.yml
+    "$validator" "$wf" >"$tmp/ok.log" 2>&1 ||
+        { cat "$tmp/ok.log"; echo "workflows: $wf does not validate"; exit 1; }
+    sed 's/^    steps:/    stepz:/' "$wf" >"$tmp/broken.yml"
+    if "$validator" "$tmp/broken.yml" >"$tmp/broken.log" 2>&1 ||
+        ! grep -q "stepz" "$tmp/broken.log"; then
+        cat "$tmp/broken.log"; echo "workflows: a workflow with 'stepz' for 'steps' was not refused"; exit 1
+    fi
+    echo "workflows: .github/workflows/threadlab.yml validates against the workflow schema ($validator); 'stepz' for 'steps' is refused"
+else
+    echo "workflows: no action-validator (./quickstart.sh check installs it with npm): the workflow schema is not checked"
+fi
+
+"$python" - "$srcdir" <<'PY'
 import os, re, sys, yaml
 src = sys.argv[1]
 script = open(os.path.join(src, "ci/demonstrate.sh")).read()

@@ -59,7 +59,7 @@ elif [ "$what" = check ]; then
     # with (the workflow schema GitHub's editors use), from the npm registry.
     if [ ! -x .cache/npm/node_modules/.bin/action-validator ]; then
         if command -v npm >/dev/null 2>&1 &&
-            npm install --silent --no-audit --no-fund --prefix .cache/npm @action-validator/cli@0.6.0 >/dev/null 2>&1; then
+            timeout 300 npm install --silent --no-audit --no-fund --prefix .cache/npm @action-validator/cli@0.6.0 >/dev/null 2>&1; then
             :
         else
             echo "quickstart: action-validator could not be installed (npm missing or offline); the workflow schema check is left out" >&2

@@ -7,6 +7,7 @@
  * reach every process it may have created, and nothing is left behind: after
  * the leader is reaped the group gets SIGKILL in any case. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -83,6 +84,31 @@ static bool hand_over(const tl_runner *rn, tl_run *r)
     return ended;
 }
 
+/* A host that exited with a failure before its "start" record never ran the
+ * scenario: the dynamic loader's 127 (a shared library missing), the host's
+ * own 3 (a CLI/host mismatch, a catalogue that breaks a rule). Nothing about
+ * the scenario can be concluded, so it is an environment error - the plan
+ * stops with exit 3 - not a run "not met". After the detector's own check,
+ * which names its runtime's failures better. The first line of the host's
+ * stderr says why. */
+static void check_host_started(tl_run *r)
+{
+    if (r->env_error[0] || r->state != TL_RUN_FINISHED || !r->exited || r->exit_status == 0 ||
+        r->host_started)
+        return;
+    char path[PATH_MAX + 32], line[200] = "";
+    snprintf(path, sizeof path, "%s/stderr.log", r->dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fgets(line, sizeof line, f))
+            line[strcspn(line, "\n")] = '\0';
+        fclose(f);
+    }
+    snprintf(r->env_error, sizeof r->env_error,
+             "the host exited with status %d before the variant started%s%s", r->exit_status,
+             line[0] ? ": " : " (its stderr.log is empty)", line);
+}
+
 static bool finish(const tl_runner *rn, slot_t *s, bool interrupted)
 {
     tl_run *r = s->run;
@@ -107,6 +133,7 @@ static bool finish(const tl_runner *rn, slot_t *s, bool interrupted)
     tl_run_take_records(r, s->res, s->res_len);
     r->detector->collect(r);
     r->detector->check_environment(r);
+    check_host_started(r);
     free(s->res);
     s->res = NULL;
     tl_run_judge(r);

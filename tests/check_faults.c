@@ -243,6 +243,47 @@ START_TEST(test_tsan_that_cannot_start_is_exit_3)
 }
 END_TEST
 
+/* A host that cannot start - the dynamic loader's exit 127 for a missing
+ * shared library - never ran the scenario: an environment error, exit 3,
+ * the plan stopped, the loader's line in the error; never "not met". A copy
+ * of threadlab finds its hosts next to itself first, so a stand-in host
+ * there plays the loader's part exactly (message and status). */
+START_TEST(test_host_that_cannot_load_is_exit_3)
+{
+    char tmp[64], dir[700], text[16384], script[2048];
+    tl_test_mkdtemp(tmp, sizeof tmp);
+    snprintf(script, sizeof script,
+             "cp '%s/threadlab' '%s/threadlab' && "
+             "printf '#!/bin/sh\\necho \"threadlab-host: error while loading shared libraries: "
+             "libjansson.so.4: cannot open shared object file: No such file or directory\" >&2"
+             "\\nexit 127\\n' > '%s/threadlab-host' && chmod +x '%s/threadlab-host' && "
+             "'%s/threadlab' run race.counter --detector none --jobs 1 --out '%s' "
+             ">'%s/stdout' 2>'%s/stderr'",
+             TL_TEST_BUILDDIR, tmp, tmp, tmp, tmp, tmp, tmp, tmp);
+    const char *sh_argv[] = {"/bin/sh", "-c", script, NULL};
+    pid_t pid;
+    ck_assert_int_eq(posix_spawn(&pid, "/bin/sh", NULL, NULL, (char **)sh_argv, environ), 0);
+    int status = wait_status(pid);
+    char err[128];
+    snprintf(err, sizeof err, "%s/stderr", tmp);
+    tl_test_slurp(err, text, sizeof text);
+    ck_assert_msg(status == 3, "exit %d, wanted 3\n%s", status, text);
+    ck_assert_msg(strstr(text, "the host exited with status 127 before the variant started: "
+                               "threadlab-host: error while loading shared libraries: "
+                               "libjansson.so.4"),
+                  "%s", text);
+    ck_assert_msg(strstr(text, "stopping"), "the plan did not stop: %s", text);
+    report_dir_in(tmp, dir, sizeof dir);
+    json_t *doc = load_json(dir, "report.json");
+    json_t *runs = json_object_get(doc, "runs");
+    ck_assert_uint_eq(json_array_size(runs), 1); /* one job: stopped after the first */
+    json_t *run = json_array_get(runs, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(run, "verdict")), "error");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(run, "error")), "status 127"));
+    json_decref(doc);
+}
+END_TEST
+
 /* The variants `run --all` runs: every scenario's but the self-tests'. */
 static size_t catalog_variants(void)
 {
@@ -394,6 +435,7 @@ Suite *tl_suite_faults(void)
     tcase_add_test(tc, test_output_to_a_full_device_is_an_error);
     tcase_add_test(tc, test_full_disk_stops_with_exit_3);
     tcase_add_test(tc, test_tsan_that_cannot_start_is_exit_3);
+    tcase_add_test(tc, test_host_that_cannot_load_is_exit_3);
     tcase_add_test(tc, test_out_that_cannot_work_is_a_usage_error);
     suite_add_tcase(s, tc);
     tc = tcase_create("interruptions and scale");

@@ -15,10 +15,18 @@ void tl_spin_tas_init(tl_spin_tas_t *l)
     tl_atomic_store_u32(&l->held, 0, tl_relaxed); /* not yet shared */
 }
 
-TL_BARE bool tl_spin_tas_trylock(tl_spin_tas_t *l)
+/* The one exchange every entry point shares, inlined into each: lock()
+ * calling the public trylock (a real call: TL_BARE) cost a call and a saved
+ * register, 1.04x ck_spinlock_fas uncontended on a quiet machine. */
+static inline bool tas_try(tl_spin_tas_t *l)
 {
     /* acquire: the winner must see the previous owner's critical section. */
     return tl_atomic_exchange_u32(&l->held, 1, tl_acquire) == 0;
+}
+
+TL_BARE bool tl_spin_tas_trylock(tl_spin_tas_t *l)
+{
+    return tas_try(l);
 }
 
 /* Only the holder can free the word; if it is descheduled, spinning on is
@@ -29,12 +37,12 @@ TL_SPIN_SLOW static void tas_wait(tl_spin_tas_t *l)
     unsigned spins = 0;
     do
         tl_spin_wait_step(&spins);
-    while (!tl_spin_tas_trylock(l));
+    while (!tl_spin_tas_trylock(l)); /* a real call, as measured in the bench's figures */
 }
 
 TL_BARE void tl_spin_tas_lock(tl_spin_tas_t *l)
 {
-    if (!tl_spin_tas_trylock(l))
+    if (!tas_try(l))
         tas_wait(l);
 }
 

@@ -399,6 +399,12 @@ void tl_bench_peers_run(tl_bench *b)
         tl_bench_peer_measure(b, peer, exists ? tl_bench_handbuilt_raw(peer->kind) : NULL,
                               &peers.r[peers.n++]);
     }
+    const tl_bench_raw *copy;
+    const tl_bench_peer *control = tl_bench_ck_control(&copy);
+    if (control && peers.n > 0) {
+        tl_bench_peer_measure(b, control, copy, &peers.control);
+        peers.has_control = true;
+    }
 }
 
 void tl_bench_peer_measure(tl_bench *b, const tl_bench_peer *peer, const tl_bench_raw *ours,

@@ -49,6 +49,9 @@ bool tl_bench_ck_found(void);
 size_t tl_bench_ck_peer_count(void);
 const tl_bench_peer *tl_bench_ck_peer_at(size_t i);
 
+/* The control pair: a peer and a second copy of its raw calls (the same
+ * code at another address); NULL without Concurrency Kit. */
+const tl_bench_peer *tl_bench_ck_control(const tl_bench_raw **copy);
 /* bench_peers_tl.c: a hand-built kind's raw calls in the same shape, or NULL
  * when the kind has none (or does not exist in this build). */
 const tl_bench_raw *tl_bench_handbuilt_raw(const char *kind);
@@ -80,6 +83,11 @@ struct tl_bench_peers {
     bool found;  /* the peer library was there */
     size_t n;
     tl_bench_peer_result r[TL_BENCH_MAX_PEERS];
+    /* Measured with the pairs (when any pair was): the control, a peer
+     * against a copy of itself, on the "ours" side. Its ratios are the
+     * spread two identical locks show in this run. */
+    bool has_control;
+    tl_bench_peer_result control;
 };
 
 /* Measures the peers b asks for (see tl_bench's peers fields). */

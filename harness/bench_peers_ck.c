@@ -136,6 +136,25 @@ static const tl_bench_peer peers[] = {
      "implicit queue: each waiter spins on its predecessor's node"},
 };
 
+/* The control: ck_spinlock_cas again, through a second pair of out-of-line
+ * functions - the same instructions at another address, reached the same
+ * way. Set beside the first as a pair, its ratio is what this machine and
+ * this bench make of two identical locks: code placement, which side had
+ * which slice, a neighbour's burst. A pair's ratio inside that spread says
+ * nothing about its algorithms. */
+CK_OUT_OF_LINE static void ck_cas_lock_copy(ck_spinlock_cas_t *l) { ck_spinlock_cas_lock(l); }
+CK_OUT_OF_LINE static void ck_cas_unlock_copy(ck_spinlock_cas_t *l) { ck_spinlock_cas_unlock(l); }
+static void cas_lock_copy(void *lock, void *ctx) { (void)ctx; ck_cas_lock_copy(lock); }
+static void cas_unlock_copy(void *lock, void *ctx) { (void)ctx; ck_cas_unlock_copy(lock); }
+static const tl_bench_raw cas_copy = {"ck_spinlock_cas (copy)", cas_init, NULL, cas_lock_copy,
+                                      cas_unlock_copy};
+
+const tl_bench_peer *tl_bench_ck_control(const tl_bench_raw **copy)
+{
+    *copy = &cas_copy;
+    return &peers[1]; /* ck_spinlock_cas */
+}
+
 bool tl_bench_ck_found(void) { return true; }
 size_t tl_bench_ck_peer_count(void) { return sizeof peers / sizeof peers[0]; }
 const tl_bench_peer *tl_bench_ck_peer_at(size_t i)
@@ -146,6 +165,11 @@ const tl_bench_peer *tl_bench_ck_peer_at(size_t i)
 #else /* built without Concurrency Kit: no peers, and the bench says why */
 
 bool tl_bench_ck_found(void) { return false; }
+const tl_bench_peer *tl_bench_ck_control(const tl_bench_raw **copy)
+{
+    *copy = NULL;
+    return NULL;
+}
 size_t tl_bench_ck_peer_count(void) { return 0; }
 const tl_bench_peer *tl_bench_ck_peer_at(size_t i)
 {

@@ -69,6 +69,29 @@ static void print_contended(FILE *to, const tl_bench *b, size_t tc)
     }
 }
 
+/* The control pair: how far apart two identical locks come out here. */
+static void print_control(FILE *to, const tl_bench *b)
+{
+    const struct tl_bench_peers *ps = b->peers;
+    if (!ps->has_control)
+        return;
+    const tl_bench_peer_result *c = &ps->control;
+    fprintf(to,
+            "\nControl: %s against a copy of itself (the same code at another address,\n"
+            "measured as each pair above): the ratio two identical locks show in this run\n",
+            c->peer->raw.name);
+    fprintf(to, "  %-18s", "uncontended");
+    ratio_cell(to, &c->uncontended_ratio);
+    fputc('\n', to);
+    for (size_t tc = 0; tc < b->ntcounts; tc++) {
+        char label[32];
+        snprintf(label, sizeof label, "%u threads", b->tcounts[tc]);
+        fprintf(to, "  %-18s", label);
+        ratio_cell(to, &c->contended[tc].ratio);
+        fputc('\n', to);
+    }
+}
+
 void tl_bench_peers_print(FILE *to, const tl_bench *b)
 {
     if (b->no_peers)
@@ -93,6 +116,7 @@ void tl_bench_peers_print(FILE *to, const tl_bench *b)
     print_uncontended(to, b);
     for (size_t tc = 0; tc < b->ntcounts; tc++)
         print_contended(to, b, tc);
+    print_control(to, b);
 }
 
 /* The issue's targets for the peers: ours <= 1.0x theirs uncontended and
@@ -127,6 +151,19 @@ void tl_bench_peers_targets(FILE *to, const tl_bench *b, tl_target_tally *tally)
             fputc('\n', to);
         }
     }
+    if (!ps->has_control)
+        return;
+    /* Not a target: the yardstick for the ones above. A pair whose ratio
+     * lies within the control's spread cannot be told from a tie here. */
+    const tl_bench_peer_result *ctl = &ps->control;
+    fprintf(to, "  [control] %s against a copy of itself: uncontended %.3fx (%.3f-%.3f)",
+            ctl->peer->raw.name, ctl->uncontended_ratio.median, ctl->uncontended_ratio.min,
+            ctl->uncontended_ratio.max);
+    for (size_t tc = 0; tc < b->ntcounts; tc++) {
+        const tl_bench_figure *c = &ctl->contended[tc].ratio;
+        fprintf(to, ", %u threads %.3fx (%.3f-%.3f)", b->tcounts[tc], c->median, c->min, c->max);
+    }
+    fputs(": identical code; a pair's ratio within this spread is a tie here\n", to);
 }
 
 /* A number, or null where a figure could not be had (jansson refuses NaN
@@ -150,6 +187,19 @@ static json_t *side_json(const tl_bench_peer_side *s, unsigned threads)
     return json_pack("{s:o, s:o, s:o, s:o}", "ns_per_acquisition", figure_json(&s->ns_per_acq),
                      "acquisitions_per_run", figure_json(&s->per_handover), "shares_pct",
                      shares, "jain", number(s->jain));
+}
+
+/* The control pair: the peer, its copy, and the paired ratios. */
+static json_t *control_json(const tl_bench *b, const tl_bench_peer_result *c)
+{
+    json_t *contended = json_array();
+    for (size_t tc = 0; tc < b->ntcounts; tc++)
+        json_array_append_new(contended,
+                              json_pack("{s:i, s:o}", "threads", (int)c->contended[tc].threads,
+                                        "ratio", figure_json(&c->contended[tc].ratio)));
+    return json_pack("{s:s, s:s, s:o, s:o}", "peer", c->peer->raw.name, "copy", c->ours->name,
+                     "uncontended_ratio", figure_json(&c->uncontended_ratio), "contended",
+                     contended);
 }
 
 json_t *tl_bench_peers_json(const tl_bench *b)
@@ -183,7 +233,8 @@ json_t *tl_bench_peers_json(const tl_bench *b)
                       p->ours ? figure_json(&p->x_floor[TL_PEER_OURS]) : json_null(), "peer",
                       figure_json(&p->x_floor[TL_PEER_THEIRS]), "contended", contended));
     }
-    return json_pack("{s:s, s:s, s:b, s:b, s:o}", "library", "Concurrency Kit", "version",
+    return json_pack("{s:s, s:s, s:b, s:b, s:o, s:o}", "library", "Concurrency Kit", "version",
                      found ? TL_CK_VERSION : "", "found", found, "measured",
-                     !b->no_peers && ps != NULL, "pairs", pairs);
+                     !b->no_peers && ps != NULL, "pairs", pairs, "control",
+                     ps && ps->has_control ? control_json(b, &ps->control) : json_null());
 }

@@ -99,6 +99,15 @@ START_TEST(test_every_kind_runs_and_json_has_every_field)
         if (tl_lock_kind_find(peer->kind))
             ck_assert_msg(strstr(text, target), "'%s' missing:\n%s", target, text);
     }
+    if (tl_bench_ck_found()) {
+        ck_assert_msg(strstr(text, "Control: ck_spinlock_cas against a copy of itself"),
+                      "no control table:\n%s", text);
+        ck_assert_msg(strstr(text, "[control] ck_spinlock_cas against a copy of itself: "
+                                   "uncontended "),
+                      "no control line in the targets:\n%s", text);
+    } else {
+        ck_assert_msg(!strstr(text, "Control:"), "a control without CK:\n%s", text);
+    }
     free(text);
 }
 END_TEST
@@ -124,10 +133,20 @@ static void assert_peers(json_t *peers)
     ck_assert_str_eq(json_string_value(json_object_get(peers, "library")), "Concurrency Kit");
     ck_assert(json_is_true(json_object_get(peers, "found")) == tl_bench_ck_found());
     json_t *pairs = json_object_get(peers, "pairs"), *p;
+    json_t *control = json_object_get(peers, "control");
     if (!tl_bench_ck_found()) {
         ck_assert_uint_eq(json_array_size(pairs), 0);
+        ck_assert(json_is_null(control));
         return;
     }
+    /* The control: CK's cas against a copy of itself, paired as the pairs. */
+    ck_assert_str_eq(json_string_value(json_object_get(control, "peer")), "ck_spinlock_cas");
+    ck_assert_str_eq(json_string_value(json_object_get(control, "copy")),
+                     "ck_spinlock_cas (copy)");
+    assert_figure(json_object_get(control, "uncontended_ratio"), "control uncontended");
+    json_t *cc = json_array_get(json_object_get(control, "contended"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(cc, "threads")), 2);
+    assert_figure(json_object_get(cc, "ratio"), "control contended");
     ck_assert_uint_eq(json_array_size(pairs), tl_bench_ck_peer_count());
     size_t i;
     json_array_foreach(pairs, i, p) {

@@ -66,7 +66,7 @@ static void run(tl_ctx *ctx, void *(*who)(void *), unsigned long meals_each)
     tl_thread_t t[MAX_PHILOSOPHERS];
     philosopher p[MAX_PHILOSOPHERS];
     unsigned n = ctx->threads;
-    char name[16];
+    char name[32]; /* tl_thread_start keeps the first 15 characters */
     tl_lockstep_init(&table, n);
     for (unsigned i = 0; i < n; i++) {
         snprintf(fork_name[i], sizeof fork_name[i], "fork-%u", i);

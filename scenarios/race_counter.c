@@ -66,7 +66,7 @@ static unsigned long run_workers(tl_ctx *ctx, void *(*fn)(void *))
     tl_thread_t t[64];
     worker_arg args[64];
     for (unsigned i = 0; i < ctx->threads; i++) {
-        char name[16];
+        char name[32]; /* tl_thread_start keeps the first 15 characters */
         snprintf(name, sizeof name, "adder-%u", i);
         args[i] = (worker_arg){ctx, i};
         tl_thread_start(&t[i], name, fn, &args[i]);

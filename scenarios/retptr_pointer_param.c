@@ -54,7 +54,7 @@ static void run(tl_ctx *ctx, void *(*fn)(void *), long extra)
     adder a[64];
     long total = 0;
     for (unsigned i = 0; i < ctx->threads; i++) {
-        char name[16];
+        char name[32]; /* tl_thread_start keeps the first 15 characters */
         snprintf(name, sizeof name, "adder-%u", i);
         a[i] = (adder){ctx, i, 0};
         tl_thread_start(&t[i], name, fn, &a[i]);

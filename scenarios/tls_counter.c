@@ -48,7 +48,7 @@ static void run(tl_ctx *ctx, void *(*fn)(void *), unsigned long extra)
     worker w[64];
     unsigned long total = 0;
     for (unsigned i = 0; i < ctx->threads; i++) {
-        char name[16];
+        char name[32]; /* tl_thread_start keeps the first 15 characters */
         snprintf(name, sizeof name, "counter-%u", i);
         w[i] = (worker){ctx, i, 0};
         tl_thread_start(&t[i], name, fn, &w[i]);

@@ -151,8 +151,13 @@ static const tl_bench_raw cas_copy = {"ck_spinlock_cas (copy)", cas_init, NULL, 
 
 const tl_bench_peer *tl_bench_ck_control(const tl_bench_raw **copy)
 {
-    *copy = &cas_copy;
-    return &peers[1]; /* ck_spinlock_cas */
+    for (size_t i = 0; i < sizeof peers / sizeof peers[0]; i++)
+        if (peers[i].raw.lock == cas_lock) {
+            *copy = &cas_copy;
+            return &peers[i];
+        }
+    *copy = NULL;
+    return NULL;
 }
 
 bool tl_bench_ck_found(void) { return true; }

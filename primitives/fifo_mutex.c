@@ -99,7 +99,6 @@ unsigned tl_fifo_mutex_waiters(tl_fifo_mutex_t *m)
     return n - s > 1 ? n - s - 1 : 0;
 }
 
-/* --- the kind ------------------------------------------------------------- */
 /* --- the kind -------------------------------------------------------------
  * The adaptors inline the bodies (the bare calls above are TL_BARE), as the
  * ticket spinlock's: a generic lock() is one call deep, as a bare one

@@ -27,23 +27,24 @@ void tl__lock_node_too_many(void)
     abort();
 }
 
-/* No spare at this depth yet (a new one from the pool), or no depth left. */
+/* No spare in the next slot yet (a new one from the pool), or no slot left. */
 void *tl__lock_node_spare_slow(void)
 {
     tl__lock_nodes *me = &tl__lock_mine;
-    if (me->depth == TL_LOCK_NODES_HELD)
+    unsigned slot = tl__lock_node_slot(me);
+    if (slot == TL_LOCK_NODES_HELD)
         tl__lock_node_too_many();
-    return me->node[me->depth] = tl_lock_node_get();
+    return me->node[slot] = tl_lock_node_get();
 }
 
-/* Not the latest: an unlock out of order, or by a thread that does not hold
- * the lock at all. The entry trades places with the latest one, which then
- * comes off the top as usual. */
+/* Not in the fast slot: on the stack, or an unlock by a thread that does
+ * not hold the lock at all. A stack entry trades places with the top one,
+ * which then comes off as usual (tl_lock_node_released). */
 void *tl__lock_node_release_search(const void *lock)
 {
     tl__lock_nodes *me = &tl__lock_mine;
-    unsigned d = me->depth - 1;
-    for (unsigned i = me->depth; i-- > 0;)
+    unsigned d = me->depth;
+    for (unsigned i = d; i > 0; i--)
         if (me->lock[i] == lock) {
             void *n = me->node[i];
             me->lock[i] = me->lock[d];
@@ -72,7 +73,13 @@ static void pool_to_reserve(void *unused)
 {
     (void)unused;
     tl__lock_nodes *me = &tl__lock_mine;
-    for (unsigned i = me->depth; i < TL_LOCK_NODES_HELD; i++)
+    /* The spares: slot 0's when free, and those above the stack (the
+     * stack may be in use while slot 0 is free). */
+    if (!me->lock[0] && me->node[0]) {
+        tl_lock_node_put(me->node[0]);
+        me->node[0] = NULL;
+    }
+    for (unsigned i = me->depth + 1; i < TL_LOCK_NODES_HELD; i++)
         if (me->node[i]) {
             tl_lock_node_put(me->node[i]);
             me->node[i] = NULL;

@@ -177,12 +177,14 @@ TL_SPIN_SLOW static void mcs_kind_lock_spare(void *s)
     tl_lock_node_taken(s);
 }
 
+/* The fast path uses the fast slot (tl_lock_node.h): its node and its lock
+ * word are loaded independently; anything else (the slot in use: a second
+ * queue lock held; no node yet) goes the slow way. */
 static void mcs_kind_lock(void *s)
 {
     tl__lock_nodes *me = &tl__lock_mine;
-    unsigned d = me->depth;
-    tl_mcs_node_t *n = me->node[d]; /* NULL past the table's end too */
-    if (__builtin_expect(n == NULL, 0)) {
+    tl_mcs_node_t *n = me->node[0];
+    if (__builtin_expect(n == NULL || me->lock[0] != NULL, 0)) {
         mcs_kind_lock_spare(s);
         return;
     }
@@ -193,8 +195,7 @@ static void mcs_kind_lock(void *s)
         mcs_kind_lock_queued(s, n, pred);
         return;
     }
-    me->lock[d] = s;
-    me->depth = d + 1;
+    me->lock[0] = s;
 }
 
 static bool mcs_kind_trylock(void *s)
@@ -209,28 +210,27 @@ static bool mcs_kind_trylock(void *s)
  * ever wrote it before our hand-off read it (MCS does not recycle nodes
  * between threads). */
 /* A successor swapped tail but has not linked yet: hand over when it has. */
-TL_SPIN_SLOW static void mcs_kind_unlock_slow_linked(tl_mcs_node_t *n, unsigned d)
+TL_SPIN_SLOW static void mcs_kind_unlock_slow_linked(tl_mcs_node_t *n)
 {
     mcs_handoff_when_linked(n);
-    tl__lock_mine.depth = d;
+    tl__lock_mine.lock[0] = NULL;
 }
 
 TL_SPIN_SLOW static void mcs_kind_unlock_slow(void *s)
 {
     tl_mcs_node_t *n = tl_lock_node_held(s);
     mcs_unlock(s, n);
-    tl_lock_node_released(n);
+    tl_lock_node_released(s, n);
 }
 
 static void mcs_kind_unlock(void *s)
 {
     tl__lock_nodes *me = &tl__lock_mine;
-    unsigned d = me->depth - 1;
-    if (__builtin_expect(d >= TL_LOCK_NODES_HELD || me->lock[d] != s, 0)) {
-        mcs_kind_unlock_slow(s); /* out of order, or not ours */
+    if (__builtin_expect(me->lock[0] != s, 0)) {
+        mcs_kind_unlock_slow(s); /* not the fast slot's, or not ours */
         return;
     }
-    tl_mcs_node_t *n = me->node[d];
+    tl_mcs_node_t *n = me->node[0];
     /* acquire, release: as in mcs_unlock, whose slow case this leaves to it. */
     tl_mcs_node_t *next = tl_atomic_load_ptr(&n->next, tl_acquire);
     void *expected = n;
@@ -238,10 +238,10 @@ static void mcs_kind_unlock(void *s)
         tl_atomic_store_u32(&next->locked, 0, tl_release);
     else if (!tl_atomic_cas_ptr(&((tl_spin_mcs_t *)s)->tail, &expected, NULL, tl_release,
                                 tl_relaxed)) {
-        mcs_kind_unlock_slow_linked(n, d);
+        mcs_kind_unlock_slow_linked(n);
         return;
     }
-    me->depth = d;
+    me->lock[0] = NULL;
 }
 
 static unsigned mcs_kind_waiters(void *s)
@@ -275,7 +275,7 @@ const tl_lock_kind tl_kind_mcs = {
     .unlock = mcs_kind_unlock,
     .waiters = mcs_kind_waiters,
     .raw = mcs_kind_raw,
-    .iface_cost = "the generic call has no node argument: it finds the thread's spare node "
-                  "(two dependent thread-local loads) and notes the lock for the unlock (two "
-                  "stores), where the raw loop keeps its node in a register",
+    .iface_cost = "the generic call has no node argument: it takes the thread's node from its "
+                  "fast slot and notes the lock there for the unlock (a store at each end), "
+                  "where the raw loop keeps its node in a register",
 };

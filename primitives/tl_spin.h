@@ -117,8 +117,9 @@ unsigned tl_spin_mcs_waiters(tl_spin_mcs_t *l);
  * malloc while any lock may still reach them: a trylock reads the node in
  * tail without owning it (the pools of tl_lock_node.h keep them for ever). */
 typedef struct tl_clh_node {
-    tl_atomic_u32 state;  /* TL_CLH_* */
-    tl_atomic_ptr pred;   /* the node its thread waits behind */
+    /* The node its thread waits behind, with the node's TL_CLH_* state in
+     * the low two bits: one word (spin_clh.c says why). */
+    tl_atomic_ptr link;
 } tl_clh_node_t;
 enum { TL_CLH_RELEASED = 0, TL_CLH_BUSY = 1, TL_CLH_ABANDONED = 2 };
 typedef struct { tl_atomic_ptr tail; } tl_spin_clh_t;

@@ -190,6 +190,36 @@ START_TEST(test_nested_queue_locks_any_order)
 }
 END_TEST
 
+/* As many queue locks as a thread keeps nodes for, of both kinds mixed:
+ * none aborts, each unlock finds its own node (the fast slot's first, the
+ * stack's in any order), and the fast slot, freed while the stack is still
+ * in use, is taken again by the next acquisition. */
+START_TEST(test_queue_locks_up_to_the_limit_mixed)
+{
+    static tl_lock_t l[TL_LOCK_NODES_HELD], extra;
+    for (int i = 0; i < TL_LOCK_NODES_HELD; i++) {
+        tl_lock_init_by_name(&l[i], queue_kinds[i % 2], "limit");
+        tl_lock_lock(&l[i]);
+    }
+    tl_lock_init_by_name(&extra, "clh", "extra");
+    tl_lock_unlock(&l[0]); /* the fast slot, under a full stack */
+    tl_lock_lock(&extra);  /* takes it: the table is full once more */
+    for (int i = 1; i < TL_LOCK_NODES_HELD; i += 2)
+        tl_lock_unlock(&l[i]);
+    tl_lock_unlock(&extra);
+    for (int i = TL_LOCK_NODES_HELD - 2; i > 0; i -= 2)
+        tl_lock_unlock(&l[i]);
+    for (int i = 0; i < TL_LOCK_NODES_HELD; i++) {
+        ck_assert(tl_lock_trylock(&l[i])); /* every one released */
+        tl_lock_unlock(&l[i]);
+        tl_lock_destroy(&l[i]);
+    }
+    ck_assert(tl_lock_trylock(&extra));
+    tl_lock_unlock(&extra);
+    tl_lock_destroy(&extra);
+}
+END_TEST
+
 /* More queue locks held at once than a thread keeps nodes for: a clear
  * abort, not a corrupted table. */
 START_TEST(test_too_many_queue_locks_abort)
@@ -230,6 +260,7 @@ Suite *tl_suite_clh(void)
     tcase_add_test(tc, test_trylock_aba_abandons_its_node);
     tcase_add_test(tc, test_generic_trylock_aba);
     tcase_add_loop_test(tc, test_nested_queue_locks_any_order, 0, 2);
+    tcase_add_test(tc, test_queue_locks_up_to_the_limit_mixed);
     tcase_add_loop_test_raise_signal(tc, test_too_many_queue_locks_abort, SIGABRT, 0, 2);
     tcase_add_loop_test_raise_signal(tc, test_unlock_by_another_thread_aborts, SIGABRT, 0, 2);
     suite_add_tcase(s, tc);

@@ -37,6 +37,24 @@ static void figure(FILE *to, const tl_bench_figure *f)
     fprintf(to, " %8.1f (%6.1f-%6.1f)", f->median, f->min, f->max);
 }
 
+/* The least a kind reached by one call into its descriptor, with nothing
+ * more to do there (no inline word path, not libc's, no iface_cost), paid
+ * over its raw calls in this run: the part of a miss the call itself
+ * explains, before the kind's own bookkeeping. NULL when none was measured. */
+static const tl_bench_kind *call_only(const tl_bench *b)
+{
+    const tl_bench_kind *best = NULL;
+    for (size_t k = 0; k < b->nkinds; k++) {
+        const tl_lock_kind *kind = b->kind[k].kind;
+        if (!(kind->flags & TL_KIND_HANDBUILT) || tl_lock_kind_is_broken(kind) ||
+            kind->word.take != TL_WORD_NONE || kind->libc != TL_LIBC_NONE || kind->iface_cost)
+            continue;
+        if (!best || b->kind[k].overhead.median < best->overhead.median)
+            best = &b->kind[k];
+    }
+    return best;
+}
+
 /* The issue's targets, each with its figures and its verdict on the
  * median's confidence interval (bench_judge.h): met, NOT MET or undecided. */
 static void targets(FILE *to, const tl_bench *b)
@@ -44,6 +62,7 @@ static void targets(FILE *to, const tl_bench *b)
     const tl_bench_kind *mutex = find(b, "mutex"), *pm = find(b, "pthread-mutex");
     const tl_bench_kind *ttas = find(b, "ttas"), *ps = find(b, "pthread-spin");
     const tl_bench_figure *floor = &b->floor_exchange;
+    const tl_bench_kind *call = call_only(b);
     tl_target_tally tally = {{0}};
     fputs("\nTargets (judged on the median's confidence interval over the repetitions)\n", to);
     if (mutex && pm) {
@@ -81,8 +100,12 @@ static void targets(FILE *to, const tl_bench *b)
         fprintf(to, "%s generic <= raw + 1.0 ns uncontended: %+.2f ns", x->kind->name,
                 x->overhead.median);
         tl_target_ci(to, &x->overhead, 1, 2, " ns");
-        if (v != TL_TARGET_MET && x->kind->iface_cost)
+        if (v != TL_TARGET_MET && x->kind->iface_cost) {
             fprintf(to, "\n        why: %s", x->kind->iface_cost);
+            if (call)
+                fprintf(to, "; the call alone, in this run: %+.2f ns (%s, which does nothing "
+                            "more)", call->overhead.median, call->kind->name);
+        }
         fputc('\n', to);
         for (size_t tc = 0; tc < b->ntcounts; tc++) {
             const tl_bench_figure *r = &x->contended[tc].ratio;

@@ -355,7 +355,7 @@ const tl_lock_kind tl_kind_clh = {
     .waiters = clh_kind_waiters,
     .raw = clh_kind_raw,
     .iface_cost = "the generic call has no node argument: it takes the thread's node from its "
-                  "fast slot, notes the lock there, and at the unlock stores the predecessor's "
-                  "node there as the next one: three stores the raw loop does not make (it keeps "
-                  "both nodes in registers)",
+                  "fast slot, notes the lock there, and at the unlock keeps the predecessor's "
+                  "node there for the next acquisition, where the raw loop keeps both nodes in "
+                  "registers",
 };

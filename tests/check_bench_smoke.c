@@ -281,6 +281,52 @@ START_TEST(test_confidence_interval_and_verdicts)
 }
 END_TEST
 
+/* A figure of five repetitions all at v: its interval is v..v. */
+static tl_bench_figure flat(double v)
+{
+    double r[] = {v, v, v, v, v};
+    return tl_bench_summarise(r, 5);
+}
+
+/* A kind that misses the interface target and says why in its descriptor
+ * gets its reason printed, and beside it what a kind called through its
+ * descriptor with nothing more to do (ticket here) paid in the same run;
+ * a kind that meets the target gets no reason. */
+START_TEST(test_interface_miss_says_why_with_the_call_alone)
+{
+    static tl_bench b;
+    b.kinds[0] = tl_lock_kind_find("ticket");
+    b.kinds[1] = tl_lock_kind_find("clh");
+    b.kinds[2] = tl_lock_kind_find("mcs");
+    b.nkinds = 3;
+    b.repeat = 5;
+    b.no_peers = true;
+    b.floor_exchange = flat(6.0);
+    const double overhead[] = {0.75, 1.5, 0.5};
+    for (size_t k = 0; k < b.nkinds; k++) {
+        b.kind[k].kind = b.kinds[k];
+        b.kind[k].generic = flat(7.0 + overhead[k]);
+        b.kind[k].raw = flat(7.0);
+        b.kind[k].overhead = flat(overhead[k]);
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tl_bench_print(f, &b);
+    fclose(f);
+    ck_assert_msg(strstr(text, "[NOT MET] clh generic <= raw + 1.0 ns uncontended: +1.50 ns"),
+                  "clh's miss:\n%s", text);
+    char why[256];
+    snprintf(why, sizeof why, "        why: %s; the call alone, in this run: +0.75 ns (ticket, "
+                              "which does nothing more)\n", b.kinds[1]->iface_cost);
+    ck_assert_msg(strstr(text, why), "no reason, or not ticket's figure:\n%s", text);
+    ck_assert_msg(strstr(text, "[met] mcs generic <= raw + 1.0 ns uncontended: +0.50 ns"),
+                  "mcs:\n%s", text);
+    ck_assert_msg(!strstr(strstr(text, "why:") + 1, "why:"), "a second reason:\n%s", text);
+    free(text);
+}
+END_TEST
+
 START_TEST(test_bad_options_exit_2)
 {
     char *bad_seconds[] = {"bench", "--seconds", "0", NULL};
@@ -302,6 +348,7 @@ Suite *tl_suite_bench(void)
     tcase_add_test(tc, test_every_kind_runs_and_json_has_every_field);
     tcase_add_test(tc, test_jain_index);
     tcase_add_test(tc, test_confidence_interval_and_verdicts);
+    tcase_add_test(tc, test_interface_miss_says_why_with_the_call_alone);
     tcase_add_test(tc, test_bad_options_exit_2);
     tcase_add_test(tc, test_peer_raw_calls_exclude);
     tcase_add_test(tc, test_peers_missing_is_said_not_fatal);

@@ -37,6 +37,15 @@ static void figure(FILE *to, const tl_bench_figure *f)
     fprintf(to, " %8.1f (%6.1f-%6.1f)", f->median, f->min, f->max);
 }
 
+/* The peer measured beside a kind (bench_peers.h), or NULL. */
+static const tl_bench_peer_result *peer_of(const tl_bench *b, const tl_lock_kind *kind)
+{
+    for (size_t i = 0; b->peers && !b->no_peers && i < b->peers->n; i++)
+        if (b->peers->r[i].ours && strcmp(b->peers->r[i].peer->kind, kind->name) == 0)
+            return &b->peers->r[i];
+    return NULL;
+}
+
 /* The least a kind reached by one call into its descriptor, with nothing
  * more to do there (no inline word path, not libc's, no iface_cost), paid
  * over its raw calls in this run: the part of a miss the call itself
@@ -81,11 +90,18 @@ static void targets(FILE *to, const tl_bench *b)
         double limit = 1.1 + 0.5 * x->kind->rmws;
         if (!is_spin(x->kind) || !x->kind->rmws)
             continue;
-        tl_target_begin(to, &tally, tl_bench_at_most_of(&x->raw, floor, limit));
+        tl_target_verdict v =
+            tl_target_begin(to, &tally, tl_bench_at_most_of(&x->raw, floor, limit));
         fprintf(to, "%s raw uncontended <= %.1fx the one-RMW floor: %.2fx", x->kind->name, limit,
                 x->raw.median / floor->median);
         tl_target_ci(to, &x->raw, 1, 1, " ns");
         tl_target_ci(to, floor, 1, 1, " ns");
+        /* A miss beside the other library's lock of the same algorithm, as
+         * far from its floor in the same run: the algorithm's cost here. */
+        const tl_bench_peer_result *peer = peer_of(b, x->kind);
+        if (v != TL_TARGET_MET && peer)
+            fprintf(to, "\n        beside: %s, the same algorithm, in this run: %.2fx the floor",
+                    peer->peer->raw.name, peer->x_floor[TL_PEER_THEIRS].median);
         fputc('\n', to);
     }
     /* The generic interface must cost (almost) nothing: within 1 ns of the

@@ -28,6 +28,13 @@ static void assert_figure(json_t *f, const char *what)
 
 static void assert_peers(json_t *peers);
 
+/* A figure of five repetitions all at v: its interval is v..v. */
+static tl_bench_figure flat(double v)
+{
+    double r[] = {v, v, v, v, v};
+    return tl_bench_summarise(r, 5);
+}
+
 START_TEST(test_every_kind_runs_and_json_has_every_field)
 {
     static tl_bench b;
@@ -206,6 +213,49 @@ START_TEST(test_peer_raw_calls_exclude)
 }
 END_TEST
 
+/* A raw kind that misses its floor target is printed with the peer of the
+ * same algorithm as far from its floor in the same run; a kind that meets
+ * it, or has no peer, is not. */
+START_TEST(test_floor_miss_is_set_beside_the_peer)
+{
+    static tl_bench b;
+    static struct tl_bench_peers peers;
+    static const tl_bench_peer ck_mcs = {{"ck_spinlock_mcs", NULL, NULL, NULL, NULL},
+                                         "mcs", "made up"};
+    b.kinds[0] = tl_lock_kind_find("mcs");
+    b.kinds[1] = tl_lock_kind_find("ticket");
+    b.nkinds = 2;
+    b.repeat = 5;
+    b.floor_exchange = flat(5.0);
+    const double raw[] = {11.0, 20.0}; /* 2.2x: over mcs's 2.1; 4x: over ticket's 1.6 */
+    for (size_t k = 0; k < b.nkinds; k++) {
+        b.kind[k].kind = b.kinds[k];
+        b.kind[k].raw = flat(raw[k]);
+        b.kind[k].generic = flat(raw[k]);
+        b.kind[k].overhead = flat(0);
+    }
+    peers.found = true;
+    peers.n = 1;
+    peers.r[0].peer = &ck_mcs;
+    peers.r[0].ours = &ck_mcs.raw; /* any: the pair has a hand-built side */
+    peers.r[0].x_floor[TL_PEER_THEIRS] = flat(2.05);
+    b.peers = &peers;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tl_bench_print(f, &b);
+    fclose(f);
+    ck_assert_msg(strstr(text, "[NOT MET] mcs raw uncontended <= 2.1x the one-RMW floor: 2.20x"),
+                  "%s", text);
+    ck_assert_msg(strstr(text, "\n        beside: ck_spinlock_mcs, the same algorithm, in this "
+                               "run: 2.05x the floor\n"),
+                  "no peer beside the miss:\n%s", text);
+    ck_assert_msg(strstr(text, "[NOT MET] ticket raw uncontended"), "%s", text);
+    ck_assert_msg(!strstr(strstr(text, "beside:") + 1, "beside:"), "a second beside:\n%s", text);
+    free(text);
+}
+END_TEST
+
 /* A pair that misses its contended target is measured again with the spin
  * kinds' yields off, and only then; the switch is put back after. Made to
  * miss: "ours" is a TAS lock whose critical section spins 200 pauses more,
@@ -343,13 +393,6 @@ START_TEST(test_confidence_interval_and_verdicts)
 }
 END_TEST
 
-/* A figure of five repetitions all at v: its interval is v..v. */
-static tl_bench_figure flat(double v)
-{
-    double r[] = {v, v, v, v, v};
-    return tl_bench_summarise(r, 5);
-}
-
 /* A kind that misses the interface target and says why in its descriptor
  * gets its reason printed, and beside it what a kind called through its
  * descriptor with nothing more to do (ticket here) paid in the same run;
@@ -412,6 +455,7 @@ Suite *tl_suite_bench(void)
     tcase_add_test(tc, test_confidence_interval_and_verdicts);
     tcase_add_test(tc, test_interface_miss_says_why_with_the_call_alone);
     tcase_add_test(tc, test_missed_pair_is_measured_again_without_yields);
+    tcase_add_test(tc, test_floor_miss_is_set_beside_the_peer);
     tcase_add_test(tc, test_bad_options_exit_2);
     tcase_add_test(tc, test_peer_raw_calls_exclude);
     tcase_add_test(tc, test_peers_missing_is_said_not_fatal);

@@ -100,8 +100,10 @@ static void targets(FILE *to, const tl_bench *b)
          * far from its floor in the same run: the algorithm's cost here. */
         const tl_bench_peer_result *peer = peer_of(b, x->kind);
         if (v != TL_TARGET_MET && peer)
-            fprintf(to, "\n        beside: %s, the same algorithm, in this run: %.2fx the floor",
-                    peer->peer->raw.name, peer->x_floor[TL_PEER_THEIRS].median);
+            fprintf(to, "\n        beside: %s, the same algorithm, in this run: %.2fx the floor "
+                        "(and %s %.2fx, timed in the same rotation)",
+                    peer->peer->raw.name, peer->x_floor[TL_PEER_THEIRS].median, x->kind->name,
+                    peer->x_floor[TL_PEER_OURS].median);
         fputc('\n', to);
     }
     /* The generic interface must cost (almost) nothing: within 1 ns of the

@@ -68,7 +68,7 @@ static void clh_unlock(void *lock, void *ctx)
 {
     (void)lock;
     clh_ctx *c = ctx;
-    c->node = tl_spin_clh_unlock(c->node);
+    tl_spin_clh_unlock(&c->node);
 }
 
 static const tl_bench_raw raws[] = {

@@ -18,7 +18,15 @@
 #include "tl_lock.h"
 #include "tl_lock_node.h"
 
-_Thread_local tl__lock_nodes tl__lock_mine;
+_Thread_local tl__lock_nodes tl__lock_mine = {.lock = {TL__SLOT_UNARMED}};
+
+/* Slot 0 gets its spare, and is free from now on. */
+void tl__lock_node_arm_fast_slot(void)
+{
+    tl__lock_nodes *me = &tl__lock_mine;
+    me->node[0] = tl_lock_node_get();
+    me->lock[0] = NULL;
+}
 
 void tl__lock_node_too_many(void)
 {
@@ -75,9 +83,10 @@ static void pool_to_reserve(void *unused)
     tl__lock_nodes *me = &tl__lock_mine;
     /* The spares: slot 0's when free, and those above the stack (the
      * stack may be in use while slot 0 is free). */
-    if (!me->lock[0] && me->node[0]) {
+    if (!me->lock[0]) {
         tl_lock_node_put(me->node[0]);
         me->node[0] = NULL;
+        me->lock[0] = TL__SLOT_UNARMED;
     }
     for (unsigned i = me->depth + 1; i < TL_LOCK_NODES_HELD; i++)
         if (me->node[i]) {

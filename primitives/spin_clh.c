@@ -188,14 +188,16 @@ static inline tl_clh_node_t *clh_unlock(tl_clh_node_t *me)
      * node is the successor's, which may arm it again for itself. */
     tl_clh_node_t *pred = clh_pred(tl_atomic_load_ptr(&me->link, tl_relaxed));
     /* release: hands the critical section to the successor spinning on it.
-     * The link stays: a successor that finds RELEASED does not read it. */
-    tl_atomic_store_ptr(&me->link, clh_link(pred, TL_CLH_RELEASED), tl_release);
+     * The link goes: nothing follows a RELEASED node's link (the
+     * successor, waiters() and destroy stop there), and a constant store
+     * does not wait on the load above. */
+    tl_atomic_store_ptr(&me->link, clh_link(NULL, TL_CLH_RELEASED), tl_release);
     return pred;
 }
 
-TL_BARE tl_clh_node_t *tl_spin_clh_unlock(tl_clh_node_t *me)
+TL_BARE void tl_spin_clh_unlock(tl_clh_node_t **mine)
 {
-    return clh_unlock(me);
+    *mine = clh_unlock(*mine);
 }
 
 void tl_spin_clh_destroy(tl_spin_clh_t *l, tl_clh_take_fn *take)
@@ -269,11 +271,11 @@ TL_SPIN_SLOW static void clh_kind_lock_spare(void *s)
 static void clh_kind_lock(void *s)
 {
     tl__lock_nodes *me = &tl__lock_mine;
-    tl_clh_node_t *n = me->node[0];
-    if (__builtin_expect(n == NULL || me->lock[0] != NULL, 0)) {
-        clh_kind_lock_spare(s);
+    if (__builtin_expect(me->lock[0] != NULL, 0)) {
+        clh_kind_lock_spare(s); /* in use, or unarmed */
         return;
     }
+    tl_clh_node_t *n = me->node[0];
     /* As clh_lock, with the wait out of line. */
     clh_arm(n);
     tl_clh_node_t *pred = tl_atomic_exchange_ptr(&((tl_spin_clh_t *)s)->tail, n, tl_acq_rel);
@@ -334,7 +336,7 @@ static void clh_kind_raw(void *s, unsigned long rounds, unsigned long *data)
     for (unsigned long i = 0; i < rounds; i++) {
         tl_spin_clh_lock(s, n, to_pool);
         (*data)++;
-        n = tl_spin_clh_unlock(n);
+        tl_spin_clh_unlock(&n);
     }
     tl_lock_node_put(n);
 }

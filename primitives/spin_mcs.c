@@ -183,11 +183,11 @@ TL_SPIN_SLOW static void mcs_kind_lock_spare(void *s)
 static void mcs_kind_lock(void *s)
 {
     tl__lock_nodes *me = &tl__lock_mine;
-    tl_mcs_node_t *n = me->node[0];
-    if (__builtin_expect(n == NULL || me->lock[0] != NULL, 0)) {
-        mcs_kind_lock_spare(s);
+    if (__builtin_expect(me->lock[0] != NULL, 0)) {
+        mcs_kind_lock_spare(s); /* in use, or unarmed */
         return;
     }
+    tl_mcs_node_t *n = me->node[0];
     mcs_node_reset(n);
     /* acq_rel: as in mcs_lock. */
     tl_mcs_node_t *pred = tl_atomic_exchange_ptr(&((tl_spin_mcs_t *)s)->tail, n, tl_acq_rel);

@@ -37,17 +37,17 @@ START_TEST(test_unlock_hands_over_the_predecessor)
     tl_clh_node_t *mine = &node[1];
     tl_spin_clh_lock(&lock, mine, take);
     ck_assert_uint_eq(tl_spin_clh_waiters(&lock), 0);
-    mine = tl_spin_clh_unlock(mine);
+    tl_spin_clh_unlock(&mine);
     ck_assert_ptr_eq(mine, &node[0]); /* the lock's first node is ours now */
     tl_spin_clh_lock(&lock, mine, take);
-    mine = tl_spin_clh_unlock(mine);
+    tl_spin_clh_unlock(&mine);
     ck_assert_ptr_eq(mine, &node[1]); /* and back: the two swap each round */
     /* A trylock on a free lock succeeds; on a held one fails, node kept. */
     ck_assert(tl_spin_clh_trylock(&lock, &mine, take));
     tl_clh_node_t *other = &node[2];
     ck_assert(!tl_spin_clh_trylock(&lock, &other, take));
     ck_assert_ptr_eq(other, &node[2]);
-    mine = tl_spin_clh_unlock(mine);
+    tl_spin_clh_unlock(&mine);
     tl_spin_clh_destroy(&lock, take);
     ck_assert_int_eq(ntaken, 1); /* the node left in tail */
     ck_assert(taken[0] != mine);
@@ -64,7 +64,8 @@ static tl_clh_node_t *window_node, *window_holder;
 static void go_round_twice(void)
 {
     tl_spin_clh_lock(&lock, window_node, take);
-    tl_clh_node_t *seen = tl_spin_clh_unlock(window_node);
+    tl_clh_node_t *seen = window_node;
+    tl_spin_clh_unlock(&seen);
     tl_spin_clh_lock(&lock, seen, take);
     window_holder = seen;
 }
@@ -93,13 +94,14 @@ START_TEST(test_trylock_aba_abandons_its_node)
     ck_assert_ptr_eq(taken[0], &node[2]);
     /* The holder releases; the next lock() passes the abandoned node and
      * gets in; that node is now its caller's. */
-    tl_clh_node_t *spare = tl_spin_clh_unlock(window_holder);
+    tl_clh_node_t *spare = window_holder;
+    tl_spin_clh_unlock(&spare);
     ck_assert_ptr_eq(spare, &node[1]);
     tl_clh_node_t *next = &node[4];
     tl_spin_clh_lock(&lock, next, take);
     ck_assert_int_eq(ntaken, 2);
     ck_assert_ptr_eq(taken[1], &node[3]);
-    next = tl_spin_clh_unlock(next);
+    tl_spin_clh_unlock(&next);
     ck_assert_ptr_eq(next, &node[0]); /* it waited where the abandoned node pointed */
     /* Every node accounted for once: spare, next, the two taken, and the one
      * the destroyed lock gives back. */
@@ -114,6 +116,7 @@ END_TEST
  * acquisitions cannot nest inside its trylock). The trylock fails; once the
  * helper lets go, trylock and lock work on, past the abandoned node. */
 static tl_lock_t glock;
+static const char *const queue_kinds_for_fast_slot[] = {"mcs", "clh"};
 static tl_atomic_u32 step; /* 1: go round; 2: went round, holds it; 3: let go */
 
 static void wait_step(uint32_t want)
@@ -150,6 +153,10 @@ START_TEST(test_generic_trylock_aba)
     tl_spin_clh_try_window_hook = window_in_helper;
     ck_assert_msg(!tl_lock_trylock(&glock), "trylock got a lock the helper holds");
     tl_spin_clh_try_window_hook = NULL;
+    /* The abandoned node was the fast slot's spare: the slot is unarmed,
+     * so the next fast path goes the slow way and arms it again. */
+    ck_assert_ptr_eq(tl__lock_mine.lock[0], TL__SLOT_UNARMED);
+    ck_assert_ptr_null(tl__lock_mine.node[0]);
     ck_assert(!tl_lock_trylock(&glock)); /* still held */
     tl_atomic_store_u32(&step, 3, tl_seq_cst);
     pthread_join(helper, NULL);
@@ -159,7 +166,42 @@ START_TEST(test_generic_trylock_aba)
         tl_lock_lock(&glock);
         tl_lock_unlock(&glock);
     }
+    ck_assert_ptr_null(tl__lock_mine.lock[0]); /* armed and free */
+    ck_assert_ptr_nonnull(tl__lock_mine.node[0]);
     tl_lock_destroy(&glock);
+}
+END_TEST
+
+/* A thread starts with its fast slot unarmed (no node yet); its first
+ * queue lock, by lock or by trylock, arms it; from then on the slot is
+ * free exactly when lock[0] is NULL, with its spare in node[0] - the one
+ * test the fast paths make. */
+static void *fast_slot_main(void *kind)
+{
+    tl_lock_t l;
+    tl_lock_init_by_name(&l, kind, "fast");
+    ck_assert_ptr_eq(tl__lock_mine.lock[0], TL__SLOT_UNARMED);
+    if (strcmp(kind, "clh") == 0)
+        ck_assert(tl_lock_trylock(&l)); /* the first one by trylock */
+    else
+        tl_lock_lock(&l);
+    ck_assert_ptr_eq(tl__lock_mine.lock[0], l.storage);
+    void *used = tl__lock_mine.node[0];
+    ck_assert_ptr_nonnull(used);
+    tl_lock_unlock(&l);
+    ck_assert_ptr_null(tl__lock_mine.lock[0]);
+    ck_assert_ptr_nonnull(tl__lock_mine.node[0]);
+    tl_lock_lock(&l);
+    tl_lock_unlock(&l);
+    tl_lock_destroy(&l);
+    return NULL;
+}
+
+START_TEST(test_fast_slot_armed_by_the_first_lock)
+{
+    pthread_t t;
+    pthread_create(&t, NULL, fast_slot_main, (void *)queue_kinds_for_fast_slot[_i]);
+    pthread_join(t, NULL);
 }
 END_TEST
 
@@ -259,6 +301,7 @@ Suite *tl_suite_clh(void)
     tcase_add_test(tc, test_unlock_hands_over_the_predecessor);
     tcase_add_test(tc, test_trylock_aba_abandons_its_node);
     tcase_add_test(tc, test_generic_trylock_aba);
+    tcase_add_loop_test(tc, test_fast_slot_armed_by_the_first_lock, 0, 2);
     tcase_add_loop_test(tc, test_nested_queue_locks_any_order, 0, 2);
     tcase_add_test(tc, test_queue_locks_up_to_the_limit_mixed);
     tcase_add_loop_test_raise_signal(tc, test_too_many_queue_locks_abort, SIGABRT, 0, 2);

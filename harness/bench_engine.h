@@ -61,6 +61,11 @@ typedef struct {
     long cores;
     bool pinned;
     tl_bench_figure floor_store, floor_exchange, floor_fetch_add;
+    /* The body of a lock with two read-modify-writes (MCS: an exchange in,
+     * a compare-and-swap out) with no lock around it: exchange, the
+     * counter's increment, compare-and-swap - what such a lock's raw round
+     * cannot go below. */
+    tl_bench_figure floor_two_rmw;
     tl_bench_figure sem_post_wait, sem_ping_pong;
     tl_bench_kind kind[TL_BENCH_MAX_KINDS];
     struct tl_bench_peers *peers;     /* bench_peers.h; NULL when skipped */

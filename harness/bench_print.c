@@ -104,6 +104,12 @@ static void targets(FILE *to, const tl_bench *b)
                         "(and %s %.2fx, timed in the same rotation)",
                     peer->peer->raw.name, peer->x_floor[TL_PEER_THEIRS].median, x->kind->name,
                     peer->x_floor[TL_PEER_OURS].median);
+        /* And, for a two-RMW kind, its shape with no lock at all: the
+         * least any lock of two read-modify-writes pays in this body. */
+        if (v != TL_TARGET_MET && x->kind->rmws == 2 && b->floor_two_rmw.median > 0)
+            fprintf(to, "\n        and the round's two RMWs alone (exchange, the counter's "
+                        "increment, compare-and-swap; no lock), in this run: %.2fx the floor",
+                    b->floor_two_rmw.median / floor->median);
         fputc('\n', to);
     }
     /* The generic interface must cost (almost) nothing: within 1 ns of the
@@ -176,6 +182,9 @@ void tl_bench_print(FILE *to, const tl_bench *b)
     figure(to, &b->floor_exchange);
     fputs("   <- the one-RMW floor\n  atomic fetch_add   ", to);
     figure(to, &b->floor_fetch_add);
+    fputs("\n  xchg, ++, cas      ", to);
+    figure(to, &b->floor_two_rmw);
+    fputs("   <- a two-RMW round, no lock (MCS's shape)", to);
     fputs("\n\nUncontended lock+unlock, a second thread alive and idle, ns per pair\n", to);
     fprintf(to, "%-15s %26s %26s %8s %10s %9s\n", "kind", "generic (min-max)", "raw (min-max)",
             "iface", "x pthread", "x floor");
@@ -250,12 +259,13 @@ json_t *tl_bench_json(const tl_bench *b)
                              figure_json(&x->raw), "interface_overhead_ns",
                              x->overhead.median, "contended", contended));
     }
-    return json_pack("{s:s, s:i, s:b, s:f, s:i, s:{s:o, s:o, s:o}, s:{s:o, s:o}, s:o, s:o}",
+    return json_pack("{s:s, s:i, s:b, s:f, s:i, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o}, s:o, s:o}",
                      "compiler", TL_CC_VERSION, "cores", (int)b->cores, "pinned", b->pinned,
                      "seconds", b->seconds, "repeat", (int)b->repeat, "floors", "plain_store_ns",
                      figure_json(&b->floor_store), "atomic_exchange_ns",
                      figure_json(&b->floor_exchange), "atomic_fetch_add_ns",
-                     figure_json(&b->floor_fetch_add), "semaphore", "post_wait_ns",
+                     figure_json(&b->floor_fetch_add), "two_rmw_round_ns",
+                     figure_json(&b->floor_two_rmw), "semaphore", "post_wait_ns",
                      figure_json(&b->sem_post_wait), "ping_pong_round_trip_ns",
                      figure_json(&b->sem_ping_pong), "kinds", kinds, "peers",
                      tl_bench_peers_json(b));

@@ -64,6 +64,7 @@ START_TEST(test_every_kind_runs_and_json_has_every_field)
     assert_figure(json_object_get(floors, "plain_store_ns"), "plain store");
     assert_figure(json_object_get(floors, "atomic_exchange_ns"), "exchange");
     assert_figure(json_object_get(floors, "atomic_fetch_add_ns"), "fetch_add");
+    assert_figure(json_object_get(floors, "two_rmw_round_ns"), "two-RMW round");
     json_t *sem = json_object_get(doc, "semaphore");
     assert_figure(json_object_get(sem, "post_wait_ns"), "sem post+wait");
     assert_figure(json_object_get(sem, "ping_pong_round_trip_ns"), "sem ping-pong");
@@ -227,6 +228,7 @@ START_TEST(test_floor_miss_is_set_beside_the_peer)
     b.nkinds = 2;
     b.repeat = 5;
     b.floor_exchange = flat(5.0);
+    b.floor_two_rmw = flat(10.75);
     const double raw[] = {11.0, 20.0}; /* 2.2x: over mcs's 2.1; 4x: over ticket's 1.6 */
     for (size_t k = 0; k < b.nkinds; k++) {
         b.kind[k].kind = b.kinds[k];
@@ -252,6 +254,12 @@ START_TEST(test_floor_miss_is_set_beside_the_peer)
                                "run: 2.05x the floor (and mcs 2.07x, timed in the same "
                                "rotation)\n"),
                   "no peer beside the miss:\n%s", text);
+    ck_assert_msg(strstr(text, "rotation)\n        and the round's two RMWs alone (exchange, the "
+                               "counter's increment, compare-and-swap; no lock), in this run: "
+                               "2.15x the floor\n"),
+                  "no two-RMW round beside the miss:\n%s", text);
+    /* ticket has one RMW: no such line under its miss. */
+    ck_assert_msg(!strstr(strstr(text, "two RMWs alone") + 1, "two RMWs alone"), "%s", text);
     ck_assert_msg(strstr(text, "[NOT MET] ticket raw uncontended"), "%s", text);
     ck_assert_msg(!strstr(strstr(text, "beside:") + 1, "beside:"), "a second beside:\n%s", text);
     free(text);

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tl_annotate.h"
 #include "tl_lock.h"
@@ -139,6 +140,9 @@ void *tl__lock_node_new(void)
         fprintf(stderr, "threadlab: out of memory for a lock queue node\n");
         abort();
     }
+    /* Zeroed: a kind may rely on its words starting at 0 (MCS's `locked`,
+     * tl_spin.h), and keeps them so as the node travels between kinds. */
+    memset(n, 0, TL_LOCK_NODE_SIZE);
     /* Helgrind: nodes are lock words too; hide them like the lock's. */
     TL__ANN_PRIVATE(n, TL_LOCK_NODE_SIZE);
     return n;

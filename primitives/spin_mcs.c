@@ -21,29 +21,36 @@ void tl_spin_mcs_init(tl_spin_mcs_t *l)
 }
 
 /* Before the exchange, only what someone may read once the node is in the
- * queue: `next` (a successor links itself there) and `pred` (NULL: waiters()
- * stops at a node that queued behind nobody, whatever `locked` it kept from
- * its last use). `locked` is armed only when the node queues behind a
- * predecessor (mcs_queue), before the link that lets the predecessor hand
- * over: an uncontended acquisition stores two words, not three (raw MCS
- * 2.15x the one-exchange floor with three, README.md, Benchmarks).
+ * queue: `next`, where a successor links itself. An uncontended
+ * acquisition stores this one word:
+ *   - `locked` is armed only when the node queues behind a predecessor
+ *     (mcs_queue), before the link that lets the predecessor hand over;
+ *   - `pred` is not cleared: waiters() follows it only from a node whose
+ *     `locked` reads 1, and `locked` is 1 only while its node waits in a
+ *     queue - a node starts with 0 (tl_spin.h), and every wait ends with
+ *     the hand-off's 0 - so a node that came to a free lock stops the walk
+ *     whatever `pred` it kept.
+ * Three words stored made raw MCS 2.15x the one-exchange floor, two 2.0x -
+ * 2.2x (`./threadlab bench --lock mcs`); one: see README.md, Benchmarks.
  * relaxed: the node is private until the exchange on tail (acq_rel)
  * publishes it. */
 static void mcs_node_reset(tl_mcs_node_t *me)
 {
     tl_atomic_store_ptr(&me->next, NULL, tl_relaxed);
-    tl_atomic_store_ptr(&me->pred, NULL, tl_relaxed);
 }
 
-/* Queued behind `pred`: arm our flag, note the backward link, then link in.
- * relaxed, relaxed, release: the link's release orders both before the
+/* Queued behind `pred`: note the backward link, arm our flag, then link in.
+ * relaxed, release, release: the link's release orders both before the
  * predecessor's acquire of `next`, so its hand-off (locked = 0) comes after
- * our locked = 1 and cannot be lost; the backward link is for waiters()
- * only, a diagnostic. */
+ * our locked = 1 and cannot be lost. The backward link is for waiters()
+ * only, a diagnostic, which trusts `pred` only where it reads locked = 1:
+ * so pred first, and locked's release publishes it to waiters()'s acquire
+ * (with locked first, waiters() could follow the pred of the node's last
+ * wait). On x86-64 all three are plain stores. */
 static inline void mcs_queue(tl_mcs_node_t *me, tl_mcs_node_t *pred)
 {
-    tl_atomic_store_u32(&me->locked, 1, tl_relaxed);
     tl_atomic_store_ptr(&me->pred, pred, tl_relaxed);
+    tl_atomic_store_u32(&me->locked, 1, tl_release);
     tl_atomic_store_ptr(&pred->next, me, tl_release);
 }
 
@@ -130,10 +137,11 @@ unsigned tl_spin_mcs_waiters(tl_spin_mcs_t *l)
 {
     /* Diagnostic only, meaningful while the caller knows the holder is not
      * releasing: walks back from tail along the pred links, counting the
-     * nodes still waiting (locked, and queued behind another). It stops at
-     * the holder - it came to a free lock (no pred) or was handed the lock
-     * (locked 0) - and at a waiter not yet linked (which it then misses).
-     * acquire: we follow links into other threads' nodes. */
+     * nodes still waiting (locked 1: queued behind another). It stops at
+     * the holder, whose `locked` reads 0 however it got the lock, and at a
+     * waiter not yet armed (which it then misses). acquire on `locked`:
+     * pairs with mcs_queue's release, so the pred read after it is the one
+     * of this wait; and we follow links into other threads' nodes. */
     unsigned n = 0;
     tl_mcs_node_t *p = tl_atomic_load_ptr(&l->tail, tl_acquire);
     while (p && n < 4096 && tl_atomic_load_u32(&p->locked, tl_acquire) != 0) {

@@ -105,9 +105,12 @@ static inline void tl__lock_node_set_next(void *node, void *next)
     tl_atomic_store_ptr(tl__lock_node_link(node), next, tl_relaxed);
 }
 
-/* A node from the pool, the calling thread's from now on. Its payload
- * holds whatever its last user left there: the kind initialises what it
- * uses. */
+/* A node from the pool, the calling thread's from now on. A new node's
+ * payload is zeroed; a used one's holds what its last user left there.
+ * The kinds share the pools, so each kind either initialises a word at
+ * every use or relies on it being 0 and leaves it 0 after every use (MCS's
+ * `locked`, spin_mcs.c), and no kind writes another's words: a CLH node is
+ * the payload's first word, which MCS's `next` resets at every use. */
 static inline void *tl_lock_node_get(void)
 {
     tl__lock_nodes *me = &tl__lock_mine;

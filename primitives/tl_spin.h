@@ -92,7 +92,9 @@ unsigned tl_spin_ticket_waiters(tl_spin_ticket_t *l);
 
 /* MCS queue lock: FIFO, each waiter spins on its own node. The caller provides
  * the node and must pass the same node to unlock; it must stay alive and
- * unused by any other acquisition until then. */
+ * unused by any other acquisition until then. A node starts zeroed
+ * (`tl_mcs_node_t n = {0}`, static, calloc): its `locked` must read 0
+ * before its first use, as every acquisition leaves it (spin_mcs.c). */
 typedef struct tl_mcs_node {
     tl_atomic_ptr next;   /* successor in the queue, set by the successor */
     tl_atomic_u32 locked; /* 1 until the predecessor hands the lock over */

@@ -208,6 +208,48 @@ END_TEST
 /* --- the generic queue locks' nodes (tl_lock_node.h), mcs and clh --------- */
 static const char *const queue_kinds[] = {"mcs", "clh"};
 
+/* MCS's uncontended lock leaves a node's `pred` as its last wait set it;
+ * waiters() must not follow it from a node that is not waiting. Here nb's
+ * pred still names na, and na waits on another lock (locked 1) while nb
+ * holds m2 uncontended: m2 has no waiter. */
+static tl_spin_mcs_t m1, m2;
+static tl_mcs_node_t na, nb, nx; /* zeroed, as tl_spin.h asks */
+
+static void *lock_m1_with(void *node)
+{
+    tl_spin_mcs_lock(&m1, node);
+    tl_spin_mcs_unlock(&m1, node);
+    return NULL;
+}
+
+static void queue_behind_main(tl_mcs_node_t *holder, tl_mcs_node_t *waiter, pthread_t *t)
+{
+    tl_spin_mcs_lock(&m1, holder);
+    pthread_create(t, NULL, lock_m1_with, waiter);
+    while (tl_spin_mcs_waiters(&m1) != 1)
+        sched_yield();
+}
+
+START_TEST(test_mcs_waiters_ignore_a_stale_pred)
+{
+    pthread_t t;
+    tl_spin_mcs_init(&m1);
+    tl_spin_mcs_init(&m2);
+    queue_behind_main(&na, &nb, &t); /* nb waits behind na ... */
+    tl_spin_mcs_unlock(&m1, &na);
+    pthread_join(t, NULL);
+    ck_assert_ptr_eq(tl_atomic_load_ptr(&nb.pred, tl_relaxed), &na); /* ... and says so still */
+    queue_behind_main(&nx, &na, &t); /* na waits on m1 */
+    tl_spin_mcs_lock(&m2, &nb);      /* nb on a free lock */
+    ck_assert_uint_eq(tl_spin_mcs_waiters(&m2), 0);
+    ck_assert_uint_eq(tl_spin_mcs_waiters(&m1), 1);
+    tl_spin_mcs_unlock(&m2, &nb);
+    tl_spin_mcs_unlock(&m1, &nx);
+    pthread_join(t, NULL);
+    ck_assert_uint_eq(tl_spin_mcs_waiters(&m1), 0);
+}
+END_TEST
+
 /* Held queue locks released out of order, nested deeper than one: each
  * unlock finds its own node, and the locks stay usable. */
 START_TEST(test_nested_queue_locks_any_order)
@@ -302,6 +344,7 @@ Suite *tl_suite_clh(void)
     tcase_add_test(tc, test_trylock_aba_abandons_its_node);
     tcase_add_test(tc, test_generic_trylock_aba);
     tcase_add_loop_test(tc, test_fast_slot_armed_by_the_first_lock, 0, 2);
+    tcase_add_test(tc, test_mcs_waiters_ignore_a_stale_pred);
     tcase_add_loop_test(tc, test_nested_queue_locks_any_order, 0, 2);
     tcase_add_test(tc, test_queue_locks_up_to_the_limit_mixed);
     tcase_add_loop_test_raise_signal(tc, test_too_many_queue_locks_abort, SIGABRT, 0, 2);

@@ -30,8 +30,10 @@ void tl_spin_mcs_init(tl_spin_mcs_t *l)
  *     queue - a node starts with 0 (tl_spin.h), and every wait ends with
  *     the hand-off's 0 - so a node that came to a free lock stops the walk
  *     whatever `pred` it kept.
- * Three words stored made raw MCS 2.15x the one-exchange floor, two 2.0x -
- * 2.2x (`./threadlab bench --lock mcs`); one: see README.md, Benchmarks.
+ * Raw MCS against the one-exchange floor: 2.15x storing three words (an
+ * earlier session), 2.19x - 2.21x storing two (next, pred), 2.04x - 2.16x
+ * storing one, in three runs each, alternating, of `./threadlab bench
+ * --lock mcs --repeat 9 --seconds 0.3`.
  * relaxed: the node is private until the exchange on tail (acq_rel)
  * publishes it. */
 static void mcs_node_reset(tl_mcs_node_t *me)

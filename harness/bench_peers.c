@@ -341,7 +341,10 @@ static void measure_uncontended(const tl_bench *b, tl_bench_peer_result *p, unsi
         p->uncontended_ratio = tl_bench_summarise(ratio, r);
 }
 
-static void measure_contended(tl_bench *b, tl_bench_peer_result *p, size_t tc, unsigned r)
+/* Repetitions first .. first + r - 1 (which side goes first alternates
+ * with the repetition's number). */
+static void measure_contended(tl_bench *b, tl_bench_peer_result *p, size_t tc, unsigned first,
+                              unsigned r)
 {
     static side_figures fig[2][MAX_REPEAT];
     double ns[MAX_REPEAT], runs[MAX_REPEAT], ratio[MAX_REPEAT];
@@ -351,7 +354,7 @@ static void measure_contended(tl_bench *b, tl_bench_peer_result *p, size_t tc, u
         const tl_bench_raw *raw[2];
         int order[2];
         side_figures got[2];
-        int n = sides_of(p, i, raw, order);
+        int n = sides_of(p, first + i, raw, order);
         contended_sides(raw, n, threads, b->seconds, b->cores, &b->pinned, got);
         for (int k = 0; k < n; k++) {
             fig[order[k]][i] = got[k];
@@ -385,14 +388,18 @@ static void measure_contended(tl_bench *b, tl_bench_peer_result *p, size_t tc, u
 }
 
 /* A pair whose hand-built side missed its contended target is measured
- * once more with every spin kind's yields off (tl__spin_yield_after,
- * tl_spin.h): a waiter then pauses for ever instead of calling
- * sched_yield() every 2048 pauses, as CK's locks do. The yields are the
- * lab's busy-machine safety and stay; this says, in the same run, whether
- * they are what the miss costs (measured once on this KVM guest: ttas-eb
- * 2.31x CK's time with its yields, 0.94x without). Threads are created
- * after the switch and joined before it is put back, which orders their
- * reads of it. */
+ * again, R repetitions with every spin kind's yields on and R with them
+ * off (tl__spin_yield_after, tl_spin.h: a waiter then pauses for ever
+ * instead of calling sched_yield() every 2048 pauses, as CK's locks do),
+ * taking turns: on, off, off, on, on, off ... The yields are the lab's
+ * busy-machine safety and stay; this says whether they are what the miss
+ * costs. Both halves, because a contended ratio scatters from one window
+ * to the next: a lone second look without the yields read 0.99x - 1.11x
+ * three times against first looks of 1.30x - 1.57x (ttas-eb against
+ * ck_spinlock_cas_eb), but a second look with the yields still on read
+ * 1.42x - 1.52x and three more without them 1.29x - 1.43x: only the two
+ * measured in turn can tell. Threads are created after the switch and
+ * joined before it is put back, which orders their reads of it. */
 static void measure_without_yields(tl_bench *b, tl_bench_peer_result *p, unsigned r)
 {
     static tl_bench_peer_result again;
@@ -400,12 +407,18 @@ static void measure_without_yields(tl_bench *b, tl_bench_peer_result *p, unsigne
     for (size_t tc = 0; tc < b->ntcounts; tc++) {
         if (!p->ours || tl_bench_at_most(&p->contended[tc].ratio, 1.05) == TL_TARGET_MET)
             continue;
-        again = *p;
-        tl__spin_yield_after = UINT_MAX;
-        measure_contended(b, &again, tc, r);
-        tl__spin_yield_after = saved;
+        double ratio[2][MAX_REPEAT]; /* [0] yields on, [1] off */
+        for (unsigned i = 0; i < 2 * r; i++) {
+            int off = (int)(((i + 1) >> 1) & 1); /* on, off, off, on, on, off, ... */
+            again = *p;
+            tl__spin_yield_after = off ? UINT_MAX : saved;
+            measure_contended(b, &again, tc, i, 1);
+            tl__spin_yield_after = saved;
+            ratio[off][i / 2] = again.contended[tc].ratio.median;
+        }
         p->contended[tc].has_without_yields = true;
-        p->contended[tc].without_yields = again.contended[tc].ratio;
+        p->contended[tc].again_with_yields = tl_bench_summarise(ratio[0], r);
+        p->contended[tc].without_yields = tl_bench_summarise(ratio[1], r);
     }
 }
 
@@ -441,6 +454,6 @@ void tl_bench_peer_measure(tl_bench *b, const tl_bench_peer *peer, const tl_benc
     p->ours = ours;
     measure_uncontended(b, p, r);
     for (size_t tc = 0; tc < b->ntcounts; tc++)
-        measure_contended(b, p, tc, r);
+        measure_contended(b, p, tc, 0, r);
     measure_without_yields(b, p, r);
 }

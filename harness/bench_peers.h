@@ -76,11 +76,11 @@ typedef struct {
         unsigned threads;
         tl_bench_peer_side side[2];
         tl_bench_figure ratio;         /* ns/acq ours / theirs, paired per repetition */
-        /* Measured only when `ratio` missed its target: the pair again with
-         * the spin kinds' yields off (tl_spin.h), which CK's locks do not
-         * have - whether they account for the miss. */
+        /* Measured only when `ratio` missed its target: the pair again,
+         * with the spin kinds' yields (tl_spin.h; CK's locks have none) and
+         * without, in turns - whether they account for the miss. */
         bool has_without_yields;
-        tl_bench_figure without_yields;
+        tl_bench_figure again_with_yields, without_yields;
     } contended[TL_BENCH_MAX_TCOUNTS];
 } tl_bench_peer_result;
 

@@ -177,10 +177,15 @@ static void assert_peers(json_t *peers)
             assert_peer_side(json_object_get(c, "threadlab"), peer);
             assert_figure(json_object_get(c, "ratio"), peer);
             json_t *w = json_object_get(c, "ratio_without_yields");
+            json_t *again = json_object_get(c, "ratio_again_with_yields");
             ck_assert_msg(w && (json_is_null(w) || json_is_object(w)),
                           "%s: ratio_without_yields missing", peer);
-            if (!json_is_null(w))
+            ck_assert_msg(again && json_is_null(again) == json_is_null(w),
+                          "%s: ratio_again_with_yields missing, or not beside the other", peer);
+            if (!json_is_null(w)) {
                 assert_figure(w, peer);
+                assert_figure(again, peer);
+            }
         } else {
             ck_assert(json_is_null(json_object_get(u, "threadlab")));
         }
@@ -311,6 +316,8 @@ START_TEST(test_missed_pair_is_measured_again_without_yields)
     ck_assert(p.contended[0].has_without_yields);
     ck_assert_msg(p.contended[0].without_yields.median > 2, "without yields %g",
                   p.contended[0].without_yields.median);
+    ck_assert_msg(p.contended[0].again_with_yields.median > 2, "again with yields %g",
+                  p.contended[0].again_with_yields.median);
     ck_assert_uint_eq(yield_after_seen, UINT_MAX); /* the second measurement had them off */
     ck_assert_uint_eq(tl__spin_yield_after, TL_SPIN_YIELD_AFTER); /* and put back */
 
@@ -319,6 +326,61 @@ START_TEST(test_missed_pair_is_measured_again_without_yields)
     tl_bench_peer_measure(&b, &fast, &fast.raw, &p);
     ck_assert(p.contended[0].has_without_yields ==
               (tl_bench_at_most(&p.contended[0].ratio, 1.05) != TL_TARGET_MET));
+}
+END_TEST
+
+/* The second look prints both halves, and what their intervals say. */
+static char *print_yields_look(double with, double without)
+{
+    static tl_bench b;
+    static struct tl_bench_peers peers;
+    static const tl_bench_peer ck = {{"ck_spinlock_cas_eb", NULL, NULL, NULL, NULL}, "ttas-eb",
+                                     "made up"};
+    memset(&peers, 0, sizeof peers);
+    b.kinds[0] = tl_lock_kind_find("ttas-eb");
+    b.nkinds = 1;
+    b.kind[0].kind = b.kinds[0];
+    b.tcounts[0] = 2;
+    b.ntcounts = 1;
+    b.repeat = 5;
+    peers.found = true;
+    peers.n = 1;
+    peers.r[0].peer = &ck;
+    peers.r[0].ours = &ck.raw;
+    peers.r[0].uncontended_ratio = flat(1.0);
+    peers.r[0].contended[0].threads = 2;
+    peers.r[0].contended[0].ratio = flat(1.5);
+    peers.r[0].contended[0].has_without_yields = true;
+    peers.r[0].contended[0].again_with_yields = flat(with);
+    peers.r[0].contended[0].without_yields = flat(without);
+    b.peers = &peers;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tl_bench_print(f, &b);
+    fclose(f);
+    return text;
+}
+
+START_TEST(test_yields_look_says_what_the_turns_tell)
+{
+    char *text = print_yields_look(1.5, 1.0);
+    ck_assert_msg(strstr(text, "[NOT MET] ttas-eb 2 threads <= 1.05x ck_spinlock_cas_eb: 1.500x"),
+                  "%s", text);
+    ck_assert_msg(strstr(text, "\n        measured again, in turns, with its yields (a "
+                               "sched_yield every 2048 pauses, tl_spin.h; CK's locks have "
+                               "none): 1.500x (94% CI 1.500x - 1.500x); without them: 1.000x "
+                               "(94% CI 1.000x - 1.000x): the yields cost it this much\n"),
+                  "%s", text);
+    free(text);
+    text = print_yields_look(1.5, 1.5);
+    ck_assert_msg(strstr(text, "without them: 1.500x (94% CI 1.500x - 1.500x): this run cannot "
+                               "tell them apart\n"),
+                  "%s", text);
+    free(text);
+    text = print_yields_look(1.2, 1.5);
+    ck_assert_msg(strstr(text, ": slower without them\n"), "%s", text);
+    free(text);
 }
 END_TEST
 
@@ -465,6 +527,7 @@ Suite *tl_suite_bench(void)
     tcase_add_test(tc, test_confidence_interval_and_verdicts);
     tcase_add_test(tc, test_interface_miss_says_why_with_the_call_alone);
     tcase_add_test(tc, test_missed_pair_is_measured_again_without_yields);
+    tcase_add_test(tc, test_yields_look_says_what_the_turns_tell);
     tcase_add_test(tc, test_floor_miss_is_set_beside_the_peer);
     tcase_add_test(tc, test_bad_options_exit_2);
     tcase_add_test(tc, test_peer_raw_calls_exclude);

@@ -125,9 +125,11 @@ void tl_bench_peers_print(FILE *to, const tl_bench *b)
  * without, measured in turns, and what the two intervals say. */
 static void print_yields_look(FILE *to, const tl_bench_figure *with, const tl_bench_figure *without)
 {
-    fprintf(to, "        measured again, in turns, with its yields (a sched_yield every %u "
-                "pauses, tl_spin.h; CK's locks have none): %.3fx",
-            (unsigned)TL_SPIN_YIELD_AFTER, with->median);
+    fprintf(to, "        measured again, in turns, with its yields (a waiter's sched_yield "
+                "every %u pauses, ttas-eb's every %u empty turns; tl_spin.h; CK's locks have "
+                "none): %.3fx",
+            (unsigned)TL_SPIN_YIELD_AFTER, (unsigned)TL_SPIN_YIELD_AFTER * TL_SPIN_TURNS_PER_PAUSE,
+            with->median);
     tl_target_ci(to, with, 1, 3, "x");
     fprintf(to, "; without them: %.3fx", without->median);
     tl_target_ci(to, without, 1, 3, "x");

@@ -21,36 +21,50 @@
  * shows it beside ttas and Concurrency Kit's ck_spinlock_cas_eb: ns per
  * acquisition, acquisitions per change of owner, Jain's index.
  *
- * Every pause of the backoff is a tl_spin_wait_step, so the rule of every
- * spin kind holds: after TL_SPIN_YIELD_AFTER pauses in a row the waiter
- * yields its core, and a busy machine can always run the owner. */
+ * The backoff waits in turns of an empty loop, not in pauses (below), and
+ * counts them, so the rule of every spin kind holds: after about as long
+ * as TL_SPIN_YIELD_AFTER pauses in a row the waiter yields its core, and a
+ * busy machine can always run the owner. */
+#include <sched.h>
 #include <stddef.h>
 #include "tl_spin.h"
 #include "tl_lock_kind.h"
 
-/* Backoff in pauses: the first period and the cap. A pause is 26-70 ns
- * here, so the cap is 0.4-1.1 ms, about Concurrency Kit's (2^20 empty loop
- * turns), and no waiter sleeps longer than that past a release. Chosen by
- * measurement against ck_spinlock_cas_eb (the bench's peer body, 2 threads
- * pinned, a 2-core VM at load 2.5-3, 3 rounds of 9 paired repetitions,
- * ns per acquisition ours / CK, and acquisitions in a row by one thread):
- *   min-cap      ratio               run, ours / CK      Jain, ours
- *   16-16384     0.94, 0.66, 0.71    911-1306 / 256-374  0.97-1.00
- *   16-65536     0.67, 0.66, 0.70    1152-1688 / 286-466 0.75-1.00
- *   64-65536     0.65, 0.75, 0.54    4498-7422 / 415-887 0.71-1.00
- * (ttas, which spins reading, against the same: 2.89, run 109 / 430). A
- * longer cap buys a little more throughput with longer runs and a worse
- * worst case for the waiter; 16-16384 already beats CK's and keeps the
- * wait after a release near one scheduler tick. Looking by exchange instead
- * of read-then-exchange measured the same (0.64-0.72), so the look stays a
- * test-and-test-and-set.
+/* Backoff in turns of an empty loop (a compiler barrier each, about one
+ * cycle): the first period and the cap, Concurrency Kit's (ck_backoff_eb),
+ * so the cap is about 0.3 ms here and no waiter sleeps longer than that past
+ * a release. Not in pauses, which this lock used to count (16 to 16384 of
+ * them): measured against ck_spinlock_cas_eb with the bench's peer body (2
+ * threads pinned, `./threadlab bench --lock ttas-eb --repeat 7 --seconds
+ * 0.3`), ns per acquisition ours / CK's:
+ *   16-16384 pauses, a yield every 2048          1.26x - 1.71x in 7 runs
+ *   4-8192 pauses, no yield                      1.20x, 1.22x
+ *   512-2^20 turns, no yield                     0.95x, 0.99x
+ *   512-2^20 turns, a yield every 2^17 (below)   see README.md, Benchmarks
+ * The owner runs measurably slower while its waiter executes pauses than
+ * while it turns an empty loop on the other core; why (the pause's own
+ * cost on this KVM guest, a pause-loop exit to the host) is not
+ * established. A pause is what a loop that *reads* the lock word needs - it
+ * spares the core the mis-speculated memory order at the exit - and this
+ * loop reads nothing. Earlier, the pause-based periods were chosen against
+ * the same peer on a VM at load 2.5-3 (0.54x - 0.94x then); on this one
+ * they lost. Looking by exchange instead of read-then-exchange measured the
+ * same (0.64-0.72), so the look stays a test-and-test-and-set.
  * The take is a compare-and-swap, as CK's cas_eb's and ttas's: with an
  * exchange the uncontended pair was 1.015x-1.020x CK's in two runs of
  * `threadlab bench --lock ttas-eb --repeat 7 --seconds 0.3`, by CAS
  * 1.002x-1.013x in two runs alternating with them (contended: no change,
  * 1.33x-1.43x against 1.37x-1.39x; the bench prints that pair again
  * without the yields when it misses). */
-enum { TTAS_EB_MIN = 16, TTAS_EB_MAX = 16384 };
+enum { TTAS_EB_MIN = 512, TTAS_EB_MAX = 1 << 20 };
+
+/* `n` turns of an empty loop. An empty volatile asm keeps every turn (an
+ * atomic_signal_fence does not: clang deletes the loop around it). */
+static inline void ttas_eb_turns(unsigned long n)
+{
+    for (unsigned long i = 0; i < n; i++)
+        __asm__ __volatile__("" ::: "memory");
+}
 
 void tl_spin_ttas_eb_init(tl_spin_ttas_eb_t *l)
 {
@@ -73,10 +87,21 @@ TL_BARE bool tl_spin_ttas_eb_trylock(tl_spin_ttas_eb_t *l)
  * (TL_SPIN_SLOW), so lock()'s fast path stays a leaf. */
 TL_SPIN_SLOW static void ttas_eb_wait(tl_spin_ttas_eb_t *l)
 {
-    unsigned period = TTAS_EB_MIN, spins = 0;
+    /* Read once: the bench turns the yields off between measurements. */
+    unsigned long yield_after = (unsigned long)tl__spin_yield_after * TL_SPIN_TURNS_PER_PAUSE;
+    unsigned long period = TTAS_EB_MIN, turned = 0; /* turns since the last yield */
     do {
-        for (unsigned i = 0; i < period; i++)
-            tl_spin_wait_step(&spins); /* yields after TL_SPIN_YIELD_AFTER pauses */
+        /* The period, cut where the yields fall. */
+        for (unsigned long left = period; left > 0;) {
+            unsigned long n = yield_after - turned < left ? yield_after - turned : left;
+            ttas_eb_turns(n);
+            left -= n;
+            turned += n;
+            if (turned >= yield_after) {
+                turned = 0;
+                sched_yield();
+            }
+        }
         if (period < TTAS_EB_MAX)
             period <<= 1;
     } while (!tl_spin_ttas_eb_trylock(l));

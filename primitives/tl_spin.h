@@ -28,6 +28,12 @@
  * 9.8-22.9 s with 256. The fast paths never reach this loop, so uncontended
  * costs are unchanged. */
 enum { TL_SPIN_YIELD_AFTER = 2048 };
+/* A waiter that backs off in turns of an empty loop instead of pauses
+ * (ttas-eb, spin_ttas_eb.c says why) counts TL_SPIN_TURNS_PER_PAUSE turns
+ * for one pause: a pause is 26-70 ns here and a turn about 0.3 ns, so 64 is
+ * on the short side, and such a waiter yields after 2^17 turns (about
+ * 40 us, where 2048 pauses are 54-140 us) - or after 64 under Valgrind. */
+enum { TL_SPIN_TURNS_PER_PAUSE = 64 };
 /* The pauses a waiter actually spins before it yields: TL_SPIN_YIELD_AFTER,
  * or 1 under Valgrind (set before main, lock.c). Valgrind runs one thread at
  * a time, so the thread a waiter waits for cannot run while it spins: every

@@ -129,7 +129,7 @@ typedef struct tl_clh_node {
      * the low two bits: one word (spin_clh.c says why). */
     tl_atomic_ptr link;
 } tl_clh_node_t;
-enum { TL_CLH_RELEASED = 0, TL_CLH_BUSY = 1, TL_CLH_ABANDONED = 2 };
+enum { TL_CLH_BUSY = 0, TL_CLH_RELEASED = 1, TL_CLH_ABANDONED = 2 };
 typedef struct { tl_atomic_ptr tail; } tl_spin_clh_t;
 typedef void tl_clh_take_fn(tl_clh_node_t *node);
 /* `first` becomes the lock's: the node in tail while nobody has come yet. */

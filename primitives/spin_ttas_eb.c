@@ -37,7 +37,7 @@
  * them): measured against ck_spinlock_cas_eb with the bench's peer body (2
  * threads pinned, `./threadlab bench --lock ttas-eb --repeat 7 --seconds
  * 0.3`), ns per acquisition ours / CK's:
- *   16-16384 pauses, a yield every 2048          1.26x - 1.71x in 7 runs
+ *   16-16384 pauses, a yield every 2048          1.23x - 1.67x in 8 runs
  *   4-8192 pauses, no yield                      1.20x, 1.22x
  *   512-2^20 turns, no yield                     0.95x, 0.99x
  *   512-2^20 turns, a yield every 2^17 (below)   1.01x, 0.97x, 0.94x, 1.00x

@@ -50,6 +50,7 @@ void tl_lock_init(tl_lock_t *l, const tl_lock_kind *kind, const char *name)
               : kind->libc == TL_LIBC_PTHREAD_MUTEX    ? TL__PATH_PTHREAD_MUTEX
               : kind->libc == TL_LIBC_PTHREAD_SPIN     ? TL__PATH_PTHREAD_SPIN
                                                         : TL__PATH_CALL;
+    l->clh_inline = l->path == TL__PATH_CALL && kind->clh_wait;
     kind->init(l->storage);
     if (l->annotate)
         TL__ANN_CREATE(l, l->storage, kind->size);

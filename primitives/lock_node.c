@@ -88,6 +88,11 @@ static void pool_to_reserve(void *unused)
         tl_lock_node_put(me->node[0]);
         me->node[0] = NULL;
         me->lock[0] = TL__SLOT_UNARMED;
+    } else if (me->held0) {
+        /* A CLH lock still held in slot 0 keeps held0; node[0], its
+         * predecessor, is ours already (spin_clh.c). */
+        tl_lock_node_put(me->node[0]);
+        me->node[0] = NULL;
     }
     for (unsigned i = me->depth + 1; i < TL_LOCK_NODES_HELD; i++)
         if (me->node[i]) {

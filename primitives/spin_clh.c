@@ -285,46 +285,56 @@ static void clh_kind_init(void *s)
 }
 
 /* The adaptors inline the algorithm's bodies (the bare calls above are
- * TL_BARE): a generic lock() is one call deep, as a bare one. */
-/* The slow halves, out of line, so that the fast paths save no registers:
- * no spare node yet; an out-of-order unlock (a busy predecessor is the
- * bare lock's own clh_wait, below). */
+ * TL_BARE): a generic lock() is one call deep, as a bare one - and none
+ * at all in the fast slot, whose path the generic layer runs inline
+ * (tl_clh_fast.h; these calls run the same one, the layer's slow paths
+ * call them). Only a static library links this: the table is in reach. */
+_Static_assert(TL__LOCK_NODES_INLINE, "the fast slot's path is tl_clh_fast.h's");
 
-TL_SPIN_SLOW static void clh_kind_lock_spare(void *s)
+/* The wait, for the fast slot's path: as the bare lock's, and then
+ * node[0] is the predecessor it ended behind (it changed if the wait
+ * passed abandoned nodes, rule 5: the last one is in our link, which a
+ * held node's word is, BUSY being 0). */
+TL_SPIN_SLOW static void clh_kind_wait(void *s, void *node, void *pred)
 {
-    clh_lock(s, tl_lock_node_spare(), to_pool);
-    tl_lock_node_taken(s);
+    (void)s;
+    tl_clh_node_t *n = node;
+    /* relaxed: for waiters() (tl_clh_fast.h), and read back below. */
+    clh_link_to(n, pred);
+    clh_wait(n, pred, to_pool);
+    tl__lock_mine.node[0] = tl_atomic_load_ptr(&n->link, tl_relaxed);
 }
 
-/* The fast path uses the fast slot (tl_lock_node.h), as MCS's does. */
-static void clh_kind_lock(void *s)
+/* The slow halves, out of line, so that the fast paths save no registers:
+ * the fast slot unarmed or in use; an unlock of another slot's lock. */
+TL_SPIN_SLOW static void clh_kind_lock_spare(void *s)
 {
     tl__lock_nodes *me = &tl__lock_mine;
-    if (__builtin_expect(me->lock[0] != NULL, 0)) {
-        clh_kind_lock_spare(s); /* in use, or unarmed */
-        return;
-    }
-    tl_clh_node_t *n = me->node[0];
-    /* As clh_lock. The note that slot 0 holds `s` comes after the exchange
-     * (no store of ours waits in front of it) and before the wait, which
-     * is then a tail call: the bare lock's own wait, the same instructions
-     * from there on. Only this thread reads its table, and it does nothing
-     * else until the wait returns. */
-    clh_arm(n);
-    tl_clh_node_t *pred = tl_atomic_exchange_ptr(&((tl_spin_clh_t *)s)->tail, n, tl_acq_rel);
-    clh_link_to(n, pred);
-    me->lock[0] = s;
-    if (__builtin_expect(clh_state(tl_atomic_load_ptr(&pred->link, tl_acquire)) !=
-                             TL_CLH_RELEASED,
-                         0))
-        clh_wait(n, pred, to_pool);
+    tl_clh_node_t *n = tl_lock_node_spare(); /* arms the fast slot if it was not */
+    bool fast = me->lock[0] == NULL;
+    clh_lock(s, n, to_pool);
+    if (fast) /* as tl_clh_fast.h keeps slot 0 (the link is the pred) */
+        tl__clh_fast_hold(me, s, n, tl_atomic_load_ptr(&n->link, tl_relaxed));
+    else
+        tl_lock_node_taken(s);
+}
+
+static void clh_kind_lock(void *s)
+{
+    if (__builtin_expect(!tl__clh_fast_lock(s, clh_kind_wait), 0))
+        clh_kind_lock_spare(s); /* the fast slot in use, or unarmed */
 }
 
 static bool clh_kind_trylock(void *s)
 {
+    tl__lock_nodes *me = &tl__lock_mine;
     tl_clh_node_t *n = tl_lock_node_spare();
+    bool fast = me->lock[0] == NULL;
     if (tl_spin_clh_trylock(s, &n, to_pool)) {
-        tl_lock_node_taken(s);
+        if (fast)
+            tl__clh_fast_hold(me, s, n, tl_atomic_load_ptr(&n->link, tl_relaxed));
+        else
+            tl_lock_node_taken(s);
         return true;
     }
     if (!n)
@@ -333,7 +343,8 @@ static bool clh_kind_trylock(void *s)
 }
 
 /* Rule 4: the released node is the successor's; the predecessor's is ours,
- * the spare for the next acquisition. */
+ * the spare for the next acquisition (in the fast slot, node[0] has it
+ * from the lock on: tl_clh_fast.h). */
 TL_SPIN_SLOW static void clh_kind_unlock_slow(void *s)
 {
     tl_lock_node_released(s, clh_unlock(tl_lock_node_held(s)));
@@ -341,13 +352,8 @@ TL_SPIN_SLOW static void clh_kind_unlock_slow(void *s)
 
 static void clh_kind_unlock(void *s)
 {
-    tl__lock_nodes *me = &tl__lock_mine;
-    if (__builtin_expect(me->lock[0] != s, 0)) {
+    if (__builtin_expect(!tl__clh_fast_unlock(s), 0))
         clh_kind_unlock_slow(s); /* not the fast slot's, or not ours */
-        return;
-    }
-    me->node[0] = clh_unlock(me->node[0]);
-    me->lock[0] = NULL;
 }
 
 static void clh_kind_destroy(void *s)
@@ -387,8 +393,8 @@ const tl_lock_kind tl_kind_clh = {
     .destroy = clh_kind_destroy,
     .waiters = clh_kind_waiters,
     .raw = clh_kind_raw,
-    .iface_cost = "the generic call has no node argument: it takes the thread's node from its "
-                  "fast slot, notes the lock there, and at the unlock keeps the predecessor's "
-                  "node there for the next acquisition, where the raw loop keeps both nodes in "
-                  "registers",
+    .clh_wait = clh_kind_wait,
+    .iface_cost = "the generic lock has no node argument: it takes the thread's node from its "
+                  "fast slot, and notes there the lock, the node and the predecessor's node (the "
+                  "next acquisition's), where the raw loop keeps both nodes in registers",
 };

@@ -70,16 +70,28 @@ typedef struct {
     /* One more than held: node[TL_LOCK_NODES_HELD] stays NULL, so a full
      * table takes the slow path (which says so) without a bounds test. */
     void *node[TL_LOCK_NODES_HELD + 1];
+    /* CLH in the fast slot (spin_clh.c, tl_lock.h): the node its lock was
+     * taken with, while node[0] already holds the predecessor, the spare
+     * after the unlock. Not NULL exactly while slot 0 holds a CLH lock. */
+    void *held0;
 } tl__lock_nodes;
 /* No lock is stored at address 1 (a kind's storage is aligned). */
 #define TL__SLOT_UNARMED ((const void *)1)
 /* local-exec: the table is reached at a fixed offset from the thread
  * pointer, not through the offset's GOT entry first, a load every fast path
- * waited on. Valid because only the primitives (static libraries linked
- * into executables, never into a shared object) include this header; a
- * scenario file loaded with --load reaches the nodes only through the
+ * waited on. Valid in an executable, which the table is linked into (the
+ * primitives are static libraries). A shared object - a scenario file run
+ * with --file, compiled with -fPIC -shared - cannot reach another module's
+ * TLS that way: there TL__LOCK_NODES_INLINE is 0, and the generic layer's
+ * inline path (tl_clh_fast.h, through tl_lock.h) leaves the table to the
  * kinds' functions. */
+#if defined(__PIC__) && !defined(__PIE__)
+#define TL__LOCK_NODES_INLINE 0
+extern _Thread_local tl__lock_nodes tl__lock_mine;
+#else
+#define TL__LOCK_NODES_INLINE 1
 extern _Thread_local tl__lock_nodes tl__lock_mine __attribute__((tls_model("local-exec")));
+#endif
 /* A new node, when the pool is empty; aborts when out of memory. */
 void *tl__lock_node_new(void);
 __attribute__((noreturn, cold)) void tl__lock_node_too_many(void);

@@ -205,6 +205,79 @@ START_TEST(test_fast_slot_armed_by_the_first_lock)
 }
 END_TEST
 
+/* The generic CLH lock runs its fast path inline (tl_clh_fast.h) where no
+ * detector annotates it, and either way keeps the fast slot so: from the
+ * lock on, held0 is the node it took the lock with and node[0] the
+ * predecessor, which the unlock leaves there as the next spare. */
+START_TEST(test_generic_clh_trades_at_the_lock)
+{
+    static tl_lock_t l;
+    tl_lock_init_by_name(&l, "clh", "trade");
+    ck_assert(l.clh_inline == !l.annotate); /* the unit build has no monitor */
+#if TL_UNIT_TSAN
+    ck_assert(!l.clh_inline);
+#endif
+    tl_lock_lock(&l); /* arms the fast slot, if this thread had none yet */
+    tl_lock_unlock(&l);
+    for (int i = 0; i < 3; i++) {
+        tl__lock_nodes *me = &tl__lock_mine;
+        void *spare = me->node[0];
+        void *lock_node = tl_atomic_load_ptr(&((tl_spin_clh_t *)(void *)l.storage)->tail,
+                                             tl_relaxed);
+        ck_assert_ptr_null(me->held0);
+        tl_lock_lock(&l);
+        ck_assert_ptr_eq(me->lock[0], l.storage);
+        ck_assert_ptr_eq(me->held0, spare);
+        ck_assert_ptr_eq(me->node[0], lock_node);
+        ck_assert_uint_eq(tl_lock_waiters(&l), 0);
+        tl_lock_unlock(&l);
+        ck_assert_ptr_null(me->lock[0]);
+        ck_assert_ptr_null(me->held0);
+        ck_assert_ptr_eq(me->node[0], lock_node); /* ours now */
+        ck_assert_ptr_eq(tl_atomic_load_ptr(&((tl_spin_clh_t *)(void *)l.storage)->tail,
+                                            tl_relaxed),
+                         spare); /* the lock's, released */
+    }
+    tl_lock_destroy(&l);
+}
+END_TEST
+
+/* A thread that exits holding a CLH lock in its fast slot hands the
+ * predecessor's node, its spare from the lock on, to the reserve with its
+ * pool (lock_node.c): it is the next new thread's first node. The node it
+ * took the lock with stays with the lock. */
+static tl_lock_t exit_held;
+
+static void *lock_and_exit(void *unused)
+{
+    (void)unused;
+    tl_lock_lock(&exit_held);
+    return NULL;
+}
+
+static void *first_node(void *unused)
+{
+    (void)unused;
+    return tl_lock_node_get();
+}
+
+START_TEST(test_exit_holding_clh_hands_back_the_spare)
+{
+    pthread_t t;
+    void *got;
+    tl_lock_init_by_name(&exit_held, "clh", "exit");
+    void *lock_node =
+        tl_atomic_load_ptr(&((tl_spin_clh_t *)(void *)exit_held.storage)->tail, tl_relaxed);
+    pthread_create(&t, NULL, lock_and_exit, NULL);
+    pthread_join(t, NULL);
+    pthread_create(&t, NULL, first_node, NULL);
+    pthread_join(t, &got);
+    ck_assert_ptr_eq(got, lock_node);
+    /* Only then: this thread's first trylock takes a node from the reserve. */
+    ck_assert(!tl_lock_trylock(&exit_held)); /* still held, by nobody */
+}
+END_TEST
+
 /* --- the generic queue locks' nodes (tl_lock_node.h), mcs and clh --------- */
 static const char *const queue_kinds[] = {"mcs", "clh"};
 
@@ -345,6 +418,8 @@ Suite *tl_suite_clh(void)
     tcase_add_test(tc, test_generic_trylock_aba);
     tcase_add_loop_test(tc, test_fast_slot_armed_by_the_first_lock, 0, 2);
     tcase_add_test(tc, test_mcs_waiters_ignore_a_stale_pred);
+    tcase_add_test(tc, test_generic_clh_trades_at_the_lock);
+    tcase_add_test(tc, test_exit_holding_clh_hands_back_the_spare);
     tcase_add_loop_test(tc, test_nested_queue_locks_any_order, 0, 2);
     tcase_add_test(tc, test_queue_locks_up_to_the_limit_mixed);
     tcase_add_loop_test_raise_signal(tc, test_too_many_queue_locks_abort, SIGABRT, 0, 2);

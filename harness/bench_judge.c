@@ -15,6 +15,18 @@ tl_target_verdict tl_bench_at_least(const tl_bench_figure *f, double limit)
     return f->hi < limit ? TL_TARGET_NOT_MET : TL_TARGET_UNDECIDED;
 }
 
+tl_target_verdict tl_bench_ratio_at_most(const tl_bench_figure *f, double limit,
+                                         const tl_bench_figure *control)
+{
+    if (!control)
+        return tl_bench_at_most(f, limit);
+    double e_lo = control->lo < 1.0 ? control->lo : 1.0;
+    double e_hi = control->hi > 1.0 ? control->hi : 1.0;
+    if (f->hi <= limit * e_lo)
+        return TL_TARGET_MET;
+    return f->lo > limit * e_hi ? TL_TARGET_NOT_MET : TL_TARGET_UNDECIDED;
+}
+
 tl_target_verdict tl_bench_at_most_of(const tl_bench_figure *a, const tl_bench_figure *b,
                                       double scale)
 {

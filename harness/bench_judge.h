@@ -24,6 +24,17 @@ typedef enum { TL_TARGET_MET, TL_TARGET_NOT_MET, TL_TARGET_UNDECIDED } tl_target
 /* f <= limit, and f >= limit. */
 tl_target_verdict tl_bench_at_most(const tl_bench_figure *f, double limit);
 tl_target_verdict tl_bench_at_least(const tl_bench_figure *f, double limit);
+/* f <= limit, for f a paired ratio of two locks whose control - the same
+ * pairing of one lock against an identical copy of itself - read `control`
+ * in the same run. Identical code reads anywhere in the control's interval
+ * here (code placement, which side of a pair runs first), so a difference
+ * inside it is no difference this run can see: f is judged as f / e for
+ * every e in the control's interval widened to take in 1.0 - met only
+ * when met for every such e, NOT MET only when missed for every such e.
+ * So the control never makes a verdict easier, only widens the band of
+ * undecided. NULL control: tl_bench_at_most. */
+tl_target_verdict tl_bench_ratio_at_most(const tl_bench_figure *f, double limit,
+                                         const tl_bench_figure *control);
 /* a <= scale * b, both measured. */
 tl_target_verdict tl_bench_at_most_of(const tl_bench_figure *a, const tl_bench_figure *b,
                                       double scale);

@@ -141,6 +141,18 @@ static void print_yields_look(FILE *to, const tl_bench_figure *with, const tl_be
         fputs(": this run cannot tell them apart\n", to);
 }
 
+/* Where the control pair decided the verdict - the interval alone would
+ * have said met or NOT MET - the line says so, with the control's interval. */
+static void print_beside_control(FILE *to, const tl_bench_figure *f, double limit,
+                                 const tl_bench_figure *control)
+{
+    if (!control || tl_bench_ratio_at_most(f, limit, control) == tl_bench_at_most(f, limit))
+        return;
+    fprintf(to, "; identical code reads %.3fx - %.3fx in this run (the control's interval, "
+                "below): a difference that small is not one this run can see",
+            control->lo, control->hi);
+}
+
 void tl_bench_peers_targets(FILE *to, const tl_bench *b, tl_target_tally *tally)
 {
     const struct tl_bench_peers *ps = b->peers;
@@ -156,18 +168,22 @@ void tl_bench_peers_targets(FILE *to, const tl_bench *b, tl_target_tally *tally)
             continue;
         }
         const tl_bench_figure *u = &p->uncontended_ratio;
+        const tl_bench_figure *uctl = ps->has_control ? &ps->control.uncontended_ratio : NULL;
         /* Three decimals: a median of 1.004 is not met, and "1.00x" would hide why. */
-        tl_target_begin(to, tally, tl_bench_at_most(u, 1.0));
+        tl_target_begin(to, tally, tl_bench_ratio_at_most(u, 1.0, uctl));
         fprintf(to, "%s uncontended <= 1.0x %s: %.3fx", p->peer->kind, p->peer->raw.name,
                 u->median);
         tl_target_ci(to, u, 1, 3, "x");
+        print_beside_control(to, u, 1.0, uctl);
         fputc('\n', to);
         for (size_t tc = 0; tc < b->ntcounts; tc++) {
             const tl_bench_figure *c = &p->contended[tc].ratio;
-            tl_target_begin(to, tally, tl_bench_at_most(c, 1.05));
+            const tl_bench_figure *cctl = ps->has_control ? &ps->control.contended[tc].ratio : NULL;
+            tl_target_begin(to, tally, tl_bench_ratio_at_most(c, 1.05, cctl));
             fprintf(to, "%s %u threads <= 1.05x %s: %.3fx", p->peer->kind, b->tcounts[tc],
                     p->peer->raw.name, c->median);
             tl_target_ci(to, c, 1, 3, "x");
+            print_beside_control(to, c, 1.05, cctl);
             fputc('\n', to);
             if (p->contended[tc].has_without_yields)
                 print_yields_look(to, &p->contended[tc].again_with_yields,
@@ -179,14 +195,16 @@ void tl_bench_peers_targets(FILE *to, const tl_bench *b, tl_target_tally *tally)
     /* Not a target: the yardstick for the ones above. A pair whose ratio
      * lies within the control's spread cannot be told from a tie here. */
     const tl_bench_peer_result *ctl = &ps->control;
-    fprintf(to, "  [control] %s against a copy of itself: uncontended %.3fx (%.3f-%.3f)",
-            ctl->peer->raw.name, ctl->uncontended_ratio.median, ctl->uncontended_ratio.min,
-            ctl->uncontended_ratio.max);
+    fprintf(to, "  [control] %s against a copy of itself: uncontended %.3fx", ctl->peer->raw.name,
+            ctl->uncontended_ratio.median);
+    tl_target_ci(to, &ctl->uncontended_ratio, 1, 3, "x");
     for (size_t tc = 0; tc < b->ntcounts; tc++) {
         const tl_bench_figure *c = &ctl->contended[tc].ratio;
-        fprintf(to, ", %u threads %.3fx (%.3f-%.3f)", b->tcounts[tc], c->median, c->min, c->max);
+        fprintf(to, ", %u threads %.3fx", b->tcounts[tc], c->median);
+        tl_target_ci(to, c, 1, 3, "x");
     }
-    fputs(": identical code; a pair's ratio within this spread is a tie here\n", to);
+    fputs(": identical code; the pairs above are judged beside these intervals "
+          "(bench_judge.h)\n", to);
 }
 
 /* A number, or null where a figure could not be had (jansson refuses NaN

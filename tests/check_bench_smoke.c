@@ -385,6 +385,84 @@ START_TEST(test_yields_look_says_what_the_turns_tell)
 }
 END_TEST
 
+/* A pair is judged beside the control (identical code paired the same
+ * way): a miss or a meeting smaller than the control's interval is
+ * undecided, and the line says why; one beyond it keeps its verdict. */
+static char *print_beside_control(double uncontended, double control_lo, double control_hi)
+{
+    static tl_bench b;
+    static struct tl_bench_peers peers;
+    static const tl_bench_peer ck = {{"ck_spinlock_cas", NULL, NULL, NULL, NULL}, "ttas",
+                                     "made up"};
+    static const tl_bench_peer copy = {{"ck_spinlock_cas", NULL, NULL, NULL, NULL}, "control",
+                                       "made up"};
+    memset(&b, 0, sizeof b);
+    memset(&peers, 0, sizeof peers);
+    b.tcounts[0] = 2;
+    b.ntcounts = 1;
+    b.repeat = 5;
+    peers.found = true;
+    peers.n = 1;
+    peers.r[0].peer = &ck;
+    peers.r[0].ours = &ck.raw;
+    peers.r[0].uncontended_ratio = flat(uncontended);
+    peers.r[0].contended[0].threads = 2;
+    peers.r[0].contended[0].ratio = flat(1.0);
+    peers.has_control = true;
+    peers.control.peer = &copy;
+    peers.control.ours = &copy.raw;
+    double ctl[] = {control_lo, control_lo, 1.0, control_hi, control_hi};
+    peers.control.uncontended_ratio = tl_bench_summarise(ctl, 5);
+    peers.control.contended[0].ratio = flat(1.0);
+    b.peers = &peers;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tl_target_tally tally = {{0}};
+    tl_bench_peers_targets(f, &b, &tally);
+    fclose(f);
+    return text;
+}
+
+START_TEST(test_pairs_judged_beside_the_control)
+{
+    double ctl[] = {0.995, 0.995, 1.0, 1.013, 1.013}, tie[] = {1.001, 1.001, 1.002, 1.015, 1.015},
+           far[] = {1.10, 1.10, 1.12, 1.14, 1.14}, under[] = {0.990, 0.990, 0.996, 0.998, 0.998};
+    tl_bench_figure c = tl_bench_summarise(ctl, 5), t = tl_bench_summarise(tie, 5),
+                    x = tl_bench_summarise(far, 5), u = tl_bench_summarise(under, 5);
+    ck_assert_int_eq(tl_bench_at_most(&t, 1.0), TL_TARGET_NOT_MET);
+    ck_assert_int_eq(tl_bench_ratio_at_most(&t, 1.0, &c), TL_TARGET_UNDECIDED);
+    ck_assert_int_eq(tl_bench_ratio_at_most(&x, 1.0, &c), TL_TARGET_NOT_MET);
+    ck_assert_int_eq(tl_bench_at_most(&u, 1.0), TL_TARGET_MET);
+    ck_assert_int_eq(tl_bench_ratio_at_most(&u, 1.0, &c), TL_TARGET_UNDECIDED);
+    ck_assert_int_eq(tl_bench_ratio_at_most(&u, 1.0, NULL), TL_TARGET_MET);
+    double low[] = {0.90, 0.90, 0.91, 0.92, 0.92};
+    tl_bench_figure l = tl_bench_summarise(low, 5);
+    ck_assert_int_eq(tl_bench_ratio_at_most(&l, 1.0, &c), TL_TARGET_MET);
+    /* A control that reads high is no licence: it only widens the band. */
+    double skew[] = {1.02, 1.02, 1.03, 1.04, 1.04};
+    tl_bench_figure k = tl_bench_summarise(skew, 5);
+    ck_assert_int_eq(tl_bench_ratio_at_most(&t, 1.0, &k), TL_TARGET_UNDECIDED);
+    ck_assert_int_eq(tl_bench_ratio_at_most(&u, 1.0, &k), TL_TARGET_MET);
+
+    char *text = print_beside_control(1.002, 0.995, 1.013);
+    ck_assert_msg(strstr(text, "[undecided] ttas uncontended <= 1.0x ck_spinlock_cas: 1.002x "
+                               "(94% CI 1.002x - 1.002x); identical code reads 0.995x - 1.013x "
+                               "in this run (the control's interval, below): a difference that "
+                               "small is not one this run can see\n"),
+                  "%s", text);
+    ck_assert_msg(strstr(text, "[control] ck_spinlock_cas against a copy of itself: uncontended "
+                               "1.000x (94% CI 0.995x - 1.013x), 2 threads 1.000x"),
+                  "%s", text);
+    free(text);
+    text = print_beside_control(1.10, 0.995, 1.013);
+    ck_assert_msg(strstr(text, "[NOT MET] ttas uncontended <= 1.0x ck_spinlock_cas: 1.100x "
+                               "(94% CI 1.100x - 1.100x)\n"),
+                  "%s", text);
+    free(text);
+}
+END_TEST
+
 /* Without Concurrency Kit the bench says so and goes on; --no-peers prints nothing. */
 START_TEST(test_peers_missing_is_said_not_fatal)
 {
@@ -529,6 +607,7 @@ Suite *tl_suite_bench(void)
     tcase_add_test(tc, test_interface_miss_says_why_with_the_call_alone);
     tcase_add_test(tc, test_missed_pair_is_measured_again_without_yields);
     tcase_add_test(tc, test_yields_look_says_what_the_turns_tell);
+    tcase_add_test(tc, test_pairs_judged_beside_the_control);
     tcase_add_test(tc, test_floor_miss_is_set_beside_the_peer);
     tcase_add_test(tc, test_bad_options_exit_2);
     tcase_add_test(tc, test_peer_raw_calls_exclude);

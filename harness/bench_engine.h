@@ -34,6 +34,11 @@ typedef struct {
      * slices (bench_engine.c), so drift of the machine hits both sides: the
      * interface's cost under contention. */
     tl_bench_figure ratio;
+    /* Acquisitions per hand-over (a change of owner), generic and raw: how
+     * often the lock changed hands on each side. An unfair lock's figures
+     * follow it (a thread that takes the lock again finds its line at
+     * hand); a FIFO lock hands over at every acquisition (1.0). */
+    tl_bench_figure per_handover, raw_per_handover;
     double share[TL_BENCH_MAX_THREADS]; /* % of acquisitions, of the median run */
     double jain;                      /* Jain's fairness index of those shares */
     tl_bench_figure jain_each;        /* Jain's index of every repetition's shares */

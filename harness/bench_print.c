@@ -64,6 +64,28 @@ static const tl_bench_kind *call_only(const tl_bench *b)
     return best;
 }
 
+/* Beside a contended generic/raw comparison not met: how often each side
+ * changed hands, and what the two intervals say. Both sides run the same
+ * atomic operations in the same order; for an unfair lock, which thread
+ * wins the race after a release decides the throughput. */
+static void print_handovers(FILE *to, const tl_bench_contended *c)
+{
+    const tl_bench_figure *g = &c->per_handover, *r = &c->raw_per_handover;
+    if (g->median <= 0 || r->median <= 0)
+        return;
+    fprintf(to, "        acquisitions per hand-over: generic %.1f", g->median);
+    tl_target_ci(to, g, 1, 1, "");
+    fprintf(to, ", raw %.1f", r->median);
+    tl_target_ci(to, r, 1, 1, "");
+    if (g->hi < r->lo)
+        fputs(": the generic side changed hands more often, each hand-over a move of the "
+              "lock's line between cores\n", to);
+    else if (g->lo > r->hi)
+        fputs(": the raw side changed hands more often, and was still faster\n", to);
+    else
+        fputs(": the same rate of hand-overs on both sides, as far as this run can tell\n", to);
+}
+
 /* The issue's targets, each with its figures and its verdict on the
  * median's confidence interval (bench_judge.h): met, NOT MET or undecided. */
 static void targets(FILE *to, const tl_bench *b)
@@ -132,12 +154,15 @@ static void targets(FILE *to, const tl_bench *b)
         }
         fputc('\n', to);
         for (size_t tc = 0; tc < b->ntcounts; tc++) {
-            const tl_bench_figure *r = &x->contended[tc].ratio;
-            tl_target_begin(to, &tally, tl_bench_at_most(r, 1.05));
+            const tl_bench_contended *c = &x->contended[tc];
+            const tl_bench_figure *r = &c->ratio;
+            tl_target_verdict cv = tl_target_begin(to, &tally, tl_bench_at_most(r, 1.05));
             fprintf(to, "%s generic <= 1.05x raw contended, %u threads: %.3fx", x->kind->name,
                     b->tcounts[tc], r->median);
             tl_target_ci(to, r, 1, 3, "x");
             fputc('\n', to);
+            if (cv != TL_TARGET_MET)
+                print_handovers(to, c);
         }
     }
     for (size_t tc = 0; tc < b->ntcounts; tc++) {
@@ -201,8 +226,9 @@ void tl_bench_print(FILE *to, const tl_bench *b)
     for (size_t tc = 0; tc < b->ntcounts; tc++) {
         fprintf(to, "\nContended, %u threads, ns per acquisition (all threads together)\n",
                 b->tcounts[tc]);
-        fprintf(to, "%-15s %26s %26s %7s %10s  %-8s %s\n", "kind", "generic ns/acq (min-max)",
-                "raw ns/acq (min-max)", "x raw", "x pthread", "Jain", "shares %");
+        fprintf(to, "%-15s %26s %26s %7s %10s %15s  %-8s %s\n", "kind",
+                "generic ns/acq (min-max)", "raw ns/acq (min-max)", "x raw", "x pthread",
+                "acq/hand-over", "Jain", "shares %");
         for (size_t k = 0; k < b->nkinds; k++) {
             const tl_bench_kind *x = &b->kind[k];
             const tl_bench_contended *c = &x->contended[tc];
@@ -211,6 +237,10 @@ void tl_bench_print(FILE *to, const tl_bench *b)
             figure(to, &c->raw_ns_per_acq);
             fprintf(to, " %6.3fx", c->ratio.median);
             ratio(to, c->ns_per_acq.median, pm ? pm->contended[tc].ns_per_acq.median : 0);
+            char runs[32];
+            snprintf(runs, sizeof runs, "%.1f/%.1f", c->per_handover.median,
+                     c->raw_per_handover.median);
+            fprintf(to, " %15s", runs);
             fprintf(to, "  %.4f  ", c->jain);
             for (unsigned t = 0; t < c->threads && t < 8; t++)
                 fprintf(to, "%s%.0f", t ? "/" : "", c->share[t]);
@@ -245,10 +275,13 @@ json_t *tl_bench_json(const tl_bench *b)
                 json_array_append_new(shares, json_real(c->share[t]));
             json_array_append_new(
                 contended,
-                json_pack("{s:i, s:o, s:o, s:o, s:o, s:f, s:o}", "threads", (int)c->threads,
-                          "ns_per_acquisition", figure_json(&c->ns_per_acq),
+                json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:f, s:o}", "threads",
+                          (int)c->threads, "ns_per_acquisition", figure_json(&c->ns_per_acq),
                           "raw_ns_per_acquisition", figure_json(&c->raw_ns_per_acq),
-                          "generic_over_raw", figure_json(&c->ratio), "shares_pct", shares,
+                          "generic_over_raw", figure_json(&c->ratio),
+                          "acquisitions_per_handover", figure_json(&c->per_handover),
+                          "raw_acquisitions_per_handover", figure_json(&c->raw_per_handover),
+                          "shares_pct", shares,
                           "jain", c->jain, "jain_each_repetition",
                           figure_json(&c->jain_each)));
         }

@@ -114,13 +114,9 @@ static bool fifo_mutex_kind_trylock(void *s)
     return fifo_trylock(s, &ignored);
 }
 static void fifo_mutex_kind_unlock(void *s) { fifo_unlock(s); }
-static void fifo_mutex_kind_raw(void *s, unsigned long rounds, unsigned long *data)
+static void fifo_mutex_kind_raw(void *s, unsigned long rounds, tl_lock_bench_body *body)
 {
-    for (unsigned long i = 0; i < rounds; i++) {
-        tl_fifo_mutex_lock(s);
-        (*data)++;
-        tl_fifo_mutex_unlock(s);
-    }
+    TL_LOCK_BENCH_ROUNDS(body, rounds, tl_fifo_mutex_lock(s), tl_fifo_mutex_unlock(s));
 }
 static unsigned fifo_mutex_kind_waiters(void *s) { return tl_fifo_mutex_waiters(s); }
 static uint32_t fifo_mutex_kind_lock_ticket(void *s) { return fifo_lock(s); }

@@ -13,14 +13,10 @@ static bool trylock(void *s) { return pthread_mutex_trylock(s) == 0; }
 static void unlock(void *s) { pthread_mutex_unlock(s); }
 static void destroy(void *s) { pthread_mutex_destroy(s); }
 
-static void raw(void *s, unsigned long rounds, unsigned long *data)
+static void raw(void *s, unsigned long rounds, tl_lock_bench_body *body)
 {
     pthread_mutex_t *m = s;
-    for (unsigned long i = 0; i < rounds; i++) {
-        pthread_mutex_lock(m);
-        (*data)++;
-        pthread_mutex_unlock(m);
-    }
+    TL_LOCK_BENCH_ROUNDS(body, rounds, pthread_mutex_lock(m), pthread_mutex_unlock(m));
 }
 
 const tl_lock_kind tl_kind_pthread_mutex = {

@@ -12,14 +12,10 @@ static bool trylock(void *s) { return pthread_spin_trylock(s) == 0; }
 static void unlock(void *s) { pthread_spin_unlock(s); }
 static void destroy(void *s) { pthread_spin_destroy(s); }
 
-static void raw(void *s, unsigned long rounds, unsigned long *data)
+static void raw(void *s, unsigned long rounds, tl_lock_bench_body *body)
 {
     pthread_spinlock_t *l = s;
-    for (unsigned long i = 0; i < rounds; i++) {
-        pthread_spin_lock(l);
-        (*data)++;
-        pthread_spin_unlock(l);
-    }
+    TL_LOCK_BENCH_ROUNDS(body, rounds, pthread_spin_lock(l), pthread_spin_unlock(l));
 }
 
 const tl_lock_kind tl_kind_pthread_spin = {

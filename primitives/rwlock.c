@@ -239,12 +239,8 @@ static void rdunlock(void *s) { tl_rwlock_rdunlock(s); }
 const tl_lock_shared_ops tl__rwlock_shared_ops = {rdlock, tryrdlock, rdunlock};
 
 /* Exclusive rounds, as the generic lock() takes it. */
-void tl__rwlock_kind_raw(void *s, unsigned long rounds, unsigned long *data)
+void tl__rwlock_kind_raw(void *s, unsigned long rounds, tl_lock_bench_body *body)
 {
     tl_rwlock_t *rw = s;
-    for (unsigned long i = 0; i < rounds; i++) {
-        tl_rwlock_wrlock(rw);
-        (*data)++;
-        tl_rwlock_wrunlock(rw);
-    }
+    TL_LOCK_BENCH_ROUNDS(body, rounds, tl_rwlock_wrlock(rw), tl_rwlock_wrunlock(rw));
 }

@@ -13,7 +13,7 @@ void tl__rwlock_kind_lock(void *s);
 bool tl__rwlock_kind_trylock(void *s);
 void tl__rwlock_kind_unlock(void *s);
 unsigned tl__rwlock_kind_waiters(void *s);
-void tl__rwlock_kind_raw(void *s, unsigned long rounds, unsigned long *data);
+void tl__rwlock_kind_raw(void *s, unsigned long rounds, tl_lock_bench_body *body);
 void tl__rwlock_kind_wait(void *s, uint32_t seen);
 void tl__rwlock_kind_wake(void *s, uint32_t seen);
 /* The writer's fast paths run inline in the generic layer: a swap of an

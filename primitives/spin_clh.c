@@ -367,14 +367,10 @@ static unsigned clh_kind_waiters(void *s)
 }
 
 /* The bare calls: one node of the caller's, traded at every unlock. */
-static void clh_kind_raw(void *s, unsigned long rounds, unsigned long *data)
+static void clh_kind_raw(void *s, unsigned long rounds, tl_lock_bench_body *body)
 {
     tl_clh_node_t *n = tl_lock_node_get();
-    for (unsigned long i = 0; i < rounds; i++) {
-        tl_spin_clh_lock(s, n, to_pool);
-        (*data)++;
-        tl_spin_clh_unlock(&n);
-    }
+    TL_LOCK_BENCH_ROUNDS(body, rounds, tl_spin_clh_lock(s, n, to_pool), tl_spin_clh_unlock(&n));
     tl_lock_node_put(n);
 }
 

@@ -281,14 +281,10 @@ static unsigned mcs_kind_waiters(void *s)
 }
 
 /* The bare calls, with one node of the caller's for every round. */
-static void mcs_kind_raw(void *s, unsigned long rounds, unsigned long *data)
+static void mcs_kind_raw(void *s, unsigned long rounds, tl_lock_bench_body *body)
 {
     tl_mcs_node_t *n = tl_lock_node_get();
-    for (unsigned long i = 0; i < rounds; i++) {
-        tl_spin_mcs_lock(s, n);
-        (*data)++;
-        tl_spin_mcs_unlock(s, n);
-    }
+    TL_LOCK_BENCH_ROUNDS(body, rounds, tl_spin_mcs_lock(s, n), tl_spin_mcs_unlock(s, n));
     tl_lock_node_put(n);
 }
 

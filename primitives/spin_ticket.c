@@ -147,13 +147,9 @@ static bool ticket_kind_trylock(void *s)
     return ticket_trylock(s, &ignored);
 }
 static void ticket_kind_unlock(void *s) { ticket_unlock(s); }
-static void ticket_kind_raw(void *s, unsigned long rounds, unsigned long *data)
+static void ticket_kind_raw(void *s, unsigned long rounds, tl_lock_bench_body *body)
 {
-    for (unsigned long i = 0; i < rounds; i++) {
-        tl_spin_ticket_lock(s);
-        (*data)++;
-        tl_spin_ticket_unlock(s);
-    }
+    TL_LOCK_BENCH_ROUNDS(body, rounds, tl_spin_ticket_lock(s), tl_spin_ticket_unlock(s));
 }
 static unsigned ticket_kind_waiters(void *s) { return tl_spin_ticket_waiters(s); }
 static uint32_t ticket_kind_lock_ticket(void *s) { return tl_spin_ticket_lock_ticket(s); }

@@ -88,6 +88,48 @@ typedef struct {
  * caller of the bare lock would), with no call into the kind between. */
 typedef enum { TL_LIBC_NONE = 0, TL_LIBC_PTHREAD_MUTEX, TL_LIBC_PTHREAD_SPIN } tl_lock_libc;
 
+/* The bench's critical section, the same on both of its sides (a kind's
+ * raw hook, and the generic calls): it increments a count the lock under
+ * test protects, and counts this thread's hand-overs - acquisitions that
+ * find the count moved since the thread's last one, so another thread was
+ * inside in between. An unfair lock's throughput follows how often it
+ * changes hands (a hand-over moves the lock's line and the count's between
+ * cores; a thread that takes it again finds both in its cache), so the
+ * bench prints both sides' rates beside a contended comparison. */
+typedef struct {
+    unsigned long *count;    /* shared: the lock under test orders it */
+    bool handovers_counted;  /* false: the count's increment alone */
+    unsigned long seen;      /* this thread's: the count as its last acquisition left it */
+    unsigned long handovers; /* this thread's */
+} tl_lock_bench_body;
+
+/* `rounds` rounds of LOCK, the body, UNLOCK. Counting hand-overs, the
+ * thread's fields stay in registers, so the body is one load, one store and
+ * a compare; the count alone has a loop of its own, for the uncontended
+ * figures (nobody else takes the lock), which then stay as they were. */
+#define TL_LOCK_BENCH_ROUNDS(body, rounds, LOCK, UNLOCK)                                    \
+    do {                                                                                    \
+        unsigned long *count_ = (body)->count;                                              \
+        if (!(body)->handovers_counted) {                                                   \
+            for (unsigned long i_ = 0; i_ < (rounds); i_++) {                               \
+                LOCK;                                                                       \
+                (*count_)++;                                                                \
+                UNLOCK;                                                                     \
+            }                                                                               \
+            break;                                                                          \
+        }                                                                                   \
+        unsigned long seen_ = (body)->seen, handovers_ = (body)->handovers;                 \
+        for (unsigned long i_ = 0; i_ < (rounds); i_++) {                                   \
+            LOCK;                                                                           \
+            unsigned long c_ = *count_;                                                     \
+            handovers_ += c_ != seen_;                                                      \
+            *count_ = seen_ = c_ + 1;                                                       \
+            UNLOCK;                                                                         \
+        }                                                                                   \
+        (body)->seen = seen_;                                                               \
+        (body)->handovers = handovers_;                                                     \
+    } while (0)
+
 typedef struct tl_lock_kind {
     const char *name;    /* --lock NAME; at most TL_LOCK_KIND_NAME_MAX characters */
     const char *summary; /* one line, for lists and tables */
@@ -113,9 +155,10 @@ typedef struct tl_lock_kind {
     uint32_t (*lock_ticket)(void *storage);
     bool (*trylock_ticket)(void *storage, uint32_t *ticket);
     const tl_lock_shared_ops *shared; /* non-NULL exactly with TL_KIND_SHARED */
-    /* For the bench: `rounds` rounds of lock, (*data)++, unlock through the
-     * primitive's own calls, with no generic layer in between. */
-    void (*raw)(void *storage, unsigned long rounds, unsigned long *data);
+    /* For the bench: `rounds` rounds of lock, the body, unlock through the
+     * primitive's own calls, with no generic layer in between
+     * (TL_LOCK_BENCH_ROUNDS). */
+    void (*raw)(void *storage, unsigned long rounds, tl_lock_bench_body *body);
     /* Optional: the kind's fast path on its lock word, which the generic
      * layer runs inline (below); see tl_lock_word. */
     tl_lock_word word;

@@ -37,14 +37,10 @@
     static void ident##_lock(void *s) { prefix##_lock((type *)s); }                        \
     static bool ident##_trylock(void *s) { return prefix##_trylock((type *)s); }           \
     static void ident##_unlock(void *s) { prefix##_unlock((type *)s); }                    \
-    static void ident##_raw(void *s, unsigned long rounds, unsigned long *data)            \
+    static void ident##_raw(void *s, unsigned long rounds, tl_lock_bench_body *body)       \
     {                                                                                      \
         type *l = s;                                                                       \
-        for (unsigned long i = 0; i < rounds; i++) {                                       \
-            prefix##_lock(l);                                                              \
-            (*data)++;                                                                     \
-            prefix##_unlock(l);                                                            \
-        }                                                                                  \
+        TL_LOCK_BENCH_ROUNDS(body, rounds, prefix##_lock(l), prefix##_unlock(l));          \
     }
 
 /* The descriptor fields TL_LOCK_KIND_ADAPT provides. */

@@ -82,6 +82,12 @@ START_TEST(test_every_kind_runs_and_json_has_every_field)
         assert_figure(json_object_get(c, "ns_per_acquisition"), name);
         assert_figure(json_object_get(c, "raw_ns_per_acquisition"), name);
         assert_figure(json_object_get(c, "generic_over_raw"), name);
+        assert_figure(json_object_get(c, "acquisitions_per_handover"), name);
+        assert_figure(json_object_get(c, "raw_acquisitions_per_handover"), name);
+        /* No side hands over more often than it acquires. */
+        ck_assert_double_ge(json_real_value(json_object_get(
+                                json_object_get(c, "acquisitions_per_handover"), "min")),
+                            1.0);
         json_t *shares = json_object_get(c, "shares_pct");
         ck_assert_uint_eq(json_array_size(shares), 2);
         double sum = json_real_value(json_array_get(shares, 0)) +
@@ -583,6 +589,94 @@ START_TEST(test_interface_miss_says_why_with_the_call_alone)
 }
 END_TEST
 
+/* The bench's critical section counts a hand-over when the count moved
+ * since this thread's last acquisition - another thread was inside - and
+ * only then; and with counting off it only increments. */
+static void no_op(void) {}
+
+START_TEST(test_body_counts_hand_overs)
+{
+    unsigned long count = 0;
+    tl_lock_bench_body body = {.count = &count, .handovers_counted = true, .seen = ULONG_MAX};
+    TL_LOCK_BENCH_ROUNDS(&body, 10, no_op(), no_op());
+    ck_assert_uint_eq(count, 10);
+    ck_assert_uint_eq(body.handovers, 1); /* the first acquisition */
+    TL_LOCK_BENCH_ROUNDS(&body, 10, no_op(), no_op());
+    ck_assert_uint_eq(body.handovers, 1); /* nobody else was inside */
+    count += 3;                           /* another thread's three acquisitions */
+    TL_LOCK_BENCH_ROUNDS(&body, 10, no_op(), no_op());
+    ck_assert_uint_eq(body.handovers, 2);
+    /* Another thread between every two of ours: every acquisition a hand-over. */
+    for (int i = 0; i < 5; i++) {
+        count++;
+        TL_LOCK_BENCH_ROUNDS(&body, 1, no_op(), no_op());
+    }
+    ck_assert_uint_eq(body.handovers, 7);
+    ck_assert_uint_eq(count, 43);
+    tl_lock_bench_body plain = {.count = &count};
+    TL_LOCK_BENCH_ROUNDS(&plain, 4, no_op(), no_op());
+    ck_assert_uint_eq(count, 47);
+    ck_assert_uint_eq(plain.handovers, 0);
+}
+END_TEST
+
+/* A contended generic/raw comparison not met prints both sides' rates of
+ * hand-overs and what their intervals tell; one met prints none. */
+static char *print_contended(double ratio, double generic_runs, double raw_runs)
+{
+    static tl_bench b;
+    memset(&b, 0, sizeof b);
+    b.kinds[0] = tl_lock_kind_find("ttas");
+    b.nkinds = 1;
+    b.tcounts[0] = 2;
+    b.ntcounts = 1;
+    b.repeat = 5;
+    b.no_peers = true;
+    b.floor_exchange = flat(6.0);
+    b.kind[0].kind = b.kinds[0];
+    b.kind[0].generic = b.kind[0].raw = flat(6.5);
+    b.kind[0].overhead = flat(0.0);
+    tl_bench_contended *c = &b.kind[0].contended[0];
+    c->threads = 2;
+    c->ns_per_acq = flat(30.0 * ratio);
+    c->raw_ns_per_acq = flat(30.0);
+    c->ratio = flat(ratio);
+    c->per_handover = flat(generic_runs);
+    c->raw_per_handover = flat(raw_runs);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tl_bench_print(f, &b);
+    fclose(f);
+    return text;
+}
+
+START_TEST(test_contended_miss_prints_the_hand_overs)
+{
+    char *text = print_contended(1.25, 10.0, 30.0);
+    ck_assert_msg(strstr(text, "[NOT MET] ttas generic <= 1.05x raw contended, 2 threads: 1.250x "
+                               "(94% CI 1.250x - 1.250x)\n        acquisitions per hand-over: "
+                               "generic 10.0 (94% CI 10.0 - 10.0), raw 30.0 (94% CI 30.0 - "
+                               "30.0): the generic side changed hands more often, each "
+                               "hand-over a move of the lock's line between cores\n"),
+                  "%s", text);
+    ck_assert_msg(strstr(text, "     10.0/30.0  "), "no column:\n%s", text);
+    free(text);
+    text = print_contended(1.25, 30.0, 10.0);
+    ck_assert_msg(strstr(text, ": the raw side changed hands more often, and was still faster\n"),
+                  "%s", text);
+    free(text);
+    text = print_contended(1.25, 20.0, 20.0);
+    ck_assert_msg(strstr(text, ": the same rate of hand-overs on both sides, as far as this run "
+                               "can tell\n"),
+                  "%s", text);
+    free(text);
+    text = print_contended(1.0, 10.0, 30.0);
+    ck_assert_msg(!strstr(text, "acquisitions per hand-over:"), "%s", text);
+    free(text);
+}
+END_TEST
+
 START_TEST(test_bad_options_exit_2)
 {
     char *bad_seconds[] = {"bench", "--seconds", "0", NULL};
@@ -608,6 +702,8 @@ Suite *tl_suite_bench(void)
     tcase_add_test(tc, test_missed_pair_is_measured_again_without_yields);
     tcase_add_test(tc, test_yields_look_says_what_the_turns_tell);
     tcase_add_test(tc, test_pairs_judged_beside_the_control);
+    tcase_add_test(tc, test_body_counts_hand_overs);
+    tcase_add_test(tc, test_contended_miss_prints_the_hand_overs);
     tcase_add_test(tc, test_floor_miss_is_set_beside_the_peer);
     tcase_add_test(tc, test_bad_options_exit_2);
     tcase_add_test(tc, test_peer_raw_calls_exclude);

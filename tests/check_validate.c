@@ -234,7 +234,7 @@ END_TEST
  * made-up descriptor that breaks it. */
 static void op(void *s) { (void)s; }
 static bool try_op(void *s) { (void)s; return true; }
-static void raw_op(void *s, unsigned long n, unsigned long *d) { (void)s; *d += n; }
+static void raw_op(void *s, unsigned long n, tl_lock_bench_body *b) { (void)s; *b->count += n; }
 static void wait_op(void *s, uint32_t seen) { (void)s; (void)seen; }
 static const tl_lock_shared_ops no_shared = {op, try_op, NULL};
 

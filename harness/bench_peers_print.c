@@ -149,7 +149,7 @@ static void print_beside_control(FILE *to, const tl_bench_figure *f, double limi
     if (!control || tl_bench_ratio_at_most(f, limit, control) == tl_bench_at_most(f, limit))
         return;
     fprintf(to, "; identical code reads %.3fx - %.3fx in this run (the control's interval, "
-                "below): a difference that small is not one this run can see",
+                "below), so this run cannot tell which side of the limit the pair is on",
             control->lo, control->hi);
 }
 

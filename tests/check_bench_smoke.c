@@ -454,8 +454,8 @@ START_TEST(test_pairs_judged_beside_the_control)
     char *text = print_beside_control(1.002, 0.995, 1.013);
     ck_assert_msg(strstr(text, "[undecided] ttas uncontended <= 1.0x ck_spinlock_cas: 1.002x "
                                "(94% CI 1.002x - 1.002x); identical code reads 0.995x - 1.013x "
-                               "in this run (the control's interval, below): a difference that "
-                               "small is not one this run can see\n"),
+                               "in this run (the control's interval, below), so this run cannot "
+                               "tell which side of the limit the pair is on\n"),
                   "%s", text);
     ck_assert_msg(strstr(text, "[control] ck_spinlock_cas against a copy of itself: uncontended "
                                "1.000x (94% CI 0.995x - 1.013x), 2 threads 1.000x"),

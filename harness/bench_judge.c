@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <math.h>
+
 #include "bench_judge.h"
 
 tl_target_verdict tl_bench_at_most(const tl_bench_figure *f, double limit)
@@ -20,8 +22,10 @@ tl_target_verdict tl_bench_ratio_at_most(const tl_bench_figure *f, double limit,
 {
     if (!control)
         return tl_bench_at_most(f, limit);
-    double e_lo = control->lo < 1.0 ? control->lo : 1.0;
-    double e_hi = control->hi > 1.0 ? control->hi : 1.0;
+    /* Which side of a pair the better placement falls on is chance: the
+     * control's distance from 1.0 counts in both directions. */
+    double e_lo = fmin(1.0, fmin(control->lo, 1.0 / control->hi));
+    double e_hi = fmax(1.0, fmax(control->hi, 1.0 / control->lo));
     if (f->hi <= limit * e_lo)
         return TL_TARGET_MET;
     return f->lo > limit * e_hi ? TL_TARGET_NOT_MET : TL_TARGET_UNDECIDED;

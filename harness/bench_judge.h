@@ -27,12 +27,13 @@ tl_target_verdict tl_bench_at_least(const tl_bench_figure *f, double limit);
 /* f <= limit, for f a paired ratio of two locks whose control - the same
  * pairing of one lock against an identical copy of itself - read `control`
  * in the same run. Identical code reads anywhere in the control's interval
- * here (code placement, which side of a pair runs first), so a difference
- * inside it is no difference this run can see: f is judged as f / e for
- * every e in the control's interval widened to take in 1.0 - met only
- * when met for every such e, NOT MET only when missed for every such e.
- * So the control never makes a verdict easier, only widens the band of
- * undecided. NULL control: tl_bench_at_most. */
+ * here (code placement, which side of a pair runs first), and which side
+ * of another pair the better placement falls on is chance, so the band of
+ * what identical code may read is the control's interval, its mirror image
+ * (1/hi .. 1/lo) and 1.0. f is judged as f / e for every e in that band:
+ * met only when met for every such e, NOT MET only when missed for every
+ * such e. So the control never makes a verdict easier, only widens the
+ * band of undecided. NULL control: tl_bench_at_most. */
 tl_target_verdict tl_bench_ratio_at_most(const tl_bench_figure *f, double limit,
                                          const tl_bench_figure *control);
 /* a <= scale * b, both measured. */

@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <math.h>
-
 #include "bench_judge.h"
 
 tl_target_verdict tl_bench_at_most(const tl_bench_figure *f, double limit)
@@ -24,8 +22,12 @@ tl_target_verdict tl_bench_ratio_at_most(const tl_bench_figure *f, double limit,
         return tl_bench_at_most(f, limit);
     /* Which side of a pair the better placement falls on is chance: the
      * control's distance from 1.0 counts in both directions. */
-    double e_lo = fmin(1.0, fmin(control->lo, 1.0 / control->hi));
-    double e_hi = fmax(1.0, fmax(control->hi, 1.0 / control->lo));
+    double e_lo = 1.0, e_hi = 1.0;
+    const double ends[] = {control->lo, control->hi, 1.0 / control->hi, 1.0 / control->lo};
+    for (int i = 0; i < 4; i++) {
+        e_lo = ends[i] < e_lo ? ends[i] : e_lo;
+        e_hi = ends[i] > e_hi ? ends[i] : e_hi;
+    }
     if (f->hi <= limit * e_lo)
         return TL_TARGET_MET;
     return f->lo > limit * e_hi ? TL_TARGET_NOT_MET : TL_TARGET_UNDECIDED;

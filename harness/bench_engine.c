@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bench_engine.h"
+#include "bench_judge.h"
 #include "bench_peers.h"
 #include "tl_sem.h"
 
@@ -255,6 +256,7 @@ enum { ROUNDS = 64 };
 typedef struct {
     atomic_int go;           /* 0 wait, 1 run, 2 stop */
     atomic_int mode;         /* 0 generic, 1 raw */
+    bool raw_both;           /* the control: mode 0 runs the raw loop too */
     /* The critical section's data, on a line of its own: the flags above
      * are read by every batch and must not move with it. */
     _Alignas(64) unsigned long shared;
@@ -292,7 +294,7 @@ static void *contender_main(void *arg)
      * join publishes the final counts, and the lock orders the shared data. */
     while (atomic_load_explicit(&c->ct->go, memory_order_relaxed) == 1) {
         int m = atomic_load_explicit(&c->ct->mode, memory_order_relaxed);
-        (m ? raw_rounds : generic_rounds)(c->lock, ROUNDS, &body[m]);
+        (m || c->ct->raw_both ? raw_rounds : generic_rounds)(c->lock, ROUNDS, &body[m]);
         n[m] += ROUNDS;
         atomic_store_explicit(&c->done, n[0] + n[1], memory_order_relaxed);
     }
@@ -318,9 +320,10 @@ static unsigned long rounds_done(contender *c, unsigned threads)
 }
 
 /* ns per acquisition of all threads together, generic and raw, their
- * paired ratio, and each thread's share of the generic acquisitions. */
+ * paired ratio, and each thread's share of the generic acquisitions. With
+ * raw_both, the "generic" side runs the raw loop too: the control. */
 static void contended_once(const tl_lock_kind *kind, unsigned threads, double seconds, long cores,
-                           interleaved *out, double *share, bool *pinned)
+                           bool raw_both, interleaved *out, double *share, bool *pinned)
 {
     static tl_lock_t lock; /* static: a fresh lock each time, off the stack */
     static contest ct;
@@ -328,6 +331,7 @@ static void contended_once(const tl_lock_kind *kind, unsigned threads, double se
     static double ratio[MAX_PAIRS];
     pthread_t t[TL_BENCH_MAX_THREADS];
     memset(&ct, 0, sizeof ct);
+    ct.raw_both = raw_both; /* before the threads start: pthread_create orders it */
     tl_lock_init(&lock, kind, "bench");
     for (unsigned i = 0; i < threads; i++) {
         c[i] = (contender){.lock = &lock, .ct = &ct, .index = i, .cores = cores};
@@ -503,8 +507,8 @@ void tl_bench_run(tl_bench *b)
              * taken within it. */
             for (unsigned i = 0; i < r; i++) {
                 interleaved x;
-                contended_once(b->kinds[k], c->threads, b->seconds, b->cores, &x, shares[i],
-                               &b->pinned);
+                contended_once(b->kinds[k], c->threads, b->seconds, b->cores, false, &x,
+                               shares[i], &b->pinned);
                 v[i] = w[i] = x.generic;
                 raw[i] = x.raw;
                 d[i] = x.paired;
@@ -525,5 +529,21 @@ void tl_bench_run(tl_bench *b)
                     break;
                 }
             c->jain = tl_bench_jain(c->share, c->threads);
+            /* A ratio whose interval alone does not keep the target gets
+             * its control: how far this pairing moves one loop set beside
+             * itself, so the verdict can tell a cost from the bench's own
+             * scatter (tl_bench_ratio_at_most). Measured only then: it
+             * doubles the kind's contended time. */
+            c->has_control = tl_bench_at_most(&c->ratio, TL_BENCH_CONTENDED_LIMIT) !=
+                             TL_TARGET_MET;
+            for (unsigned i = 0; c->has_control && i < r; i++) {
+                interleaved x;
+                double unused[TL_BENCH_MAX_THREADS];
+                contended_once(b->kinds[k], c->threads, b->seconds, b->cores, true, &x, unused,
+                               &b->pinned);
+                d[i] = x.paired;
+            }
+            if (c->has_control)
+                c->control = summarise(d, r);
         }
 }

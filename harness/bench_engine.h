@@ -39,6 +39,13 @@ typedef struct {
      * follow it (a thread that takes the lock again finds its line at
      * hand); a FIFO lock hands over at every acquisition (1.0). */
     tl_bench_figure per_handover, raw_per_handover;
+    /* The control, measured only when `ratio` alone does not keep the
+     * target (bench_judge.h, TL_BENCH_CONTENDED_LIMIT): the kind's raw loop
+     * on both sides, paired as generic and raw are - what this pairing
+     * reads for one loop against itself in this run (the slices' share of
+     * preemptions, of hand-over streaks). */
+    bool has_control;
+    tl_bench_figure control;
     double share[TL_BENCH_MAX_THREADS]; /* % of acquisitions, of the median run */
     double jain;                      /* Jain's fairness index of those shares */
     tl_bench_figure jain_each;        /* Jain's index of every repetition's shares */

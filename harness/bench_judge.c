@@ -33,6 +33,16 @@ tl_target_verdict tl_bench_ratio_at_most(const tl_bench_figure *f, double limit,
     return f->lo > limit * e_hi ? TL_TARGET_NOT_MET : TL_TARGET_UNDECIDED;
 }
 
+void tl_target_beside_control(FILE *to, const tl_bench_figure *f, double limit,
+                              const tl_bench_figure *control)
+{
+    if (!control || tl_bench_ratio_at_most(f, limit, control) == tl_bench_at_most(f, limit))
+        return;
+    fprintf(to, "; identical code reads %.3fx - %.3fx in this run (the control's interval), "
+                "so this run cannot tell which side of the limit the pair is on",
+            control->lo, control->hi);
+}
+
 tl_target_verdict tl_bench_at_most_of(const tl_bench_figure *a, const tl_bench_figure *b,
                                       double scale)
 {

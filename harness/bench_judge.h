@@ -21,6 +21,10 @@
 
 typedef enum { TL_TARGET_MET, TL_TARGET_NOT_MET, TL_TARGET_UNDECIDED } tl_target_verdict;
 
+/* The contended targets' limit: a ratio of ns per acquisition (generic over
+ * raw, a hand-built kind over its peer) at most this. */
+#define TL_BENCH_CONTENDED_LIMIT 1.05
+
 /* f <= limit, and f >= limit. */
 tl_target_verdict tl_bench_at_most(const tl_bench_figure *f, double limit);
 tl_target_verdict tl_bench_at_least(const tl_bench_figure *f, double limit);
@@ -36,6 +40,12 @@ tl_target_verdict tl_bench_at_least(const tl_bench_figure *f, double limit);
  * band of undecided. NULL control: tl_bench_at_most. */
 tl_target_verdict tl_bench_ratio_at_most(const tl_bench_figure *f, double limit,
                                          const tl_bench_figure *control);
+/* Where the control decided the verdict - the interval alone would have
+ * said met or NOT MET - prints "; identical code reads lo - hi in this run
+ * (the control's interval), so ..." after the target's figures; nothing
+ * otherwise. */
+void tl_target_beside_control(FILE *to, const tl_bench_figure *f, double limit,
+                              const tl_bench_figure *control);
 /* a <= scale * b, both measured. */
 tl_target_verdict tl_bench_at_most_of(const tl_bench_figure *a, const tl_bench_figure *b,
                                       double scale);

@@ -405,7 +405,7 @@ static void measure_without_yields(tl_bench *b, tl_bench_peer_result *p, unsigne
     static tl_bench_peer_result again;
     unsigned saved = tl__spin_yield_after;
     for (size_t tc = 0; tc < b->ntcounts; tc++) {
-        if (!p->ours || tl_bench_at_most(&p->contended[tc].ratio, 1.05) == TL_TARGET_MET)
+        if (!p->ours || tl_bench_at_most(&p->contended[tc].ratio, TL_BENCH_CONTENDED_LIMIT) == TL_TARGET_MET)
             continue;
         double ratio[2][MAX_REPEAT]; /* [0] yields on, [1] off */
         for (unsigned i = 0; i < 2 * r; i++) {

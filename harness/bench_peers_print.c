@@ -141,18 +141,6 @@ static void print_yields_look(FILE *to, const tl_bench_figure *with, const tl_be
         fputs(": this run cannot tell them apart\n", to);
 }
 
-/* Where the control pair decided the verdict - the interval alone would
- * have said met or NOT MET - the line says so, with the control's interval. */
-static void print_beside_control(FILE *to, const tl_bench_figure *f, double limit,
-                                 const tl_bench_figure *control)
-{
-    if (!control || tl_bench_ratio_at_most(f, limit, control) == tl_bench_at_most(f, limit))
-        return;
-    fprintf(to, "; identical code reads %.3fx - %.3fx in this run (the control's interval, "
-                "below), so this run cannot tell which side of the limit the pair is on",
-            control->lo, control->hi);
-}
-
 void tl_bench_peers_targets(FILE *to, const tl_bench *b, tl_target_tally *tally)
 {
     const struct tl_bench_peers *ps = b->peers;
@@ -174,16 +162,17 @@ void tl_bench_peers_targets(FILE *to, const tl_bench *b, tl_target_tally *tally)
         fprintf(to, "%s uncontended <= 1.0x %s: %.3fx", p->peer->kind, p->peer->raw.name,
                 u->median);
         tl_target_ci(to, u, 1, 3, "x");
-        print_beside_control(to, u, 1.0, uctl);
+        tl_target_beside_control(to, u, 1.0, uctl);
         fputc('\n', to);
         for (size_t tc = 0; tc < b->ntcounts; tc++) {
             const tl_bench_figure *c = &p->contended[tc].ratio;
             const tl_bench_figure *cctl = ps->has_control ? &ps->control.contended[tc].ratio : NULL;
-            tl_target_begin(to, tally, tl_bench_ratio_at_most(c, 1.05, cctl));
-            fprintf(to, "%s %u threads <= 1.05x %s: %.3fx", p->peer->kind, b->tcounts[tc],
-                    p->peer->raw.name, c->median);
+            tl_target_begin(to, tally,
+                            tl_bench_ratio_at_most(c, TL_BENCH_CONTENDED_LIMIT, cctl));
+            fprintf(to, "%s %u threads <= %.2fx %s: %.3fx", p->peer->kind, b->tcounts[tc],
+                    TL_BENCH_CONTENDED_LIMIT, p->peer->raw.name, c->median);
             tl_target_ci(to, c, 1, 3, "x");
-            print_beside_control(to, c, 1.05, cctl);
+            tl_target_beside_control(to, c, TL_BENCH_CONTENDED_LIMIT, cctl);
             fputc('\n', to);
             if (p->contended[tc].has_without_yields)
                 print_yields_look(to, &p->contended[tc].again_with_yields,

@@ -13,6 +13,7 @@
 #include "bench_judge.h"
 #include "bench_peers.h"
 #include "bench_print.h"
+#include "tl_spin.h"
 #include "cli.h"
 #include "harness_suites.h"
 
@@ -84,6 +85,15 @@ START_TEST(test_every_kind_runs_and_json_has_every_field)
         assert_figure(json_object_get(c, "generic_over_raw"), name);
         assert_figure(json_object_get(c, "acquisitions_per_handover"), name);
         assert_figure(json_object_get(c, "raw_acquisitions_per_handover"), name);
+        /* The control is there exactly when the ratio alone missed the limit. */
+        json_t *ctl = json_object_get(c, "control_raw_over_raw");
+        ck_assert_msg(ctl, "%s: no control_raw_over_raw", name);
+        bool kept = json_real_value(json_object_get(json_object_get(c, "generic_over_raw"),
+                                                    "ci_high")) <= TL_BENCH_CONTENDED_LIMIT;
+        ck_assert_msg(json_is_null(ctl) == kept, "%s: control %s with the ratio %s", name,
+                      json_is_null(ctl) ? "missing" : "measured", kept ? "met" : "not met");
+        if (!kept)
+            assert_figure(ctl, name);
         /* No side hands over more often than it acquires. */
         ck_assert_double_ge(json_real_value(json_object_get(
                                 json_object_get(c, "acquisitions_per_handover"), "min")),
@@ -463,7 +473,7 @@ START_TEST(test_pairs_judged_beside_the_control)
     char *text = print_beside_control(1.002, 0.995, 1.013);
     ck_assert_msg(strstr(text, "[undecided] ttas uncontended <= 1.0x ck_spinlock_cas: 1.002x "
                                "(94% CI 1.002x - 1.002x); identical code reads 0.995x - 1.013x "
-                               "in this run (the control's interval, below), so this run cannot "
+                               "in this run (the control's interval), so this run cannot "
                                "tell which side of the limit the pair is on\n"),
                   "%s", text);
     ck_assert_msg(strstr(text, "[control] ck_spinlock_cas against a copy of itself: uncontended "
@@ -631,7 +641,8 @@ END_TEST
 
 /* A contended generic/raw comparison not met prints both sides' rates of
  * hand-overs and what their intervals tell; one met prints none. */
-static char *print_contended(double ratio, double generic_runs, double raw_runs)
+static char *print_contended_with(double ratio, double generic_runs, double raw_runs,
+                                  const tl_bench_figure *control)
 {
     static tl_bench b;
     memset(&b, 0, sizeof b);
@@ -652,6 +663,9 @@ static char *print_contended(double ratio, double generic_runs, double raw_runs)
     c->ratio = flat(ratio);
     c->per_handover = flat(generic_runs);
     c->raw_per_handover = flat(raw_runs);
+    c->has_control = control != NULL;
+    if (control)
+        c->control = *control;
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -659,6 +673,87 @@ static char *print_contended(double ratio, double generic_runs, double raw_runs)
     fclose(f);
     return text;
 }
+
+static char *print_contended(double ratio, double generic_runs, double raw_runs)
+{
+    return print_contended_with(ratio, generic_runs, raw_runs, NULL);
+}
+
+/* A contended generic/raw ratio measured with its control (the raw loop
+ * against itself) is judged beside it: a miss inside the control's scatter
+ * is undecided, and says why; one far past it stays NOT MET. */
+START_TEST(test_contended_pair_judged_beside_its_control)
+{
+    double wide[] = {0.93, 0.93, 1.0, 1.08, 1.08}, narrow[] = {0.99, 0.99, 1.0, 1.01, 1.01};
+    tl_bench_figure w = tl_bench_summarise(wide, 5), n = tl_bench_summarise(narrow, 5);
+    char *text = print_contended_with(1.07, 20.0, 20.0, &w);
+    ck_assert_msg(strstr(text, "[undecided] ttas generic <= 1.05x raw contended, 2 threads: 1.070x "
+                               "(94% CI 1.070x - 1.070x); identical code reads 0.930x - 1.080x in "
+                               "this run (the control's interval), so this run cannot tell which "
+                               "side of the limit the pair is on\n        control: ttas's raw loop "
+                               "against itself, paired the same way: 1.000x (94% CI 0.930x - "
+                               "1.080x): one loop reads more than 5% off itself here, so a cost "
+                               "of 5% cannot be told from the pairing's scatter in this run\n"),
+                  "%s", text);
+    free(text);
+    text = print_contended_with(1.25, 20.0, 20.0, &n);
+    ck_assert_msg(strstr(text, "[NOT MET] ttas generic <= 1.05x raw contended, 2 threads: 1.250x "
+                               "(94% CI 1.250x - 1.250x)\n        control: ttas's raw loop against "
+                               "itself, paired the same way: 1.000x (94% CI 0.990x - 1.010x)\n"),
+                  "%s", text);
+    free(text);
+    /* Without a control the interval alone decides, and no control line. */
+    text = print_contended(1.07, 20.0, 20.0);
+    ck_assert_msg(strstr(text, "[NOT MET] ttas generic <= 1.05x raw contended"), "%s", text);
+    ck_assert_msg(!strstr(text, "control:"), "%s", text);
+    free(text);
+}
+END_TEST
+
+/* A kind whose generic lock pays a delay its raw loop does not: the
+ * engine's ratio misses by far, so it measures the control, which reads
+ * the loop against itself - near 1, whatever the machine is doing. */
+static void slow_init(void *s) { tl_spin_ttas_init(s); }
+static void slow_lock(void *s)
+{
+    for (volatile int i = 0; i < 2000; i++) /* volatile: the delay is kept */
+        ;
+    tl_spin_ttas_lock(s);
+}
+static bool slow_trylock(void *s) { return tl_spin_ttas_trylock(s); }
+static void slow_unlock(void *s) { tl_spin_ttas_unlock(s); }
+static void slow_raw(void *s, unsigned long rounds, tl_lock_bench_body *body)
+{
+    TL_LOCK_BENCH_ROUNDS(body, rounds, tl_spin_ttas_lock(s), tl_spin_ttas_unlock(s));
+}
+
+START_TEST(test_engine_measures_the_control_on_a_miss)
+{
+    static const tl_lock_kind slow = {.name = "slow-generic", .summary = "test",
+                                      .flags = TL_KIND_HANDBUILT, .size = sizeof(tl_spin_ttas_t),
+                                      .align = _Alignof(tl_spin_ttas_t), .init = slow_init,
+                                      .lock = slow_lock, .trylock = slow_trylock,
+                                      .unlock = slow_unlock, .raw = slow_raw};
+    static tl_bench b;
+    memset(&b, 0, sizeof b);
+    b.kinds[0] = &slow;
+    b.nkinds = 1;
+    b.tcounts[0] = 2;
+    b.ntcounts = 1;
+    b.seconds = 0.05;
+    b.repeat = 5;
+    b.no_peers = true;
+    tl_bench_run(&b);
+    const tl_bench_contended *c = &b.kind[0].contended[0];
+    ck_assert_msg(c->ratio.lo > 2.0, "the slow side reads only %.3fx", c->ratio.lo);
+    ck_assert(c->has_control);
+    /* Generous: one loop against itself, on a machine that may be busy. */
+    ck_assert_msg(c->control.median > 0.5 && c->control.median < 2.0, "control %.3fx",
+                  c->control.median);
+    ck_assert_int_eq(tl_bench_ratio_at_most(&c->ratio, TL_BENCH_CONTENDED_LIMIT, &c->control),
+                     TL_TARGET_NOT_MET);
+}
+END_TEST
 
 START_TEST(test_contended_miss_prints_the_hand_overs)
 {
@@ -713,6 +808,8 @@ Suite *tl_suite_bench(void)
     tcase_add_test(tc, test_pairs_judged_beside_the_control);
     tcase_add_test(tc, test_body_counts_hand_overs);
     tcase_add_test(tc, test_contended_miss_prints_the_hand_overs);
+    tcase_add_test(tc, test_contended_pair_judged_beside_its_control);
+    tcase_add_test(tc, test_engine_measures_the_control_on_a_miss);
     tcase_add_test(tc, test_floor_miss_is_set_beside_the_peer);
     tcase_add_test(tc, test_bad_options_exit_2);
     tcase_add_test(tc, test_peer_raw_calls_exclude);

@@ -491,6 +491,7 @@ void tl_bench_run(tl_bench *b)
     /* The peers' uncontended figures want the idle thread alive too. */
     if (!b->no_peers)
         tl_bench_peers_run(b);
+    tl_bench_libc_pair_run(b);
     idle_stop(&idle);
 
     for (unsigned i = 0; i < r; i++)

@@ -81,6 +81,10 @@ typedef struct {
     tl_bench_figure sem_post_wait, sem_ping_pong;
     tl_bench_kind kind[TL_BENCH_MAX_KINDS];
     struct tl_bench_peers *peers;     /* bench_peers.h; NULL when skipped */
+    /* ttas beside glibc's pthread_spin_lock, measured as a pair (both raw,
+     * in turns within each repetition: bench_peers.h) for the target
+     * "ttas throughput >= pthread-spin"; NULL unless both were selected. */
+    struct tl_bench_peer_result *ttas_beside_libc;
 } tl_bench;
 
 /* Runs every measurement; fills the "seen" half of b. */

@@ -445,6 +445,17 @@ void tl_bench_peers_run(tl_bench *b)
     }
 }
 
+void tl_bench_libc_pair_run(tl_bench *b)
+{
+    static tl_bench_peer_result pair; /* one run at a time, as the peers */
+    b->ttas_beside_libc = NULL;
+    const tl_bench_raw *ttas = tl_bench_handbuilt_raw("ttas");
+    if (!ttas || !kind_selected(b, "ttas") || !kind_selected(b, "pthread-spin"))
+        return;
+    tl_bench_peer_measure(b, tl_bench_libc_spin_peer(), ttas, &pair);
+    b->ttas_beside_libc = &pair;
+}
+
 void tl_bench_peer_measure(tl_bench *b, const tl_bench_peer *peer, const tl_bench_raw *ours,
                            tl_bench_peer_result *p)
 {

@@ -55,6 +55,9 @@ const tl_bench_peer *tl_bench_ck_control(const tl_bench_raw **copy);
 /* bench_peers_tl.c: a hand-built kind's raw calls in the same shape, or NULL
  * when the kind has none (or does not exist in this build). */
 const tl_bench_raw *tl_bench_handbuilt_raw(const char *kind);
+/* bench_peers_tl.c: glibc's pthread_spin_lock in the same shape, as the
+ * peer of ttas (the target "ttas throughput >= pthread-spin"). */
+const tl_bench_peer *tl_bench_libc_spin_peer(void);
 
 /* One side's contended figures. */
 typedef struct {
@@ -66,7 +69,7 @@ typedef struct {
 
 enum { TL_PEER_OURS = 0, TL_PEER_THEIRS = 1 };
 
-typedef struct {
+typedef struct tl_bench_peer_result {
     const tl_bench_peer *peer;
     const tl_bench_raw *ours;          /* NULL: no hand-built kind yet, shown against the floor */
     tl_bench_figure uncontended[2];    /* ns per lock+unlock pair, [TL_PEER_OURS], [TL_PEER_THEIRS] */
@@ -97,6 +100,9 @@ struct tl_bench_peers {
 
 /* Measures the peers b asks for (see tl_bench's peers fields). */
 void tl_bench_peers_run(tl_bench *b);
+/* Measures ttas beside glibc's spinlock as a pair (b->ttas_beside_libc),
+ * when b selects both ttas and pthread-spin; whether or not peers are. */
+void tl_bench_libc_pair_run(tl_bench *b);
 /* Measures one pair as the peers are (b gives seconds, repeat, thread counts,
  * cores); ours may be NULL (the peer alone). Also for experiments: any raw
  * calls may stand on either side. */
@@ -117,5 +123,7 @@ bool tl_bench_raw_contended(const tl_bench_raw *raw, unsigned threads, double se
 void tl_bench_peers_print(FILE *to, const tl_bench *b);
 void tl_bench_peers_targets(FILE *to, const tl_bench *b, tl_target_tally *tally);
 json_t *tl_bench_peers_json(const tl_bench *b);
+/* One pair's figures as the peers' JSON gives them. */
+json_t *tl_bench_pair_json(const tl_bench *b, const tl_bench_peer_result *p);
 
 #endif

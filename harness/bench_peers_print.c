@@ -232,46 +232,47 @@ static json_t *control_json(const tl_bench *b, const tl_bench_peer_result *c)
                      contended);
 }
 
+json_t *tl_bench_pair_json(const tl_bench *b, const tl_bench_peer_result *p)
+{
+    json_t *contended = json_array();
+    for (size_t tc = 0; tc < b->ntcounts; tc++) {
+        unsigned threads = p->contended[tc].threads;
+        json_array_append_new(
+            contended,
+            json_pack("{s:i, s:o, s:o, s:o, s:o, s:o}", "threads", (int)threads, "threadlab",
+                      p->ours ? side_json(&p->contended[tc].side[TL_PEER_OURS], threads)
+                              : json_null(),
+                      "peer", side_json(&p->contended[tc].side[TL_PEER_THEIRS], threads),
+                      "ratio", p->ours ? figure_json(&p->contended[tc].ratio) : json_null(),
+                      /* null unless the ratio missed its target (bench_peers.c) */
+                      "ratio_again_with_yields",
+                      p->contended[tc].has_without_yields
+                          ? figure_json(&p->contended[tc].again_with_yields)
+                          : json_null(),
+                      "ratio_without_yields",
+                      p->contended[tc].has_without_yields
+                          ? figure_json(&p->contended[tc].without_yields)
+                          : json_null()));
+    }
+    return json_pack("{s:s, s:s, s:s, s:b, s:{s:o, s:o}, s:o, s:{s:o, s:o}, s:o}", "kind",
+                  p->peer->kind, "peer", p->peer->raw.name, "about", p->peer->about,
+                  "hand_built", p->ours != NULL, "uncontended_ns", "threadlab",
+                  p->ours ? figure_json(&p->uncontended[TL_PEER_OURS]) : json_null(),
+                  "peer", figure_json(&p->uncontended[TL_PEER_THEIRS]),
+                  "uncontended_ratio", p->ours ? figure_json(&p->uncontended_ratio)
+                                               : json_null(),
+                  "uncontended_x_floor", "threadlab",
+                  p->ours ? figure_json(&p->x_floor[TL_PEER_OURS]) : json_null(), "peer",
+                  figure_json(&p->x_floor[TL_PEER_THEIRS]), "contended", contended);
+}
+
 json_t *tl_bench_peers_json(const tl_bench *b)
 {
     const struct tl_bench_peers *ps = b->peers;
     bool found = ps ? ps->found : tl_bench_ck_found();
     json_t *pairs = json_array();
-    for (size_t i = 0; ps && i < ps->n; i++) {
-        const tl_bench_peer_result *p = &ps->r[i];
-        json_t *contended = json_array();
-        for (size_t tc = 0; tc < b->ntcounts; tc++) {
-            unsigned threads = p->contended[tc].threads;
-            json_array_append_new(
-                contended,
-                json_pack("{s:i, s:o, s:o, s:o, s:o, s:o}", "threads", (int)threads, "threadlab",
-                          p->ours ? side_json(&p->contended[tc].side[TL_PEER_OURS], threads)
-                                  : json_null(),
-                          "peer", side_json(&p->contended[tc].side[TL_PEER_THEIRS], threads),
-                          "ratio", p->ours ? figure_json(&p->contended[tc].ratio) : json_null(),
-                          /* null unless the ratio missed its target (bench_peers.c) */
-                          "ratio_again_with_yields",
-                          p->contended[tc].has_without_yields
-                              ? figure_json(&p->contended[tc].again_with_yields)
-                              : json_null(),
-                          "ratio_without_yields",
-                          p->contended[tc].has_without_yields
-                              ? figure_json(&p->contended[tc].without_yields)
-                              : json_null()));
-        }
-        json_array_append_new(
-            pairs,
-            json_pack("{s:s, s:s, s:s, s:b, s:{s:o, s:o}, s:o, s:{s:o, s:o}, s:o}", "kind",
-                      p->peer->kind, "peer", p->peer->raw.name, "about", p->peer->about,
-                      "hand_built", p->ours != NULL, "uncontended_ns", "threadlab",
-                      p->ours ? figure_json(&p->uncontended[TL_PEER_OURS]) : json_null(),
-                      "peer", figure_json(&p->uncontended[TL_PEER_THEIRS]),
-                      "uncontended_ratio", p->ours ? figure_json(&p->uncontended_ratio)
-                                                   : json_null(),
-                      "uncontended_x_floor", "threadlab",
-                      p->ours ? figure_json(&p->x_floor[TL_PEER_OURS]) : json_null(), "peer",
-                      figure_json(&p->x_floor[TL_PEER_THEIRS]), "contended", contended));
-    }
+    for (size_t i = 0; ps && i < ps->n; i++)
+        json_array_append_new(pairs, tl_bench_pair_json(b, &ps->r[i]));
     return json_pack("{s:s, s:s, s:b, s:b, s:o, s:o}", "library", "Concurrency Kit", "version",
                      found ? TL_CK_VERSION : "", "found", found, "measured",
                      !b->no_peers && ps != NULL, "pairs", pairs, "control",

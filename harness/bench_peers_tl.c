@@ -6,6 +6,7 @@
  * layers. (When each primitive file gives the bench a raw hook of its own,
  * where the compiler inlines the primitive into the hook, both sides lose
  * the jump together.) */
+#include <pthread.h>
 #include <string.h>
 #include "bench_peers.h"
 #include "tl_spin.h"
@@ -79,6 +80,26 @@ static const tl_bench_raw raws[] = {
     {"mcs", mcs_init, NULL, mcs_lock, mcs_unlock},
     {"clh", clh_init, clh_ctx_init, clh_lock, clh_unlock},
 };
+
+/* glibc's spinlock, reached as the hand-built kinds are: the adaptor
+ * tail-calls pthread_spin_lock (through the PLT: one jump more than
+ * tl_spin_ttas_lock's direct one, as any caller of libc pays). */
+static void libc_spin_init(void *lock) { pthread_spin_init(lock, PTHREAD_PROCESS_PRIVATE); }
+static void libc_spin_lock(void *lock, void *ctx)
+{
+    (void)ctx;
+    pthread_spin_lock(lock);
+}
+static void libc_spin_unlock(void *lock, void *ctx)
+{
+    (void)ctx;
+    pthread_spin_unlock(lock);
+}
+static const tl_bench_peer libc_spin = {
+    {"pthread_spin_lock", libc_spin_init, NULL, libc_spin_lock, libc_spin_unlock}, "ttas",
+    "glibc: lock decl to take; a waiter pauses, then reads, until the word is free"};
+
+const tl_bench_peer *tl_bench_libc_spin_peer(void) { return &libc_spin; }
 
 const tl_bench_raw *tl_bench_handbuilt_raw(const char *kind)
 {

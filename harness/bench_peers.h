@@ -123,6 +123,9 @@ bool tl_bench_raw_contended(const tl_bench_raw *raw, unsigned threads, double se
 void tl_bench_peers_print(FILE *to, const tl_bench *b);
 void tl_bench_peers_targets(FILE *to, const tl_bench *b, tl_target_tally *tally);
 json_t *tl_bench_peers_json(const tl_bench *b);
+/* Beside a pair's contended target: its second look, with the spin kinds'
+ * yields and without (bench_peers.c), when it had one. */
+void tl_bench_pair_second_look(FILE *to, const tl_bench_peer_result *p, size_t tc);
 /* One pair's figures as the peers' JSON gives them. */
 json_t *tl_bench_pair_json(const tl_bench *b, const tl_bench_peer_result *p);
 

@@ -141,6 +141,13 @@ static void print_yields_look(FILE *to, const tl_bench_figure *with, const tl_be
         fputs(": this run cannot tell them apart\n", to);
 }
 
+void tl_bench_pair_second_look(FILE *to, const tl_bench_peer_result *p, size_t tc)
+{
+    if (p->contended[tc].has_without_yields)
+        print_yields_look(to, &p->contended[tc].again_with_yields,
+                          &p->contended[tc].without_yields);
+}
+
 void tl_bench_peers_targets(FILE *to, const tl_bench *b, tl_target_tally *tally)
 {
     const struct tl_bench_peers *ps = b->peers;
@@ -174,9 +181,7 @@ void tl_bench_peers_targets(FILE *to, const tl_bench *b, tl_target_tally *tally)
             tl_target_ci(to, c, 1, 3, "x");
             tl_target_beside_control(to, c, TL_BENCH_CONTENDED_LIMIT, cctl);
             fputc('\n', to);
-            if (p->contended[tc].has_without_yields)
-                print_yields_look(to, &p->contended[tc].again_with_yields,
-                                  &p->contended[tc].without_yields);
+            tl_bench_pair_second_look(to, p, tc);
         }
     }
     if (!ps->has_control)

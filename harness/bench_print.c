@@ -6,8 +6,9 @@
 #include "config.h"
 
 /* The figures of the kind of that name, if it was measured: the only place
- * the printer names kinds, for the two targets that compare a hand-built
- * kind with its libc counterpart. */
+ * the printer names kinds, for the target that compares the futex mutex
+ * with glibc's (ttas beside glibc's spinlock is measured as a pair:
+ * tl_bench.ttas_beside_libc). */
 static const tl_bench_kind *find(const tl_bench *b, const char *name)
 {
     const tl_lock_kind *want = tl_lock_kind_find(name);
@@ -124,6 +125,7 @@ static void print_ttas_beside_libc(FILE *to, const tl_bench *b, size_t tc, tl_ta
     fprintf(to, "\n        ns/acq %.1f vs %.1f; acquisitions per hand-over %.1f vs %.1f\n",
             ours->ns_per_acq.median, theirs->ns_per_acq.median, ours->per_handover.median,
             theirs->per_handover.median);
+    tl_bench_pair_second_look(to, p, tc);
 }
 
 /* The issue's targets, each with its figures and its verdict on the

@@ -107,6 +107,15 @@ START_TEST(test_every_kind_runs_and_json_has_every_field)
         ck_assert_msg(jain >= 0.5 && jain <= 1.0, "%s: Jain index %g", name, jain);
     }
     assert_peers(json_object_get(doc, "peers"));
+    /* "correct" selects ttas and pthread-spin: the pair was measured. */
+    json_t *pair = json_object_get(doc, "ttas_beside_pthread_spin");
+    ck_assert_msg(json_is_object(pair), "no ttas_beside_pthread_spin");
+    ck_assert_str_eq(json_string_value(json_object_get(pair, "kind")), "ttas");
+    ck_assert_str_eq(json_string_value(json_object_get(pair, "peer")), "pthread_spin_lock");
+    json_t *pc = json_array_get(json_object_get(pair, "contended"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(pc, "threads")), 2);
+    ck_assert_double_gt(json_real_value(json_object_get(json_object_get(pc, "ratio"), "median")),
+                        0.0);
     json_decref(doc);
 
     /* The table names every peer, and the targets judge every pair. */
@@ -439,6 +448,91 @@ static char *print_beside_control(double uncontended, double control_lo, double 
     fclose(f);
     return text;
 }
+
+/* ttas beside glibc's spinlock: measured only when both are selected, and
+ * judged as a pair (<= 1.0x), beside the peers' control when there is one. */
+static char *print_ttas_beside_libc(double ratio, bool with_control)
+{
+    static tl_bench b;
+    static struct tl_bench_peers peers;
+    static tl_bench_peer_result pair;
+    memset(&b, 0, sizeof b);
+    memset(&peers, 0, sizeof peers);
+    memset(&pair, 0, sizeof pair);
+    b.tcounts[0] = 2;
+    b.ntcounts = 1;
+    b.repeat = 5;
+    b.no_peers = !with_control;
+    pair.peer = tl_bench_libc_spin_peer();
+    pair.ours = tl_bench_handbuilt_raw("ttas");
+    pair.contended[0].threads = 2;
+    pair.contended[0].ratio = flat(ratio);
+    pair.contended[0].side[TL_PEER_OURS].ns_per_acq = flat(30.0 * ratio);
+    pair.contended[0].side[TL_PEER_THEIRS].ns_per_acq = flat(30.0);
+    pair.contended[0].side[TL_PEER_OURS].per_handover = flat(12.0);
+    pair.contended[0].side[TL_PEER_THEIRS].per_handover = flat(10.0);
+    b.ttas_beside_libc = &pair;
+    if (with_control) {
+        peers.found = true;
+        peers.has_control = true;
+        static const tl_bench_peer copy = {{"ck_spinlock_cas", NULL, NULL, NULL, NULL}, "control",
+                                           "made up"};
+        peers.control.peer = &copy;
+        peers.control.ours = &copy.raw;
+        peers.control.uncontended_ratio = flat(1.0);
+        double ctl[] = {0.90, 0.90, 1.0, 1.06, 1.06};
+        peers.control.contended[0].ratio = tl_bench_summarise(ctl, 5);
+        b.peers = &peers;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tl_bench_print(f, &b);
+    fclose(f);
+    return text;
+}
+
+START_TEST(test_ttas_beside_libc_is_a_pair)
+{
+    char *text = print_ttas_beside_libc(0.9, false);
+    ck_assert_msg(strstr(text, "[met] 2 threads: ttas throughput >= pthread-spin, as a pair: "
+                               "ttas / pthread_spin_lock 0.900x (94% CI 0.900x - 0.900x)\n"
+                               "        ns/acq 27.0 vs 30.0; acquisitions per hand-over 12.0 "
+                               "vs 10.0\n"),
+                  "%s", text);
+    free(text);
+    text = print_ttas_beside_libc(1.04, false);
+    ck_assert_msg(strstr(text, "[NOT MET] 2 threads: ttas throughput >= pthread-spin, as a pair: "
+                               "ttas / pthread_spin_lock 1.040x"),
+                  "%s", text);
+    free(text);
+    /* Identical code read 0.90x - 1.06x: 1.04x cannot be told from a tie. */
+    text = print_ttas_beside_libc(1.04, true);
+    ck_assert_msg(strstr(text, "[undecided] 2 threads: ttas throughput >= pthread-spin, as a pair: "
+                               "ttas / pthread_spin_lock 1.040x (94% CI 1.040x - 1.040x); "
+                               "identical code reads 0.900x - 1.060x in this run"),
+                  "%s", text);
+    free(text);
+
+    /* Not measured unless both kinds are selected. */
+    static tl_bench b;
+    memset(&b, 0, sizeof b);
+    b.kinds[0] = tl_lock_kind_find("ttas");
+    b.nkinds = 1;
+    b.kind[0].kind = b.kinds[0];
+    b.no_peers = true;
+    b.ttas_beside_libc = (void *)&b; /* must be cleared */
+    tl_bench_libc_pair_run(&b);
+    ck_assert_ptr_null(b.ttas_beside_libc);
+    text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tl_bench_print(f, &b);
+    fclose(f);
+    ck_assert_msg(!strstr(text, "pthread-spin"), "%s", text);
+    free(text);
+}
+END_TEST
 
 START_TEST(test_pairs_judged_beside_the_control)
 {
@@ -806,6 +900,7 @@ Suite *tl_suite_bench(void)
     tcase_add_test(tc, test_missed_pair_is_measured_again_without_yields);
     tcase_add_test(tc, test_yields_look_says_what_the_turns_tell);
     tcase_add_test(tc, test_pairs_judged_beside_the_control);
+    tcase_add_test(tc, test_ttas_beside_libc_is_a_pair);
     tcase_add_test(tc, test_body_counts_hand_overs);
     tcase_add_test(tc, test_contended_miss_prints_the_hand_overs);
     tcase_add_test(tc, test_contended_pair_judged_beside_its_control);

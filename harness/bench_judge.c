@@ -36,11 +36,22 @@ tl_target_verdict tl_bench_ratio_at_most(const tl_bench_figure *f, double limit,
 void tl_target_beside_control(FILE *to, const tl_bench_figure *f, double limit,
                               const tl_bench_figure *control)
 {
-    if (!control || tl_bench_ratio_at_most(f, limit, control) == tl_bench_at_most(f, limit))
+    if (!control)
         return;
-    fprintf(to, "; identical code reads %.3fx - %.3fx in this run (the control's interval), "
-                "so this run cannot tell which side of the limit the pair is on",
-            control->lo, control->hi);
+    switch (tl_bench_ratio_at_most(f, limit, control)) {
+    case TL_TARGET_MET:
+        return;
+    case TL_TARGET_UNDECIDED:
+        fprintf(to, "; identical code reads %.3fx - %.3fx in this run (the control's "
+                    "interval), so this run cannot tell which side of the limit the pair is on",
+                control->lo, control->hi);
+        return;
+    case TL_TARGET_NOT_MET:
+        fprintf(to, "; beyond what identical code reads in this run (%.3fx - %.3fx, the "
+                    "control's interval)",
+                control->lo, control->hi);
+        return;
+    }
 }
 
 tl_target_verdict tl_bench_at_most_of(const tl_bench_figure *a, const tl_bench_figure *b,

@@ -40,10 +40,11 @@ tl_target_verdict tl_bench_at_least(const tl_bench_figure *f, double limit);
  * band of undecided. NULL control: tl_bench_at_most. */
 tl_target_verdict tl_bench_ratio_at_most(const tl_bench_figure *f, double limit,
                                          const tl_bench_figure *control);
-/* Where the control decided the verdict - the interval alone would have
- * said met or NOT MET - prints "; identical code reads lo - hi in this run
- * (the control's interval), so ..." after the target's figures; nothing
- * otherwise. */
+/* After a target judged beside a control and not met, what the control
+ * says: undecided, "; identical code reads lo - hi in this run (the
+ * control's interval), so this run cannot tell ..." - the measured reason
+ * this run cannot decide it; NOT MET, that the miss lies beyond that
+ * interval. Nothing when met or without a control. */
 void tl_target_beside_control(FILE *to, const tl_bench_figure *f, double limit,
                               const tl_bench_figure *control);
 /* a <= scale * b, both measured. */

@@ -131,13 +131,16 @@ static void raw_rounds(tl_lock_t *l, unsigned long rounds, tl_lock_bench_body *b
  * falls on both sides of most pairs alike, so the interface's cost is taken
  * within each pair (a difference uncontended, a ratio contended) and the
  * median over the pairs keeps the few pairs a preemption split unevenly
- * from moving it. The totals give the figures themselves. */
+ * from moving it. The totals give the figures themselves. Uncontended, a
+ * slice of the floor follows each pair, and raw / floor is taken with the
+ * pair's raw slice the same way. */
 #define SLICE_S 0.005
 enum { MAX_PAIRS = 4096 };
 
 typedef struct {
     double generic, raw; /* ns per pair (uncontended) or per acquisition (contended) */
     double paired;       /* median over the pairs of generic - raw, or generic / raw */
+    double raw_x_floor;  /* uncontended: median over the pairs of raw / the floor's slice */
     /* Contended: acquisitions per hand-over (tl_lock_bench_body), all
      * threads together, generic and raw; 0 when none was counted. */
     double per_handover[2];
@@ -148,9 +151,26 @@ static double median_of(double *v, unsigned n)
     return n ? summarise(v, n).median : 0;
 }
 
+/* One slice of the one-RMW floor (a seq_cst exchange, as floor_ns below),
+ * ns per exchange: timed in turn with a kind's two sides, so a floor
+ * target divides figures of the same moment. Its word on a line of its
+ * own, apart from the lock's. */
+static double floor_slice_ns(void)
+{
+    static _Alignas(128) atomic_uint word;
+    unsigned long n = 0;
+    double t0 = now_s(), t;
+    do {
+        for (unsigned i = 0; i < CHUNK; i++)
+            atomic_exchange_explicit(&word, i, memory_order_seq_cst);
+        n += CHUNK;
+    } while ((t = now_s()) - t0 < SLICE_S);
+    return (t - t0) * 1e9 / (double)n;
+}
+
 static void time_interleaved(tl_lock_t *l, double seconds, interleaved *out)
 {
-    static double diff[MAX_PAIRS];
+    static double diff[MAX_PAIRS], x_floor[MAX_PAIRS];
     double spent[2] = {0, 0}, pairs[2] = {0, 0};
     unsigned long data = 0;
     tl_lock_bench_body body = {.count = &data};
@@ -169,11 +189,13 @@ static void time_interleaved(tl_lock_t *l, double seconds, interleaved *out)
             pairs[m] += (double)n;
             ns[m] = (t - t0) * 1e9 / (double)n;
         }
+        x_floor[npairs] = ns[1] / floor_slice_ns();
         diff[npairs++] = ns[0] - ns[1];
     }
     out->generic = spent[0] * 1e9 / pairs[0];
     out->raw = spent[1] * 1e9 / pairs[1];
     out->paired = median_of(diff, npairs);
+    out->raw_x_floor = median_of(x_floor, npairs);
 }
 
 /* --- the idle second thread -------------------------------------------------
@@ -452,7 +474,7 @@ static double sem_ping_pong_ns(double seconds, long cores)
 /* --- the whole run ------------------------------------------------------------ */
 void tl_bench_run(tl_bench *b)
 {
-    double v[101], w[101], d[101];
+    double v[101], w[101], d[101], f[101];
     unsigned r = b->repeat < 101 ? b->repeat : 101;
     b->cores = sysconf(_SC_NPROCESSORS_ONLN);
     b->pinned = pin(0, b->cores);
@@ -482,10 +504,12 @@ void tl_bench_run(tl_bench *b)
             v[i] = x.generic;
             w[i] = x.raw;
             d[i] = x.paired;
+            f[i] = x.raw_x_floor;
         }
         out->generic = summarise(v, r);
         out->raw = summarise(w, r);
         out->overhead = summarise(d, r);
+        out->raw_x_floor = summarise(f, r);
         tl_lock_destroy(&lock);
     }
     /* The peers' uncontended figures want the idle thread alive too. */

@@ -56,6 +56,10 @@ typedef struct {
     tl_bench_figure generic;          /* uncontended lock+unlock, ns per pair */
     tl_bench_figure raw;              /* the same through the raw primitive calls */
     tl_bench_figure overhead;         /* generic - raw, ns per pair, taken as ratio is */
+    /* raw / one atomic exchange, the floor timed in turn with the two
+     * sides (a slice of its own after each pair: bench_engine.c), so the
+     * floor targets compare figures of the same seconds. */
+    tl_bench_figure raw_x_floor;
     tl_bench_contended contended[TL_BENCH_MAX_TCOUNTS];
 } tl_bench_kind;
 

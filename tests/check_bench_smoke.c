@@ -78,6 +78,11 @@ START_TEST(test_every_kind_runs_and_json_has_every_field)
         assert_figure(json_object_get(k, "uncontended_generic_ns"), name);
         assert_figure(json_object_get(k, "uncontended_raw_ns"), name);
         ck_assert(json_is_real(json_object_get(k, "interface_overhead_ns")));
+        /* No lock's raw pair is cheaper than half an exchange, on any machine. */
+        assert_figure(json_object_get(k, "raw_x_floor"), name);
+        ck_assert_double_gt(json_real_value(json_object_get(json_object_get(k, "raw_x_floor"),
+                                                            "median")),
+                            0.5);
         json_t *c = json_array_get(json_object_get(k, "contended"), 0);
         ck_assert_int_eq(json_integer_value(json_object_get(c, "threads")), 2);
         assert_figure(json_object_get(c, "ns_per_acquisition"), name);
@@ -263,6 +268,7 @@ START_TEST(test_floor_miss_is_set_beside_the_peer)
     for (size_t k = 0; k < b.nkinds; k++) {
         b.kind[k].kind = b.kinds[k];
         b.kind[k].raw = flat(raw[k]);
+        b.kind[k].raw_x_floor = flat(raw[k] / 5.0);
         b.kind[k].generic = flat(raw[k]);
         b.kind[k].overhead = flat(0);
     }

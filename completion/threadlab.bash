@@ -36,7 +36,7 @@ _threadlab()
     list) opts="--category --json --locks --names --help" ;;
     show) opts="--help" ;;
     validate) opts="--lock --threads --iterations --timeout --progress --quiet --help" ;;
-    bench) opts="--lock --threads --seconds --repeat --json --no-peers --help" ;;
+    bench) opts="--lock --threads --seconds --repeat --json --no-peers --spin-yields --help" ;;
     help) COMPREPLY=($(compgen -W "$(_threadlab_words commands)" -- "$cur")); return ;;
     esac
     if [[ "$cur" == -* ]]; then

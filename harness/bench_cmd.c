@@ -14,8 +14,9 @@
 
 static void usage(FILE *to)
 {
-    fputs("Usage: threadlab bench [--lock KIND,...] [--threads N,...] [--seconds S]\n"
+    fprintf(to, "Usage: threadlab bench [--lock KIND,...] [--threads N,...] [--seconds S]\n"
           "                       [--repeat R] [--json FILE] [--no-peers]\n"
+          "                       [--spin-yields on|off]\n"
           "Measures every lock kind through the generic interface and through its raw\n"
           "calls, against pthread-mutex and against one atomic exchange (the floor).\n"
           "  -l, --lock KINDS     kinds, comma-separated, or correct (default) or all\n"
@@ -25,10 +26,13 @@ static void usage(FILE *to)
           "  -j, --json FILE      also write the figures as JSON (- for stdout)\n"
           "      --no-peers       skip the peers: Concurrency Kit's lock of the same\n"
           "                       algorithm beside each selected kind (when built with it)\n"
+          "      --spin-yields on|off\n"
+          "                       off: spin waits never yield their core, as Concurrency\n"
+          "                       Kit's do (default on: a waiter yields after %d pauses)\n"
           "  -h, --help           show this help\n"
           "threadlab bench --pool measures thread-pool sizes instead (bench --pool --help).\n"
           "Exit status: 0, 2 usage error, 3 the JSON file cannot be written.\n",
-          to);
+          (int)TL_SPIN_YIELD_AFTER);
 }
 
 static bool parse_seconds(const char *text, double *out)
@@ -70,7 +74,7 @@ int tl_cmd_bench(int argc, char **argv)
         {"lock", required_argument, NULL, 'l'},   {"threads", required_argument, NULL, 't'},
         {"seconds", required_argument, NULL, 's'}, {"repeat", required_argument, NULL, 'r'},
         {"json", required_argument, NULL, 'j'},   {"help", no_argument, NULL, 'h'},
-        {"no-peers", no_argument, NULL, 'P'},
+        {"no-peers", no_argument, NULL, 'P'},     {"spin-yields", required_argument, NULL, 'Y'},
         {NULL, 0, NULL, 0},
     };
     for (int i = 1; i < argc; i++)
@@ -115,6 +119,11 @@ int tl_cmd_bench(int argc, char **argv)
             break;
         case 'j': json_path = optarg; break;
         case 'P': b.no_peers = true; break;
+        case 'Y':
+            if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
+                return tl_cli_usage_error("--spin-yields: '%s' is not on or off", optarg);
+            b.spin_yields_off = strcmp(optarg, "off") == 0;
+            break;
         case 'h': usage(stdout); return 0;
         case ':': return tl_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
         default:

@@ -476,6 +476,11 @@ void tl_bench_run(tl_bench *b)
 {
     double v[101], w[101], d[101], f[101];
     unsigned r = b->repeat < 101 ? b->repeat : 101;
+    /* Set before any thread of the run starts and put back after the last
+     * is joined: the creation and the join order every waiter's reads. */
+    unsigned saved_yield_after = tl__spin_yield_after;
+    if (b->spin_yields_off)
+        tl__spin_yield_after = UINT_MAX;
     b->cores = sysconf(_SC_NPROCESSORS_ONLN);
     b->pinned = pin(0, b->cores);
     idle_thread idle;
@@ -571,4 +576,5 @@ void tl_bench_run(tl_bench *b)
             if (c->has_control)
                 c->control = summarise(d, r);
         }
+    tl__spin_yield_after = saved_yield_after;
 }

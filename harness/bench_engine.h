@@ -73,6 +73,11 @@ typedef struct {
     unsigned repeat;
     bool no_peers;                    /* skip the peers (another library's same locks) */
     bool peers_unmatched;             /* also peers whose hand-built kind is not built yet */
+    /* --spin-yields off: for the whole run every spin wait waits for ever
+     * instead of yielding its core after TL_SPIN_YIELD_AFTER pauses
+     * (tl__spin_yield_after, tl_spin.h) - as Concurrency Kit's locks do - so
+     * a reader can measure what the yields cost and what they buy. */
+    bool spin_yields_off;
     /* what was seen */
     long cores;
     bool pinned;

@@ -403,6 +403,8 @@ static void measure_contended(tl_bench *b, tl_bench_peer_result *p, size_t tc, u
 static void measure_without_yields(tl_bench *b, tl_bench_peer_result *p, unsigned r)
 {
     static tl_bench_peer_result again;
+    if (b->spin_yields_off)
+        return; /* the run itself is the look without them (--spin-yields off) */
     unsigned saved = tl__spin_yield_after;
     for (size_t tc = 0; tc < b->ntcounts; tc++) {
         if (!p->ours || tl_bench_at_most(&p->contended[tc].ratio, TL_BENCH_CONTENDED_LIMIT) == TL_TARGET_MET)

@@ -239,6 +239,10 @@ void tl_bench_print(FILE *to, const tl_bench *b)
     fprintf(to, "threadlab bench: %ld cores seen, threads %s, %.2f s per measurement, median "
                 "of %u (min-max)\ncompiler: %s\n\n",
             b->cores, b->pinned ? "pinned" : "unpinned", b->seconds, b->repeat, TL_CC_VERSION);
+    if (b->spin_yields_off)
+        fprintf(to, "spin waits never yield (--spin-yields off; by default a waiter calls "
+                    "sched_yield() after %d pauses, tl_spin.h)\n\n",
+                (int)TL_SPIN_YIELD_AFTER);
     fputs("Floors, ns per operation\n", to);
     fputs("  plain store        ", to);
     figure(to, &b->floor_store);
@@ -334,10 +338,11 @@ json_t *tl_bench_json(const tl_bench *b)
                              x->overhead.median, "raw_x_floor", figure_json(&x->raw_x_floor),
                              "contended", contended));
     }
-    return json_pack("{s:s, s:i, s:b, s:f, s:i, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o}, s:o, s:o, "
-                     "s:o}",
+    return json_pack("{s:s, s:i, s:b, s:f, s:i, s:b, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o}, s:o, "
+                     "s:o, s:o}",
                      "compiler", TL_CC_VERSION, "cores", (int)b->cores, "pinned", b->pinned,
-                     "seconds", b->seconds, "repeat", (int)b->repeat, "floors", "plain_store_ns",
+                     "seconds", b->seconds, "repeat", (int)b->repeat, "spin_yields",
+                     !b->spin_yields_off, "floors", "plain_store_ns",
                      figure_json(&b->floor_store), "atomic_exchange_ns",
                      figure_json(&b->floor_exchange), "atomic_fetch_add_ns",
                      figure_json(&b->floor_fetch_add), "two_rmw_round_ns",

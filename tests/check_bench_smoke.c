@@ -858,6 +858,84 @@ START_TEST(test_engine_measures_the_control_on_a_miss)
 }
 END_TEST
 
+/* --spin-yields off: every acquisition of the run, uncontended and
+ * contended, generic and raw, sees the spin waits' yields off; the switch
+ * is put back after; the table and the JSON say so; and a pair that misses
+ * gets no second look with and without them (the run is the look without). */
+static unsigned yield_after_least = UINT_MAX;
+static void note_yield_after(void) /* under the lock: one writer at a time */
+{
+    if (tl__spin_yield_after < yield_after_least)
+        yield_after_least = tl__spin_yield_after;
+}
+static void probe_lock(void *s)
+{
+    tl_spin_ttas_lock(s);
+    note_yield_after();
+}
+static void probe_raw(void *s, unsigned long rounds, tl_lock_bench_body *body)
+{
+    TL_LOCK_BENCH_ROUNDS(body, rounds, (tl_spin_ttas_lock(s), note_yield_after()),
+                         tl_spin_ttas_unlock(s));
+}
+
+START_TEST(test_spin_yields_off_for_the_whole_run)
+{
+    static const tl_lock_kind probe = {.name = "yield-probe", .summary = "test",
+                                       .flags = TL_KIND_HANDBUILT,
+                                       .size = sizeof(tl_spin_ttas_t),
+                                       .align = _Alignof(tl_spin_ttas_t), .init = slow_init,
+                                       .lock = probe_lock, .trylock = slow_trylock,
+                                       .unlock = slow_unlock, .raw = probe_raw};
+    static tl_bench b;
+    memset(&b, 0, sizeof b);
+    b.kinds[0] = &probe;
+    b.nkinds = 1;
+    b.tcounts[0] = 2;
+    b.ntcounts = 1;
+    b.seconds = 0.02;
+    b.repeat = 3;
+    b.no_peers = true;
+    b.spin_yields_off = true;
+    yield_after_least = UINT_MAX;
+    tl_bench_run(&b);
+    ck_assert_uint_eq(yield_after_least, UINT_MAX);
+    ck_assert_uint_eq(tl__spin_yield_after, TL_SPIN_YIELD_AFTER);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tl_bench_print(f, &b);
+    fclose(f);
+    ck_assert_msg(strstr(text, "\nspin waits never yield (--spin-yields off; by default a waiter "
+                               "calls sched_yield() after 2048 pauses, tl_spin.h)\n"),
+                  "%s", text);
+    free(text);
+    json_t *doc = tl_bench_json(&b);
+    ck_assert(json_is_false(json_object_get(doc, "spin_yields")));
+    json_decref(doc);
+
+    /* By default the run leaves them on, and says nothing. */
+    b.spin_yields_off = false;
+    yield_after_least = UINT_MAX;
+    tl_bench_run(&b);
+    ck_assert_uint_eq(yield_after_least, TL_SPIN_YIELD_AFTER);
+    doc = tl_bench_json(&b);
+    ck_assert(json_is_true(json_object_get(doc, "spin_yields")));
+    json_decref(doc);
+
+    static const tl_bench_raw slow = {"slow tas", slow_tas_init, NULL, slow_tas_lock, tas_unlock};
+    static const tl_bench_peer fast = {{"fast tas", slow_tas_init, NULL, fast_tas_lock,
+                                        tas_unlock},
+                                       "tas", "the same lock, no extra work"};
+    static tl_bench_peer_result p;
+    b.spin_yields_off = true;
+    b.cores = sysconf(_SC_NPROCESSORS_ONLN);
+    tl_bench_peer_measure(&b, &fast, &slow, &p);
+    ck_assert_msg(p.contended[0].ratio.median > 2, "ratio %g", p.contended[0].ratio.median);
+    ck_assert(!p.contended[0].has_without_yields);
+}
+END_TEST
+
 START_TEST(test_contended_miss_prints_the_hand_overs)
 {
     char *text = print_contended(1.25, 10.0, 30.0);
@@ -894,6 +972,8 @@ START_TEST(test_bad_options_exit_2)
     ck_assert_int_eq(tl_cmd_bench(3, bad_lock), TL_EXIT_USAGE);
     char *bad_repeat[] = {"bench", "--repeat", "1000", NULL};
     ck_assert_int_eq(tl_cmd_bench(3, bad_repeat), TL_EXIT_USAGE);
+    char *bad_yields[] = {"bench", "--spin-yields", "maybe", NULL};
+    ck_assert_int_eq(tl_cmd_bench(3, bad_yields), TL_EXIT_USAGE);
 }
 END_TEST
 
@@ -914,6 +994,7 @@ Suite *tl_suite_bench(void)
     tcase_add_test(tc, test_contended_miss_prints_the_hand_overs);
     tcase_add_test(tc, test_contended_pair_judged_beside_its_control);
     tcase_add_test(tc, test_engine_measures_the_control_on_a_miss);
+    tcase_add_test(tc, test_spin_yields_off_for_the_whole_run);
     tcase_add_test(tc, test_floor_miss_is_set_beside_the_peer);
     tcase_add_test(tc, test_bad_options_exit_2);
     tcase_add_test(tc, test_peer_raw_calls_exclude);

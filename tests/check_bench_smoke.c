@@ -936,6 +936,57 @@ START_TEST(test_spin_yields_off_for_the_whole_run)
 }
 END_TEST
 
+/* A FIFO kind's fairness miss comes with its rate of hand-overs, and says
+ * what more than one acquisition per hand-over means for a FIFO lock. */
+static char *print_fifo_fairness(double jain, double runs)
+{
+    static tl_bench b;
+    memset(&b, 0, sizeof b);
+    b.kinds[0] = tl_lock_kind_find("fifo-mutex");
+    b.nkinds = 1;
+    b.tcounts[0] = 2;
+    b.ntcounts = 1;
+    b.repeat = 5;
+    b.no_peers = true;
+    b.kind[0].kind = b.kinds[0];
+    b.kind[0].generic = b.kind[0].raw = flat(13.0);
+    tl_bench_contended *c = &b.kind[0].contended[0];
+    c->threads = 2;
+    c->ns_per_acq = c->raw_ns_per_acq = flat(400.0);
+    c->ratio = flat(1.0);
+    c->per_handover = c->raw_per_handover = flat(runs);
+    c->jain_each = flat(jain);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tl_bench_print(f, &b);
+    fclose(f);
+    return text;
+}
+
+START_TEST(test_fifo_fairness_miss_prints_the_runs)
+{
+    char *text = print_fifo_fairness(0.90, 6.4);
+    ck_assert_msg(strstr(text, "[NOT MET] 2 threads: fifo-mutex fairness index >= 0.99: 0.9000 "
+                               "(94% CI 0.9000 - 0.9000)\n        acquisitions per hand-over: "
+                               "6.4 (94% CI 6.4 - 6.4): more than one, so at the other unlocks "
+                               "the other thread held no place in line"),
+                  "%s", text);
+    free(text);
+    text = print_fifo_fairness(0.90, 1.0);
+    ck_assert_msg(strstr(text, "6.4") == NULL &&
+                      strstr(text, "1.0 (94% CI 1.0 - 1.0): the lock changed hands at about "
+                                   "every acquisition"),
+                  "%s", text);
+    free(text);
+    text = print_fifo_fairness(0.999, 6.4); /* met: nothing more to say */
+    ck_assert_msg(strstr(text, "[met] 2 threads: fifo-mutex fairness") &&
+                      !strstr(text, "held no place in line"),
+                  "%s", text);
+    free(text);
+}
+END_TEST
+
 START_TEST(test_contended_miss_prints_the_hand_overs)
 {
     char *text = print_contended(1.25, 10.0, 30.0);
@@ -995,6 +1046,7 @@ Suite *tl_suite_bench(void)
     tcase_add_test(tc, test_contended_pair_judged_beside_its_control);
     tcase_add_test(tc, test_engine_measures_the_control_on_a_miss);
     tcase_add_test(tc, test_spin_yields_off_for_the_whole_run);
+    tcase_add_test(tc, test_fifo_fairness_miss_prints_the_runs);
     tcase_add_test(tc, test_floor_miss_is_set_beside_the_peer);
     tcase_add_test(tc, test_bad_options_exit_2);
     tcase_add_test(tc, test_peer_raw_calls_exclude);

@@ -15,24 +15,24 @@
 static void usage(FILE *to)
 {
     fprintf(to, "Usage: threadlab bench [--lock KIND,...] [--threads N,...] [--seconds S]\n"
-          "                       [--repeat R] [--json FILE] [--no-peers]\n"
-          "                       [--spin-yields on|off]\n"
-          "Measures every lock kind through the generic interface and through its raw\n"
-          "calls, against pthread-mutex and against one atomic exchange (the floor).\n"
-          "  -l, --lock KINDS     kinds, comma-separated, or correct (default) or all\n"
-          "  -t, --threads LIST   contended thread counts, e.g. 2,4 (each 1-64; default 2)\n"
-          "  -s, --seconds S      seconds per repetition of each figure (0.01-60, default 0.5)\n"
-          "  -r, --repeat R       repetitions; figures are their median (1-101, default 5)\n"
-          "  -j, --json FILE      also write the figures as JSON (- for stdout)\n"
-          "      --no-peers       skip the peers: Concurrency Kit's lock of the same\n"
-          "                       algorithm beside each selected kind (when built with it)\n"
-          "      --spin-yields on|off\n"
-          "                       off: spin waits never yield their core, as Concurrency\n"
-          "                       Kit's do (default on: a waiter yields after %d pauses)\n"
-          "  -h, --help           show this help\n"
-          "threadlab bench --pool measures thread-pool sizes instead (bench --pool --help).\n"
-          "Exit status: 0, 2 usage error, 3 the JSON file cannot be written.\n",
-          (int)TL_SPIN_YIELD_AFTER);
+                "                       [--repeat R] [--json FILE] [--no-peers]\n"
+                "                       [--spin-yields on|off]\n"
+                "Measures every lock kind through the generic interface and through its raw\n"
+                "calls, against pthread-mutex and against one atomic exchange (the floor).\n"
+                "  -l, --lock KINDS     kinds, comma-separated, or correct (default) or all\n"
+                "  -t, --threads LIST   contended thread counts, e.g. 2,4 (each 1-64; default 2)\n"
+                "  -s, --seconds S      seconds per repetition of each figure (0.01-60, default 0.5)\n"
+                "  -r, --repeat R       repetitions; figures are their median (1-101, default 5)\n"
+                "  -j, --json FILE      also write the figures as JSON (- for stdout)\n"
+                "      --no-peers       skip the peers: Concurrency Kit's lock of the same\n"
+                "                       algorithm beside each selected kind (when built with it)\n"
+                "      --spin-yields on|off\n"
+                "                       off: spin waits never yield their core, as Concurrency\n"
+                "                       Kit's do (default on: a waiter yields after %d pauses)\n"
+                "  -h, --help           show this help\n"
+                "threadlab bench --pool measures thread-pool sizes instead (bench --pool --help).\n"
+                "Exit status: 0, 2 usage error, 3 the JSON file cannot be written.\n",
+                (int)TL_SPIN_YIELD_AFTER);
 }
 
 static bool parse_seconds(const char *text, double *out)

@@ -757,6 +757,7 @@ static char *print_contended_with(double ratio, double generic_runs, double raw_
     b.kind[0].kind = b.kinds[0];
     b.kind[0].generic = b.kind[0].raw = flat(6.5);
     b.kind[0].overhead = flat(0.0);
+    b.kind[0].raw_x_floor = flat(1.17); /* paired: not 6.5 / 6.0 */
     tl_bench_contended *c = &b.kind[0].contended[0];
     c->threads = 2;
     c->ns_per_acq = flat(30.0 * ratio);
@@ -997,6 +998,10 @@ START_TEST(test_contended_miss_prints_the_hand_overs)
                                "hand-over a move of the lock's line between cores\n"),
                   "%s", text);
     ck_assert_msg(strstr(text, "     10.0/30.0  "), "no column:\n%s", text);
+    /* The uncontended table's last column is raw over the floor timed in
+     * turn with it, the figure the floor targets judge. */
+    ck_assert_msg(strstr(text, "raw/floor\nttas ") && strstr(text, "-     1.17x\n"),
+                  "no paired raw/floor column:\n%s", text);
     free(text);
     text = print_contended(1.25, 30.0, 10.0);
     ck_assert_msg(strstr(text, ": the raw side changed hands more often, and was still faster\n"),

@@ -54,7 +54,9 @@ static FILE *open_source(const tl_scenario *s, char *where, size_t size)
         if (!dirs[i][0])
             continue;
         char path[PATH_MAX + 100];
-        snprintf(path, sizeof path, "%s/%s", dirs[i], file);
+        /* A name that does not fit is no file of ours: look no further here. */
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dirs[i], file) >= sizeof path)
+            continue;
         FILE *f = fopen(path, "r");
         if (f)
             return f;

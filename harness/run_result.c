@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,16 @@ static void take_record(tl_run *r, json_t *rec)
         snprintf(r->notes[r->nnotes++], sizeof r->notes[0], "%s", detail ? detail : "");
 }
 
+void tl_run_env_error(tl_run *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(r->env_error, sizeof r->env_error, fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof r->env_error)
+        memcpy(r->env_error + sizeof r->env_error - 4, "...", 4);
+}
+
 void tl_run_take_records(tl_run *r, const char *text, size_t len)
 {
     char path[PATH_MAX + 32];
@@ -41,8 +52,7 @@ void tl_run_take_records(tl_run *r, const char *text, size_t len)
     bool ok = f && fwrite(text, 1, len, f) == len;
     ok = f && fclose(f) == 0 && ok;
     if (!ok && !r->env_error[0])
-        snprintf(r->env_error, sizeof r->env_error, "cannot write %s: %s", path,
-                 strerror(errno ? errno : EIO));
+        tl_run_env_error(r, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
     size_t pos = 0;
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);

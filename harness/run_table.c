@@ -187,7 +187,7 @@ bool tl_run_table_print(FILE *to, const tl_report *rep, const tl_run_table_opts 
      * row is said once above the table. */
     unsigned width[NCOLS];
     bool on[NCOLS], constant[NCOLS];
-    char first[NCOLS][256], buf[320];
+    char buf[320], first[NCOLS][sizeof buf]; /* whole cells, or two long ones compare equal */
     for (int c = 0; c < NCOLS; c++) {
         width[c] = (unsigned)strlen(header[c]);
         on[c] = true;

@@ -45,9 +45,8 @@ static void drain(slot_t *s, int *fd, int file, const char *name, long *kept, lo
             if (file >= 0) {
                 ssize_t w = write(file, buf, (size_t)take);
                 if (w != (ssize_t)take && !s->run->env_error[0])
-                    snprintf(s->run->env_error, sizeof s->run->env_error,
-                             "cannot write %s/%s: %s", s->run->dir, name,
-                             strerror(w < 0 ? errno : ENOSPC));
+                    tl_run_env_error(s->run, "cannot write %s/%s: %s", s->run->dir, name,
+                                     strerror(w < 0 ? errno : ENOSPC));
             } else {
                 memcpy(s->res + s->res_len, buf, (size_t)take);
                 s->res_len += (size_t)take;
@@ -104,9 +103,8 @@ static void check_host_started(tl_run *r)
             line[strcspn(line, "\n")] = '\0';
         fclose(f);
     }
-    snprintf(r->env_error, sizeof r->env_error,
-             "the host exited with status %d before the variant started%s%s", r->exit_status,
-             line[0] ? ": " : " (its stderr.log is empty)", line);
+    tl_run_env_error(r, "the host exited with status %d before the variant started%s%s",
+                     r->exit_status, line[0] ? ": " : " (its stderr.log is empty)", line);
 }
 
 static bool finish(const tl_runner *rn, slot_t *s, bool interrupted)
@@ -214,7 +212,7 @@ static int step(const tl_runner *rn, slot_t *s, double now, bool interrupted)
 static void launch_failed(const tl_runner *rn, tl_run *r, const char *why)
 {
     r->state = TL_RUN_FINISHED;
-    snprintf(r->env_error, sizeof r->env_error, "could not start the host: %s", why);
+    tl_run_env_error(r, "could not start the host: %s", why);
     tl_run_judge(r);
     hand_over(rn, r);
 }

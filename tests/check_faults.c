@@ -22,6 +22,7 @@
 #include "harness_suites.h"
 #include "catalog.h"
 #include "cli_run.h"
+#include "run_result.h"
 
 extern char **environ;
 
@@ -427,6 +428,24 @@ START_TEST(test_out_that_cannot_work_is_a_usage_error)
 }
 END_TEST
 
+/* An environment failure's message fits its one line; one too long for
+ * the record (a deep run directory in it) is cut where a reader sees it
+ * was: it ends in "...". */
+START_TEST(test_env_error_too_long_is_cut_visibly)
+{
+    static tl_run r;
+    static char dir[600];
+    memset(dir, 'd', sizeof dir - 1);
+    tl_run_env_error(&r, "cannot write %s/%s: %s", "/tmp/short", "stdout.log", "No space");
+    ck_assert_str_eq(r.env_error, "cannot write /tmp/short/stdout.log: No space");
+    tl_run_env_error(&r, "cannot write %s/%s: %s", dir, "stdout.log", "No space");
+    size_t n = strlen(r.env_error);
+    ck_assert_uint_eq(n, sizeof r.env_error - 1);
+    ck_assert_str_eq(r.env_error + n - 3, "...");
+    ck_assert(strncmp(r.env_error, "cannot write ddd", 16) == 0);
+}
+END_TEST
+
 Suite *tl_suite_faults(void)
 {
     Suite *s = suite_create("faults");
@@ -437,6 +456,7 @@ Suite *tl_suite_faults(void)
     tcase_add_test(tc, test_tsan_that_cannot_start_is_exit_3);
     tcase_add_test(tc, test_host_that_cannot_load_is_exit_3);
     tcase_add_test(tc, test_out_that_cannot_work_is_a_usage_error);
+    tcase_add_test(tc, test_env_error_too_long_is_cut_visibly);
     suite_add_tcase(s, tc);
     tc = tcase_create("interruptions and scale");
     tcase_set_timeout(tc, 300);

@@ -151,17 +151,17 @@ void tl__tsan_check_environment(tl_run *r)
     }
     if (failed && tl_run_reports(r) == 0) {
         char hint[400];
-        snprintf(r->env_error, sizeof r->env_error, "ThreadSanitizer could not run: %s%s", line,
-                 tl__tsan_layout_hint(hint, sizeof hint));
+        tl_run_env_error(r, "ThreadSanitizer could not run: %s%s", line,
+                         tl__tsan_layout_hint(hint, sizeof hint));
         return;
     }
     /* Exit status 66 is TSan's "I reported something": a report with no
      * log means the log could not be written (a full disk, a folder gone). */
     if (r->exited && r->exit_status == TSAN_REPORTED && !r->detector_log[0])
-        snprintf(r->env_error, sizeof r->env_error,
-                 "TSan reported (exit status 66) but no log of it exists in %s: it could not "
-                 "be written",
-                 r->dir);
+        tl_run_env_error(r,
+                         "TSan reported (exit status 66) but no log of it exists in %s: it "
+                         "could not be written",
+                         r->dir);
 }
 
 static void clang_version(char *out, size_t size)

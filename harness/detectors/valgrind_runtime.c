@@ -300,8 +300,7 @@ void tl__valgrind_check_environment(const tl_valgrind_tool *t, tl_run *r)
     char line[150]; /* fits env_error with the words around it */
     bool failed = find_valgrind_failure(r, line, sizeof line);
     if (failed && tl_run_reports(r) == 0) {
-        snprintf(r->env_error, sizeof r->env_error, "Valgrind (%s) could not run: %s", t->tool,
-                 line);
+        tl_run_env_error(r, "Valgrind (%s) could not run: %s", t->tool, line);
         return;
     }
     /* A host that ended by a signal (the monitor's SIGKILL, a deadline, a
@@ -312,18 +311,18 @@ void tl__valgrind_check_environment(const tl_valgrind_tool *t, tl_run *r)
     if (r->exit_status == 127 || r->exit_status == 1) {
         /* The host exits 0 or 3; 127 is a program that could not be
          * executed, 1 is Valgrind's own failure. */
-        snprintf(r->env_error, sizeof r->env_error,
-                 "Valgrind (%s) could not run the host: exit status %d%s%s", t->tool,
-                 r->exit_status, failed ? ": " : " (see stderr.log)", failed ? line : "");
+        tl_run_env_error(r, "Valgrind (%s) could not run the host: exit status %d%s%s", t->tool,
+                         r->exit_status, failed ? ": " : " (see stderr.log)", failed ? line : "");
         return;
     }
     if (!r->detector_log[0])
-        snprintf(r->env_error, sizeof r->env_error,
-                 "Valgrind (%s) wrote no XML log (%s) although the host exited with status %d",
-                 t->tool, t->log, r->exit_status);
+        tl_run_env_error(r,
+                         "Valgrind (%s) wrote no XML log (%s) although the host exited with "
+                         "status %d",
+                         t->tool, t->log, r->exit_status);
     else if (!r->detector_truncated && !log_complete(t, r))
-        snprintf(r->env_error, sizeof r->env_error,
-                 "Valgrind's XML log %s is not a complete document although the host exited "
-                 "with status %d: it could not be written whole",
-                 t->log, r->exit_status);
+        tl_run_env_error(r,
+                         "Valgrind's XML log %s is not a complete document although the host "
+                         "exited with status %d: it could not be written whole",
+                         t->log, r->exit_status);
 }

@@ -119,7 +119,7 @@ static size_t count_entries(const char *dir)
 
 START_TEST(test_output_to_a_full_device_is_an_error)
 {
-    char tmp[64], err[64], text[4096];
+    char tmp[64], err[96], text[4096];
     tl_test_mkdtemp(tmp, sizeof tmp);
     snprintf(err, sizeof err, "%s/stderr", tmp);
     static const char *const cmds[][8] = {
@@ -143,7 +143,7 @@ END_TEST
  * 3 naming what it could not write, and what it recorded is whole. */
 START_TEST(test_full_disk_stops_with_exit_3)
 {
-    char tmp[64], out[64], err[64], dir[700], text[16384];
+    char tmp[64], out[96], err[96], dir[700], text[16384];
     tl_test_mkdtemp(tmp, sizeof tmp);
     snprintf(out, sizeof out, "%s/small", tmp);
     ck_assert_int_eq(mkdir(out, 0755), 0);
@@ -152,7 +152,7 @@ START_TEST(test_full_disk_stops_with_exit_3)
                strerror(errno));
         return;
     }
-    char stdout_path[64];
+    char stdout_path[96];
     snprintf(stdout_path, sizeof stdout_path, "%s/stdout", tmp);
     snprintf(err, sizeof err, "%s/stderr", tmp);
     const char *detector = tl_test_have_tsan() ? "tsan" : "none";
@@ -206,7 +206,7 @@ START_TEST(test_tsan_that_cannot_start_is_exit_3)
         printf("skip: test_tsan_that_cannot_start_is_exit_3: no TSan host\n");
         return;
     }
-    char tmp[64], out[64], err[64], dir[700], text[16384], cli[512], host[512];
+    char tmp[64], out[96], err[96], dir[700], text[16384], cli[512], host[512];
     tl_test_mkdtemp(tmp, sizeof tmp);
     snprintf(out, sizeof out, "%s/stdout", tmp);
     snprintf(err, sizeof err, "%s/stderr", tmp);
@@ -299,7 +299,7 @@ static size_t catalog_variants(void)
  * holding exactly the runs that started, no empty run folders. */
 START_TEST(test_interrupt_at_once_leaves_a_valid_report)
 {
-    char tmp[64], out[64], err[64], dir[700], runs[760];
+    char tmp[64], out[96], err[96], dir[700], runs[760];
     char text[16384];
     tl_test_mkdtemp(tmp, sizeof tmp);
     snprintf(out, sizeof out, "%s/stdout", tmp);
@@ -331,7 +331,7 @@ END_TEST
  * table, with their verdict word. */
 START_TEST(test_interrupted_runs_are_in_the_summary)
 {
-    char tmp[64], out[64], err[64], dir[700], text[65536];
+    char tmp[64], out[96], err[96], dir[700], text[65536];
     tl_test_mkdtemp(tmp, sizeof tmp);
     snprintf(out, sizeof out, "%s/stdout", tmp);
     snprintf(err, sizeof err, "%s/stderr", tmp);
@@ -364,7 +364,7 @@ END_TEST
  * runs.jsonl, and no temporary file is left behind. */
 START_TEST(test_sigkill_leaves_whole_records_and_no_temporaries)
 {
-    char tmp[64], out[64], err[64], dir[700];
+    char tmp[64], out[96], err[96], dir[700];
     tl_test_mkdtemp(tmp, sizeof tmp);
     snprintf(out, sizeof out, "%s/stdout", tmp);
     snprintf(err, sizeof err, "%s/stderr", tmp);

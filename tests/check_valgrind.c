@@ -93,7 +93,7 @@ static void race_counter_under(const char *detector, const char *log)
     /* logs.detector: the run's folder and the log's name, relative to the
      * report's folder. */
     json_t *logs = json_object_get(buggy, "logs");
-    char want[PATH_MAX], path[PATH_MAX];
+    char want[PATH_MAX], path[2 * PATH_MAX];
     snprintf(want, sizeof want, "%s/%s", str(logs, "dir"), log);
     ck_assert_str_eq(str(logs, "detector"), want);
     snprintf(path, sizeof path, "%s/%s", res.report_dir, want);

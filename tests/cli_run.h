@@ -20,7 +20,7 @@ typedef struct {
     int status;           /* exit status, or 128 + signal */
     char out[65536], err[16384];
     char report_dir[512]; /* parsed from the "Report: DIR/summary.md" line */
-    char tmp[64];         /* the temporary directory of its output files */
+    char tmp[80];         /* the temporary directory of its output files */
 } cli_result;
 
 /* The test program's temporary folders: begin before the tests run, end

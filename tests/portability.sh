@@ -6,7 +6,7 @@
 #
 #   tests/portability.sh [NAME...]      (default: every configuration below)
 #
-#   gcc            ./configure CC=gcc
+#   gcc            ./configure CC=gcc                (and no compiler warning)
 #   clang-19       ./configure CC=clang-19        (Debian's clang-19, libclang-rt-19-dev)
 #   asan           ./configure --enable-asan      (ASan + LSan + UBSan; the TSan host keeps TSan)
 #   disable-tsan   ./configure --disable-tsan --without-ck
@@ -72,6 +72,16 @@ for name in $names; do
         done
         grep -h '^skip: ' "$b"/tests/*.log 2>/dev/null | sed "s|^|  [$name] |"
         [ $status -eq 0 ] || cat "$b/test-suite.log"
+    fi
+    # gcc builds everything (the CLI, the hosts, the tests) without a
+    # warning, and keeps it so: a new one fails this run, shown here.
+    if [ $status -eq 0 ] && [ "$name" = gcc ]; then
+        warnings=$(cat "$b/make.out" "$b/check.out" | grep -c 'warning:')
+        if [ "$warnings" -ne 0 ]; then
+            grep -h 'warning:' "$b/make.out" "$b/check.out" | sort -u | head -n 20
+            echo "portability: [gcc] $warnings compiler warnings; the gcc build has none" >&2
+            status=1
+        fi
     fi
     end=$(now)
     if [ $status -eq 0 ]; then
